@@ -1,0 +1,64 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import type { AuthContext } from '../common/auth-context.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { LoginContext, SessionsService } from '../sessions/sessions.service.js';
+import { normalizeEmail } from '../users/dto/email.rules.js';
+import type { RegisterDto } from '../users/dto/register.dto.js';
+import type { UserResponse } from '../users/dto/user.response.js';
+import { UsersService } from '../users/users.service.js';
+import type { ChangePasswordDto } from '../users/dto/change-password.dto.js';
+import type { LoginDto } from './dto/login.dto.js';
+import type { MeResponse } from './dto/me.response.js';
+import type { TokenPairResponse } from './dto/token-pair.response.js';
+import { LoginAttempts } from './login-attempts.js';
+import { TokenService } from './token.service.js';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokenService,
+    private readonly attempts: LoginAttempts,
+    private readonly tx: TransactionRunner,
+  ) {}
+
+  register(dto: RegisterDto): Promise<UserResponse> {
+    return this.users.register(dto);
+  }
+
+  /** Same answer, and the same hashing work, for an unknown email and a wrong password. */
+  async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
+    const account = normalizeEmail(dto.email);
+    this.attempts.assertAllowed(account);
+    const userId = await this.users.verifyCredentials(account, dto.password);
+    if (!userId) {
+      this.attempts.recordFailure(account);
+      throw new UnauthorizedException('Invalid email or password');
+    }
+    this.attempts.reset(account);
+    return this.tokens.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPairResponse> {
+    return this.tokens.pair(await this.sessions.rotate(refreshToken));
+  }
+
+  logout(auth: AuthContext): Promise<void> {
+    return this.sessions.logout(auth);
+  }
+
+  async me(auth: AuthContext): Promise<MeResponse> {
+    const [user, session] = await Promise.all([this.users.getProfile(auth.userId), this.sessions.get(auth, auth.sessionId)]);
+    return { user, session };
+  }
+
+  /** The new password takes effect and every other session ends in one transaction; this one stays. */
+  async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
+    const passwordHash = await this.users.checkPasswordAndHashNew(auth.userId, dto.currentPassword, dto.newPassword);
+    await this.tx.run(async () => {
+      await this.users.setPasswordHash(auth.userId, passwordHash);
+      await this.sessions.endOthers(auth.userId, auth.sessionId, 'password_change');
+    });
+  }
+}

@@ -1,0 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class TokenPairResponse {
+  @ApiProperty({ description: 'HS256 JWT carrying the session id (`sid`); send as `Authorization: Bearer …`' })
+  accessToken: string;
+
+  @ApiProperty({ description: 'Opaque, single use: every refresh returns a new one' })
+  refreshToken: string;
+
+  @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
+  tokenType: 'Bearer';
+
+  @ApiProperty({ description: 'Seconds until the access token expires', example: 900 })
+  expiresIn: number;
+
+  @ApiProperty({ format: 'uuid' })
+  sessionId: string;
+}

@@ -1,0 +1,62 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Fastify's own client errors (bad JSON, body too large, wrong content type) carry a statusCode. */
+function fastifyClientError(exception: unknown): { status: number; message: string } | undefined {
+  const e = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && typeof e.code === 'string' && e.code.startsWith('FST_')) {
+    const message = e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(String(e.message)) ? 'Malformed JSON body' : String(e.message);
+    return { status: e.statusCode, message };
+  }
+  return undefined;
+}
+
+/**
+ * Every error leaves as `{statusCode, error, message}`; 401 carries `WWW-Authenticate: Bearer`;
+ * anything unexpected becomes a bare 500 (logged here, never shown to the client).
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    let status = HttpStatus.INTERNAL_SERVER_ERROR;
+    let message: unknown = 'Internal server error';
+    let error: string | undefined;
+
+    if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const body = exception.getResponse();
+      if (typeof body === 'string') message = body;
+      else {
+        const b = body as { message?: unknown; error?: unknown };
+        message = b.message ?? exception.message;
+        if (typeof b.error === 'string') error = b.error;
+      }
+    } else {
+      const client = fastifyClientError(exception);
+      if (client) ({ status, message } = client);
+      else this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    }
+    if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
+    const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number') reply.header('Retry-After', String(Math.max(1, retryAfter)));
+    if (error === undefined || error === message) error = REASONS[status] ?? 'Error';
+    reply.status(status).send({ statusCode: status, error, message });
+  }
+}

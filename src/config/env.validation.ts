@@ -1,0 +1,131 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+/** Every environment variable the service reads, with its default and its rule. */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: string = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT: number = 3000;
+
+  @Matches(/^(sqlite:.+|(mysql|mariadb):\/\/[^/]+\/[^/?]+(\?.*)?)$/, {
+    message: 'DATABASE_URL must be sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB',
+  })
+  DATABASE_URL: string = 'sqlite:./data/device-sessions.sqlite';
+
+  @Transform(toBool) @IsBoolean()
+  MIGRATIONS_RUN: boolean = true;
+
+  @IsOptional()
+  @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
+  @IsString({ message: 'JWT_SECRET must be set when NODE_ENV=production' })
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @IsString() @MinLength(1) @MaxLength(200)
+  JWT_ISSUER: string = 'device-sessions';
+
+  @IsString() @MinLength(1) @MaxLength(200)
+  JWT_AUDIENCE: string = 'device-sessions';
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(86_400)
+  ACCESS_TOKEN_TTL: number = 900;
+
+  @Transform(toInt) @IsInt() @Min(60)
+  SESSION_IDLE_TTL: number = 1_209_600;
+
+  @Transform(toInt) @IsInt() @Min(60)
+  SESSION_ABSOLUTE_TTL: number = 2_592_000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(300)
+  REFRESH_REUSE_GRACE: number = 10;
+
+  @Transform(toInt) @IsInt() @Min(0)
+  MAX_SESSIONS_PER_USER: number = 0;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  SESSION_RETENTION_DAYS: number = 90;
+
+  @Transform(toBool) @IsBoolean()
+  TRUST_PROXY: boolean = false;
+
+  @IsOptional() @IsString()
+  GEOIP_DB_PATH?: string;
+
+  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://HOST:PORT[/DB]' })
+  REDIS_URL?: string;
+
+  @IsString()
+  ADMIN_EMAILS: string = '';
+
+  @IsIn(['auto', 'local', 'off'])
+  SESSION_CACHE: string = 'auto';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  @IsString()
+  CORS_ORIGINS: string = '';
+
+  @Transform(toInt) @IsInt() @Min(1024) @Max(10_485_760)
+  BODY_LIMIT: number = 16_384;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  RATE_LIMIT_PER_IP: number = 30;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  RATE_LIMIT_WINDOW: number = 60;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_FAILURES_PER_ACCOUNT: number = 10;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_FAILURES_WINDOW: number = 900;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable}: ${detail}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Validates the environment; throws one clear line naming the first bad variable. */
+export function validateEnv(env: Record<string, string | undefined>): EnvironmentVariables {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  const errors = validateSync(parsed, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const detail = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    throw new ConfigValidationError(first.property, detail);
+  }
+  if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
+    throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');
+  }
+  return parsed;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1763900000000 } from './1763900000000-initial-schema.js';
+
+/** Listed explicitly: no glob, so the same list works from src (tests) and dist (app, CLI). */
+export const migrations = [InitialSchema1763900000000];

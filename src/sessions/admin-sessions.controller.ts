@@ -1,0 +1,43 @@
+import { Controller, Delete, Get, Param, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Roles } from '../common/decorators/roles.decorator.js';
+import { ErrorResponse } from '../common/error.response.js';
+import { RolesGuard } from '../common/guards/roles.guard.js';
+import { ListSessionsQuery, RevokedResponse } from './dto/session-queries.dto.js';
+import { SessionResponse } from './dto/session.response.js';
+import { uuidPipe } from './sessions.controller.js';
+import { SessionsService } from './sessions.service.js';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorResponse })
+@ApiForbiddenResponse({ type: ErrorResponse, description: 'Caller lacks the admin role' })
+@ApiNotFoundResponse({ type: ErrorResponse, description: 'Unknown user' })
+@Roles('admin')
+@UseGuards(RolesGuard)
+@Controller('v1/admin/users/:id/sessions')
+export class AdminSessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'A user’s sessions (admin)' })
+  @ApiOkResponse({ type: [SessionResponse] })
+  list(@Param('id', uuidPipe) userId: string, @Query() q: ListSessionsQuery): Promise<SessionResponse[]> {
+    return this.sessions.adminList(userId, q.status, q.limit);
+  }
+
+  @Delete()
+  @ApiOperation({ summary: 'End every session of a user (admin)' })
+  @ApiOkResponse({ type: RevokedResponse })
+  revokeAll(@Param('id', uuidPipe) userId: string): Promise<RevokedResponse> {
+    return this.sessions.adminRevokeAll(userId);
+  }
+}

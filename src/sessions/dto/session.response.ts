@@ -1,0 +1,114 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { DEVICE_TYPES } from '../device.js';
+import type { EndReason, SessionEntity } from '../session.entity.js';
+
+export const SESSION_STATUSES = ['active', 'logged_out', 'revoked', 'expired'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+export const END_REASONS: EndReason[] = ['logout', 'remote_logout', 'logout_all', 'password_change', 'refresh_reuse', 'admin', 'expired', 'session_limit'];
+
+const STATUS_OF: Record<EndReason, SessionStatus> = {
+  logout: 'logged_out',
+  remote_logout: 'logged_out',
+  logout_all: 'logged_out',
+  password_change: 'logged_out',
+  refresh_reuse: 'revoked',
+  admin: 'revoked',
+  session_limit: 'revoked',
+  expired: 'expired',
+};
+
+const nullableString = { type: String, nullable: true } as const;
+
+export class DeviceInfo {
+  @ApiProperty({ enum: DEVICE_TYPES, example: 'desktop' })
+  type: string;
+  @ApiProperty({ ...nullableString, example: 'Apple' })
+  vendor: string | null;
+  @ApiProperty({ ...nullableString, example: 'Macintosh' })
+  model: string | null;
+}
+
+export class NameVersion {
+  @ApiProperty({ ...nullableString, example: 'Chrome' })
+  name: string | null;
+  @ApiProperty({ ...nullableString, example: '131.0.0.0' })
+  version: string | null;
+}
+
+export class LocationInfo {
+  @ApiProperty({ ...nullableString, description: 'ISO 3166-1 alpha-2', example: 'DE' })
+  country: string | null;
+  @ApiProperty({ ...nullableString, example: 'Berlin' })
+  region: string | null;
+  @ApiProperty({ ...nullableString, example: 'Berlin' })
+  city: string | null;
+}
+
+export class SessionResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({ description: 'True for the session of the token making this request' })
+  current: boolean;
+  @ApiProperty({ enum: SESSION_STATUSES })
+  status: SessionStatus;
+  @ApiProperty({ example: 'Chrome on macOS' })
+  deviceName: string;
+  @ApiProperty({ type: DeviceInfo })
+  device: DeviceInfo;
+  @ApiProperty({ type: NameVersion })
+  browser: NameVersion;
+  @ApiProperty({ type: NameVersion })
+  os: NameVersion;
+  @ApiProperty({ ...nullableString })
+  userAgent: string | null;
+  @ApiProperty({ ...nullableString, example: '203.0.113.7' })
+  ipAddress: string | null;
+  @ApiProperty({ type: LocationInfo, nullable: true })
+  location: LocationInfo | null;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+  @ApiProperty({ format: 'date-time' })
+  lastActiveAt: string;
+  @ApiProperty({ format: 'date-time', description: 'createdAt + SESSION_ABSOLUTE_TTL' })
+  expiresAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  endedAt: string | null;
+  @ApiProperty({ enum: END_REASONS, nullable: true })
+  endReason: EndReason | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** When a session that is still flagged live stopped being usable, or null while it is usable. */
+export function expiryMoment(s: Pick<SessionEntity, 'expiresAt' | 'lastActiveAt'>, now: number, idleTtlMs: number): number | null {
+  const at = Math.min(s.expiresAt, s.lastActiveAt + idleTtlMs);
+  return now >= at ? at : null;
+}
+
+/** Maps a row to the API shape; a live row past its limits reads as expired, as the sweep will store it. */
+export function toSessionResponse(s: SessionEntity, currentId: string | null, now: number, idleTtlMs: number): SessionResponse {
+  let endedAt = s.endedAt;
+  let endReason = s.endReason;
+  if (!s.tokenDeleted && endReason === null) {
+    const expired = expiryMoment(s, now, idleTtlMs);
+    if (expired !== null) [endedAt, endReason] = [expired, 'expired'];
+  }
+  const hasLocation = s.country !== null || s.region !== null || s.city !== null;
+  return {
+    id: s.id,
+    current: s.id === currentId,
+    status: endReason ? STATUS_OF[endReason] : 'active',
+    deviceName: s.deviceName,
+    device: { type: s.deviceType, vendor: s.deviceVendor, model: s.deviceModel },
+    browser: { name: s.browserName, version: s.browserVersion },
+    os: { name: s.osName, version: s.osVersion },
+    userAgent: s.userAgent,
+    ipAddress: s.ipAddress,
+    location: hasLocation ? { country: s.country, region: s.region, city: s.city } : null,
+    createdAt: iso(s.createdAt),
+    lastActiveAt: iso(s.lastActiveAt),
+    expiresAt: iso(s.expiresAt),
+    endedAt: endedAt === null ? null : iso(endedAt),
+    endReason,
+  };
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
+import { UsersModule } from '../users/users.module.js';
+import { UsersService } from '../users/users.service.js';
+import { AdminSessionsController } from './admin-sessions.controller.js';
+import { SessionsController } from './sessions.controller.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { SessionsService } from './sessions.service.js';
+import { SessionsSweeper } from './sessions.sweeper.js';
+
+@Module({
+  imports: [UsersModule],
+  controllers: [SessionsController, AdminSessionsController],
+  providers: [SessionsService, SessionsRepository, SessionsSweeper, RolesGuard, { provide: RoleResolver, useExisting: UsersService }],
+  exports: [SessionsService],
+})
+export class SessionsModule {}

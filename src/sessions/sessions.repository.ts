@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import type { Statement } from 'better-sqlite3';
+import type { Pool } from 'mysql2';
+import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { EndReason, SessionEntity } from './session.entity.js';
+
+/** The columns the per-request check needs, nothing else. */
+export interface SessionAuthRow {
+  userId: string;
+  tokenDeleted: boolean;
+  loggedOut: boolean;
+  expiresAt: number;
+  lastActiveAt: number;
+}
+
+/** "Active at `now`": not ended, before its absolute expiry, used within the idle window. */
+export interface ActiveWindow {
+  now: number;
+  idleCutoff: number;
+}
+
+const AUTH_SQL = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ?';
+
+@Injectable()
+export class SessionsRepository {
+  private sqliteAuth?: Statement;
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  private get repo() {
+    return this.tx.manager.getRepository(SessionEntity);
+  }
+
+  /**
+   * The hot path: one prepared statement on the primary key, straight on the driver
+   * (no entity hydration; measured ~3× cheaper than a repository findOne on MySQL).
+   */
+  async findForAuth(id: string): Promise<SessionAuthRow | null> {
+    const row = this.tx.isMysql ? await this.mysqlAuth(id) : this.sqliteAuthRow(id);
+    if (!row) return null;
+    return {
+      userId: String(row.user_id),
+      tokenDeleted: Boolean(Number(row.token_deleted)),
+      loggedOut: Boolean(Number(row.logged_out)),
+      expiresAt: Number(row.expires_at),
+      lastActiveAt: Number(row.last_active_at),
+    };
+  }
+
+  private mysqlAuth(id: string): Promise<Record<string, unknown> | undefined> {
+    const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
+    return new Promise((resolve, reject) =>
+      pool.execute(AUTH_SQL, [id], (err, rows) => (err ? reject(err) : resolve((rows as Record<string, unknown>[])[0]))),
+    );
+  }
+
+  private sqliteAuthRow(id: string): Record<string, unknown> | undefined {
+    this.sqliteAuth ??= (this.dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): Statement } }).databaseConnection.prepare(AUTH_SQL);
+    return this.sqliteAuth.get(id) as Record<string, unknown> | undefined;
+  }
+
+  /** Written at most once per `minInterval`: the condition makes concurrent touches a no-op. */
+  async touchLastActive(id: string, now: number, minInterval: number): Promise<void> {
+    await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ lastActiveAt: now })
+      .where('id = :id AND token_deleted = :no AND last_active_at <= :before', { id, no: false, before: now - minInterval })
+      .execute();
+  }
+
+  async insert(session: SessionEntity): Promise<void> {
+    await this.repo.insert(session);
+  }
+
+  findById(id: string): Promise<SessionEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findOwned(id: string, userId: string): Promise<SessionEntity | null> {
+    return this.repo.findOneBy({ id, userId });
+  }
+
+  private active(qb: SelectQueryBuilder<SessionEntity>, w: ActiveWindow): SelectQueryBuilder<SessionEntity> {
+    return qb
+      .andWhere('s.token_deleted = :no', { no: false })
+      .andWhere('s.expires_at > :now', { now: w.now })
+      .andWhere('s.last_active_at > :idleCutoff', { idleCutoff: w.idleCutoff });
+  }
+
+  listForUser(userId: string, opts: { activeOnly: boolean; limit: number } & ActiveWindow): Promise<SessionEntity[]> {
+    let qb = this.repo.createQueryBuilder('s').where('s.user_id = :userId', { userId });
+    if (opts.activeOnly) qb = this.active(qb, opts);
+    return qb.orderBy('s.last_active_at', 'DESC').addOrderBy('s.created_at', 'DESC').limit(opts.limit).getMany();
+  }
+
+  /** Ids of the user's active sessions, least recently active first. */
+  async activeIdsByAge(userId: string, w: ActiveWindow): Promise<string[]> {
+    const rows = await this.active(this.repo.createQueryBuilder('s').select('s.id', 'id').where('s.user_id = :userId', { userId }), w)
+      .orderBy('s.last_active_at', 'ASC')
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Ends the active sessions matching the filter, once: rows already ended keep their
+   * `ended_at`/`end_reason`. Returns how many sessions this call ended.
+   */
+  async end(
+    filter: { userId: string; ids?: string[]; exceptId?: string },
+    reason: EndReason,
+    loggedOut: boolean,
+    w: ActiveWindow,
+  ): Promise<number> {
+    if (filter.ids && filter.ids.length === 0) return 0;
+    const qb = this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ tokenDeleted: true, loggedOut, endedAt: w.now, endReason: reason })
+      .where('user_id = :userId', { userId: filter.userId })
+      .andWhere('token_deleted = :no', { no: false })
+      .andWhere('expires_at > :now AND last_active_at > :idleCutoff', { now: w.now, idleCutoff: w.idleCutoff });
+    if (filter.ids) qb.andWhere('id IN (:...ids)', { ids: filter.ids });
+    if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
+    const result = await qb.execute();
+    return result.affected ?? 0;
+  }
+
+  /** Marks one session expired at the moment it expired (no-op when it already ended). */
+  async markExpired(id: string, expiredAt: number): Promise<void> {
+    await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ tokenDeleted: true, endedAt: expiredAt, endReason: 'expired' })
+      .where('id = :id AND token_deleted = :no', { id, no: false })
+      .execute();
+  }
+
+  /** Compare-and-set on the current token's hash: of N concurrent rotations exactly one wins. */
+  async rotateRefresh(id: string, expectedHash: string, next: { hash: string; generation: number; now: number }): Promise<boolean> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ refreshTokenHash: next.hash, refreshGeneration: next.generation, refreshedAt: next.now, lastActiveAt: next.now })
+      .where('id = :id AND refresh_token_hash = :expectedHash AND token_deleted = :no', { id, expectedHash, no: false })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  /**
+   * Marks up to `limit` sessions that are still flagged live but passed their absolute or idle
+   * limit as expired, each at the moment it expired. Returns how many.
+   */
+  async expireBatch(w: ActiveWindow, idleTtlMs: number, limit: number): Promise<number> {
+    const rows = await this.repo
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .where('s.token_deleted = :no', { no: false })
+      .andWhere(new Brackets((b) => b.where('s.expires_at <= :now', { now: w.now }).orWhere('s.last_active_at <= :idleCutoff', { idleCutoff: w.idleCutoff })))
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    if (rows.length === 0) return 0;
+    const result = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({
+        tokenDeleted: true,
+        endReason: 'expired',
+        endedAt: () => 'CASE WHEN expires_at <= last_active_at + :idle THEN expires_at ELSE last_active_at + :idle END',
+      })
+      .where('id IN (:...ids) AND token_deleted = :no', { ids: rows.map((r) => r.id), no: false })
+      .setParameter('idle', idleTtlMs)
+      .execute();
+    return result.affected ?? rows.length;
+  }
+
+  /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */
+  async purgeEndedBefore(cutoff: number, limit: number): Promise<number> {
+    const rows = await this.repo
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .where('s.ended_at < :cutoff', { cutoff })
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    if (rows.length === 0) return 0;
+    const result = await this.repo.createQueryBuilder().delete().where('id IN (:...ids)', { ids: rows.map((r) => r.id) }).execute();
+    return result.affected ?? rows.length;
+  }
+}

@@ -1,0 +1,260 @@
+import { Injectable, Logger, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AuthContext } from '../common/auth-context.js';
+import { Clock } from '../common/clock.js';
+import { newId, randomSecret } from '../common/random.js';
+import type { AppConfig } from '../config/configuration.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { UsersService } from '../users/users.service.js';
+import { normalizeIp, parseUserAgent } from './device.js';
+import type { RevokedResponse } from './dto/session-queries.dto.js';
+import { expiryMoment, SessionResponse, toSessionResponse } from './dto/session.response.js';
+import { RefreshTokenCodec } from './refresh-token.js';
+import type { EndReason, SessionEntity } from './session.entity.js';
+import { ActiveWindow, SessionsRepository } from './sessions.repository.js';
+
+/** What auth needs to sign a token pair for a session. */
+export interface IssuedSession {
+  sessionId: string;
+  userId: string;
+  generation: number;
+  refreshToken: string;
+  /** When this generation was issued (ms); the access token's `iat`, so a re-issued pair is identical. */
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export interface LoginContext {
+  userAgent?: string;
+  ip?: string;
+  deviceName?: string;
+}
+
+/** Status filter of a listing. */
+export type StatusFilter = 'active' | 'all';
+
+const LOGGED_OUT_BY_USER: Record<EndReason, boolean> = {
+  logout: true,
+  remote_logout: true,
+  logout_all: true,
+  password_change: true,
+  refresh_reuse: false,
+  admin: false,
+  expired: false,
+  session_limit: false,
+};
+
+/** `last_active_at` is written at most this often per session. */
+export const TOUCH_INTERVAL_MS = 60_000;
+const SWEEP_BATCH = 500;
+
+
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+  private readonly idleMs: number;
+  private readonly absoluteMs: number;
+  private readonly graceMs: number;
+  private readonly maxPerUser: number;
+  private readonly retentionMs: number;
+  private readonly codec: RefreshTokenCodec;
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly users: UsersService,
+    private readonly tx: TransactionRunner,
+    private readonly clock: Clock,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    const s = config.get('session', { infer: true });
+    this.idleMs = s.idleTtl * 1000;
+    this.absoluteMs = s.absoluteTtl * 1000;
+    this.graceMs = s.refreshReuseGrace * 1000;
+    this.maxPerUser = s.maxPerUser;
+    this.retentionMs = s.retentionDays * 86_400_000;
+    this.codec = new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey);
+  }
+
+  private window(now = this.clock.now()): ActiveWindow {
+    return { now, idleCutoff: now - this.idleMs };
+  }
+
+  private issued(s: SessionEntity, generation: number, issuedAt: number): IssuedSession {
+    return {
+      sessionId: s.id,
+      userId: s.userId,
+      generation,
+      refreshToken: this.codec.issue(s.id, generation, s.refreshSeed),
+      issuedAt,
+      expiresAt: s.expiresAt,
+    };
+  }
+
+  /** Starts a session for a login; with MAX_SESSIONS_PER_USER the least recently active ones end in the same transaction. */
+  async create(userId: string, ctx: LoginContext): Promise<IssuedSession> {
+    const now = this.clock.now();
+    const id = newId();
+    const seed = randomSecret(32).toString('hex');
+    const session: SessionEntity = {
+      id,
+      userId,
+      ...parseUserAgent(ctx.userAgent, ctx.deviceName),
+      userAgent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
+      ipAddress: normalizeIp(ctx.ip),
+      country: null,
+      region: null,
+      city: null,
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAt: now + this.absoluteMs,
+      tokenDeleted: false,
+      loggedOut: false,
+      endedAt: null,
+      endReason: null,
+      refreshTokenHash: RefreshTokenCodec.hash(this.codec.issue(id, 0, seed)),
+      refreshSeed: seed,
+      refreshGeneration: 0,
+      refreshedAt: now,
+    };
+    if (this.maxPerUser > 0) {
+      await this.tx.run(async () => {
+        await this.users.lockForUpdate(userId);
+        const active = await this.sessions.activeIdsByAge(userId, this.window(now));
+        const excess = active.length - this.maxPerUser + 1;
+        if (excess > 0) await this.end({ userId, ids: active.slice(0, excess) }, 'session_limit', now);
+        await this.sessions.insert(session);
+      });
+    } else {
+      await this.sessions.insert(session);
+    }
+    return this.issued(session, 0, now);
+  }
+
+  /**
+   * The per-request check behind every authenticated route: the session exists, belongs to
+   * the token's user, has not ended, is within its absolute and idle limits. A database that
+   * cannot answer is a 503, never a 401 (clients drop their tokens on 401).
+   */
+  async validate(userId: string, sessionId: string): Promise<AuthContext> {
+    let row;
+    try {
+      row = await this.sessions.findForAuth(sessionId);
+    } catch (e) {
+      this.logger.error(`session lookup failed: ${(e as Error).message}`);
+      throw new ServiceUnavailableException('Session store unavailable');
+    }
+    if (!row || row.userId !== userId || row.tokenDeleted || row.loggedOut) throw new UnauthorizedException('Session has ended');
+    const now = this.clock.now();
+    const expiredAt = expiryMoment(row, now, this.idleMs);
+    if (expiredAt !== null) {
+      this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
+      throw new UnauthorizedException('Session expired');
+    }
+    if (now - row.lastActiveAt >= TOUCH_INTERVAL_MS) this.background(this.sessions.touchLastActive(sessionId, now, TOUCH_INTERVAL_MS), 'touch');
+    return { userId, sessionId };
+  }
+
+  private background(work: Promise<unknown>, what: string): void {
+    work.catch((e: Error) => this.logger.warn(`${what} failed: ${e.message}`));
+  }
+
+  /**
+   * Rotates a refresh token. The current token advances the session one generation (a
+   * compare-and-set, so N concurrent calls advance it once and all get the same pair); the
+   * token just rotated away, within REFRESH_REUSE_GRACE, gets the current pair again; any
+   * other token of the session is reuse and ends it.
+   */
+  async rotate(refreshToken: string): Promise<IssuedSession> {
+    const parsed = this.codec.parse(refreshToken);
+    const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
+    if (!parsed || !session || !this.codec.verify(parsed, session.refreshSeed)) throw new UnauthorizedException('Invalid refresh token');
+    if (session.tokenDeleted) throw new UnauthorizedException('Session has ended');
+    const now = this.clock.now();
+    const expiredAt = expiryMoment(session, now, this.idleMs);
+    if (expiredAt !== null) {
+      await this.sessions.markExpired(session.id, expiredAt);
+      throw new UnauthorizedException('Session expired');
+    }
+    if (parsed.generation === session.refreshGeneration) {
+      const generation = session.refreshGeneration + 1;
+      const next = this.codec.issue(session.id, generation, session.refreshSeed);
+      if (await this.sessions.rotateRefresh(session.id, session.refreshTokenHash, { hash: RefreshTokenCodec.hash(next), generation, now })) {
+        return this.issued(session, generation, now);
+      }
+      const fresh = await this.sessions.findById(session.id);
+      if (!fresh || fresh.tokenDeleted) throw new UnauthorizedException('Session has ended');
+      return this.graceOrReuse(fresh, parsed.generation, now);
+    }
+    return this.graceOrReuse(session, parsed.generation, now);
+  }
+
+  private async graceOrReuse(session: SessionEntity, generation: number, now: number): Promise<IssuedSession> {
+    const current = session.refreshGeneration;
+    if (generation === current - 1 && now - session.refreshedAt <= this.graceMs) {
+      return this.issued(session, current, session.refreshedAt);
+    }
+    if (generation < current) {
+      await this.end({ userId: session.userId, ids: [session.id] }, 'refresh_reuse', now);
+      this.logger.warn(`refresh token reuse: session ${session.id} ended`);
+      throw new UnauthorizedException('Refresh token was already used; the session has ended');
+    }
+    throw new UnauthorizedException('Invalid refresh token');
+  }
+
+  private end(filter: { userId: string; ids?: string[]; exceptId?: string }, reason: EndReason, now = this.clock.now()): Promise<number> {
+    return this.sessions.end(filter, reason, LOGGED_OUT_BY_USER[reason], this.window(now));
+  }
+
+  async list(userId: string, currentId: string | null, status: StatusFilter, limit = 100): Promise<SessionResponse[]> {
+    const w = this.window();
+    const rows = await this.sessions.listForUser(userId, { activeOnly: status === 'active', limit, ...w });
+    return rows.map((s) => toSessionResponse(s, currentId, w.now, this.idleMs));
+  }
+
+  async get(auth: AuthContext, id: string): Promise<SessionResponse> {
+    const session = await this.sessions.findOwned(id, auth.userId);
+    if (!session) throw new NotFoundException('Session not found');
+    return toSessionResponse(session, auth.sessionId, this.clock.now(), this.idleMs);
+  }
+
+  /** Logs one of the user's devices out; repeating it changes nothing. */
+  async revoke(auth: AuthContext, id: string): Promise<void> {
+    if (!(await this.sessions.findOwned(id, auth.userId))) throw new NotFoundException('Session not found');
+    await this.end({ userId: auth.userId, ids: [id] }, id === auth.sessionId ? 'logout' : 'remote_logout');
+  }
+
+  async revokeAll(auth: AuthContext, scope: 'others' | 'all'): Promise<RevokedResponse> {
+    const revoked = await this.end({ userId: auth.userId, exceptId: scope === 'others' ? auth.sessionId : undefined }, 'logout_all');
+    return { revoked };
+  }
+
+  async logout(auth: AuthContext): Promise<void> {
+    await this.end({ userId: auth.userId, ids: [auth.sessionId] }, 'logout');
+  }
+
+  /** Ends every session of the user but one (password change); joins the caller's transaction. */
+  endOthers(userId: string, keepId: string, reason: EndReason): Promise<number> {
+    return this.end({ userId, exceptId: keepId }, reason);
+  }
+
+  async adminList(userId: string, status: StatusFilter, limit: number): Promise<SessionResponse[]> {
+    await this.users.assertExists(userId);
+    return this.list(userId, null, status, limit);
+  }
+
+  async adminRevokeAll(userId: string): Promise<RevokedResponse> {
+    await this.users.assertExists(userId);
+    return { revoked: await this.end({ userId }, 'admin') };
+  }
+
+  /** Marks sessions past their limits as expired and purges history older than the retention, in small batches. */
+  async sweep(): Promise<{ expired: number; purged: number }> {
+    const w = this.window();
+    let expired = 0;
+    for (let n = SWEEP_BATCH; n === SWEEP_BATCH; expired += n) n = await this.sessions.expireBatch(w, this.idleMs, SWEEP_BATCH);
+    let purged = 0;
+    for (let n = SWEEP_BATCH; n === SWEEP_BATCH; purged += n) n = await this.sessions.purgeEndedBefore(w.now - this.retentionMs, SWEEP_BATCH);
+    return { expired, purged };
+  }
+}
+

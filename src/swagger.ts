@@ -1,0 +1,24 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('device-sessions')
+    .setDescription(
+      'Authentication that knows where each user is logged in. Log in, copy `accessToken` into **Authorize**, ' +
+        'then list your sessions and log devices out; a revoked session gets 401 on its very next request.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The accessToken of a TokenPair' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Swagger UI at /docs and the document at /docs-json, with "Authorize" wired to the bearer scheme. */
+export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'device-sessions API',
+    swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
+  });
+}

@@ -1,0 +1,23 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { UserEntity } from '../user.entity.js';
+
+export class UserResponse {
+  @ApiProperty({ format: 'uuid', example: '0b6f7c1e-3d5a-4a8e-9f0e-1c2d3e4f5a6b' })
+  id: string;
+
+  @ApiProperty({ example: 'ada@example.com' })
+  email: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Ada Lovelace' })
+  name: string | null;
+
+  @ApiProperty({ type: [String], example: ['user'] })
+  roles: string[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+}
+
+export function toUserResponse(user: UserEntity, roles: string[]): UserResponse {
+  return { id: user.id, email: user.email, name: user.name, roles, createdAt: new Date(user.createdAt).toISOString() };
+}

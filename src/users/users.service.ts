@@ -1,0 +1,96 @@
+import { ConflictException, ForbiddenException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { QueryFailedError } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { RoleResolver } from '../common/guards/roles.guard.js';
+import { newId } from '../common/random.js';
+import type { AppConfig } from '../config/configuration.js';
+import { normalizeEmail } from './dto/email.rules.js';
+import type { RegisterDto } from './dto/register.dto.js';
+import { toUserResponse, UserResponse } from './dto/user.response.js';
+import { PasswordHasher } from './password-hasher.js';
+import type { UserEntity } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
+
+const isUniqueViolation = (e: unknown) =>
+  e instanceof QueryFailedError && /ER_DUP_ENTRY|UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${(e as { code?: string }).code} ${e.message}`);
+
+@Injectable()
+export class UsersService implements RoleResolver {
+  private readonly adminEmails: Set<string>;
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.adminEmails = new Set(config.get('auth', { infer: true }).adminEmails);
+  }
+
+  private roles(user: UserEntity): string[] {
+    return this.adminEmails.has(user.email) ? ['user', 'admin'] : ['user'];
+  }
+
+  private toResponse(user: UserEntity): UserResponse {
+    return toUserResponse(user, this.roles(user));
+  }
+
+  async register(dto: RegisterDto): Promise<UserResponse> {
+    const email = normalizeEmail(dto.email);
+    if (await this.users.findByEmail(email)) throw new ConflictException('Email is already registered');
+    const now = this.clock.now();
+    const user: UserEntity = { id: newId(), email, name: dto.name ?? null, passwordHash: await this.hasher.hash(dto.password), createdAt: now, updatedAt: now };
+    try {
+      await this.users.insert(user);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictException('Email is already registered');
+      throw e;
+    }
+    return this.toResponse(user);
+  }
+
+  /** Returns the user id when the credentials match; unknown emails cost the same hash as wrong passwords. */
+  async verifyCredentials(email: string, password: string): Promise<string | null> {
+    const user = await this.users.findByEmail(normalizeEmail(email));
+    if (!user) return this.hasher.verifyDummy(password).then(() => null);
+    return (await this.hasher.verify(user.passwordHash, password)) ? user.id : null;
+  }
+
+  async getProfile(userId: string): Promise<UserResponse> {
+    const user = await this.users.findById(userId);
+    // The session check passed, so the user existed a moment ago: treat a vanished user as signed out.
+    if (!user) throw new UnauthorizedException('User no longer exists');
+    return this.toResponse(user);
+  }
+
+  async updateName(userId: string, name: string): Promise<UserResponse> {
+    await this.users.update(userId, { name, updatedAt: this.clock.now() });
+    return this.getProfile(userId);
+  }
+
+  /** Checks the current password (403 when wrong) and returns the new one's hash; stores nothing. */
+  async checkPasswordAndHashNew(userId: string, currentPassword: string, newPassword: string): Promise<string> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new UnauthorizedException('User no longer exists');
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) throw new ForbiddenException('Current password is wrong');
+    return this.hasher.hash(newPassword);
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.users.update(userId, { passwordHash, updatedAt: this.clock.now() });
+  }
+
+  async rolesOf(userId: string): Promise<string[]> {
+    const user = await this.users.findById(userId);
+    return user ? this.roles(user) : [];
+  }
+
+  async assertExists(userId: string): Promise<void> {
+    if (!(await this.users.findById(userId))) throw new NotFoundException('User not found');
+  }
+
+  lockForUpdate(userId: string): Promise<void> {
+    return this.users.lockForUpdate(userId);
+  }
+}
