@@ -1,7 +1,26 @@
-// Nest 12 and several of its dependencies ship ESM only, while some CJS packages
-// (e.g. @nestjs/throttler) require() them; Jest on Node 20 cannot require ESM.
-// So under Jest everything — our TypeScript and those ESM packages — is compiled
-// to CommonJS by SWC. The production build stays native ESM (tsc, nodenext).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+// Nest 12 and some of its dependencies ship ESM only, and CommonJS packages (e.g.
+// @nestjs/throttler, @fastify/static) require() them; Jest on Node 20 cannot require ESM.
+// So under Jest our TypeScript and every ESM-only package are compiled to CommonJS by SWC.
+// The production build stays native ESM (tsc, module nodenext).
+function esmPackages() {
+  const names = [];
+  const visit = (dir, prefix = '') => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      if (!prefix && entry.name.startsWith('@')) {
+        visit(`${dir}/${entry.name}`, `${entry.name}/`);
+        continue;
+      }
+      const manifest = `${dir}/${entry.name}/package.json`;
+      if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).type === 'module') names.push(prefix + entry.name);
+    }
+  };
+  visit('node_modules');
+  return names.map((n) => n.replace(/[.+]/g, '\\$&'));
+}
+
 const swc = ['@swc/jest', {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -11,12 +30,14 @@ const swc = ['@swc/jest', {
   },
   module: { type: 'commonjs' },
 }];
+
 const common = {
   transform: { '^.+\\.(ts|js|mjs)$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras)/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages().join('|')})/)`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 };
+
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },

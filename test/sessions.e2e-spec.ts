@@ -1,0 +1,302 @@
+import { bearer, login, registerUser, UA } from './factories/users.js';
+import { createTestApp, TestApp } from './utils/create-test-app.js';
+import { testDatabases } from './utils/databases.js';
+
+describe.each(testDatabases)('core API on %s', (db) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(db, { ADMIN_EMAILS: 'boss@example.com' });
+  });
+  afterAll(() => t.close());
+
+  describe('register', () => {
+    it('creates a user and never returns a password hash', async () => {
+      const res = await t.http.post('/v1/auth/register').send({ email: '  Grace@Example.COM ', password: 'correct horse battery staple', name: 'Grace' }).expect(201);
+      expect(res.body).toEqual({ id: expect.any(String), email: 'grace@example.com', name: 'Grace', roles: ['user'], createdAt: expect.any(String) });
+      expect(JSON.stringify(res.body)).not.toMatch(/argon|hash|password/i);
+    });
+
+    it('answers 409 for an email taken in another case', async () => {
+      await registerUser(t.http, { email: 'taken@example.com' });
+      const res = await t.http.post('/v1/auth/register').send({ email: 'TAKEN@example.com', password: 'another good password' }).expect(409);
+      expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message: 'Email is already registered' });
+    });
+
+    it.each([
+      ['an invalid email', { email: 'not-an-email', password: 'correct horse battery' }],
+      ['a short password', { email: 'a@example.com', password: 'short' }],
+      ['a 129-character password', { email: 'a@example.com', password: 'x'.repeat(129) }],
+      ['a missing password', { email: 'a@example.com' }],
+      ['a number as email', { email: 42, password: 'correct horse battery' }],
+      ['an unknown property', { email: 'a@example.com', password: 'correct horse battery', admin: true }],
+      ['an empty name', { email: 'a@example.com', password: 'correct horse battery', name: '' }],
+    ])('answers 400 for %s and stores nothing', async (_, body) => {
+      const res = await t.http.post('/v1/auth/register').send(body).expect(400);
+      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      const [{ n }] = await t.dataSource.query(`SELECT COUNT(*) AS n FROM users WHERE email = 'a@example.com'`);
+      expect(Number(n)).toBe(0);
+    });
+
+    it('grants the admin role to ADMIN_EMAILS', async () => {
+      const res = await t.http.post('/v1/auth/register').send({ email: 'Boss@example.com', password: 'correct horse battery staple' }).expect(201);
+      expect(res.body.roles).toEqual(['user', 'admin']);
+    });
+  });
+
+  describe('login', () => {
+    it('returns a TokenPair, not cacheable', async () => {
+      const user = await registerUser(t.http);
+      const res = await t.http.post('/v1/auth/login').send({ email: user.email.toUpperCase(), password: user.password }).expect(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, sessionId: expect.any(String) });
+      const claims = JSON.parse(Buffer.from(res.body.accessToken.split('.')[1], 'base64url').toString());
+      expect(claims).toMatchObject({ sub: user.id, sid: res.body.sessionId, iss: 'device-sessions', aud: 'device-sessions' });
+      expect(claims.exp - claims.iat).toBe(900);
+      expect(typeof claims.jti).toBe('string');
+    });
+
+    it('gives the same 401 for an unknown email and a wrong password', async () => {
+      const user = await registerUser(t.http);
+      const wrong = await t.http.post('/v1/auth/login').send({ email: user.email, password: 'wrong password!' }).expect(401);
+      const unknown = await t.http.post('/v1/auth/login').send({ email: 'nobody@example.com', password: 'wrong password!' }).expect(401);
+      expect(wrong.body).toEqual(unknown.body);
+      expect(wrong.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid email or password' });
+    });
+
+    it('answers 400 for a malformed body and creates no session', async () => {
+      await t.http.post('/v1/auth/login').set('Content-Type', 'application/json').send('{"email":').expect(400);
+      await t.http.post('/v1/auth/login').send({ email: 'x@example.com' }).expect(400);
+      await t.http.post('/v1/auth/login').send(['x']).expect(400);
+      await t.http.post('/v1/auth/login').send({ email: 'x@example.com', password: 'p', deviceName: 'x'.repeat(101) }).expect(400);
+      const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions');
+      const before = Number(n);
+      await t.http.post('/v1/auth/login').send({ email: 'x@example.com', password: 'p', extra: 1 }).expect(400);
+      const [{ n: after }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions');
+      expect(Number(after)).toBe(before);
+    });
+  });
+
+  describe('three devices', () => {
+    it('lists each device and logs them out one, others, all — effective on the next request', async () => {
+      const user = await registerUser(t.http);
+      const mac = await login(t.http, user, { ua: UA.macChrome, ip: '203.0.113.10' });
+      const phone = await login(t.http, user, { ua: UA.iphoneSafari, ip: '198.51.100.20' });
+      const pc = await login(t.http, user, { ua: UA.windowsFirefox, ip: '192.0.2.30', deviceName: 'Gaming PC' });
+
+      const list = await t.http.get('/v1/sessions').set('Authorization', bearer(mac)).expect(200);
+      expect(list.body).toHaveLength(3);
+      const byId = Object.fromEntries(list.body.map((s: { id: string }) => [s.id, s]));
+      expect(byId[mac.sessionId]).toMatchObject({
+        current: true,
+        status: 'active',
+        deviceName: 'Chrome on macOS',
+        device: { type: 'desktop', vendor: 'Apple', model: 'Macintosh' },
+        browser: { name: 'Chrome', version: '131.0.0.0' },
+        os: { name: 'macOS', version: '10.15.7' },
+        ipAddress: '203.0.113.10',
+        endedAt: null,
+        endReason: null,
+      });
+      expect(byId[phone.sessionId]).toMatchObject({ current: false, deviceName: 'Mobile Safari on iOS', device: { type: 'mobile', vendor: 'Apple', model: 'iPhone' }, ipAddress: '198.51.100.20' });
+      expect(byId[pc.sessionId]).toMatchObject({ deviceName: 'Gaming PC', device: { type: 'desktop', vendor: null, model: null }, browser: { name: 'Firefox' }, os: { name: 'Windows' } });
+
+      await t.http.delete(`/v1/sessions/${phone.sessionId}`).set('Authorization', bearer(mac)).expect(204);
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(phone)).expect(401);
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(mac)).expect(200);
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(pc)).expect(200);
+
+      const others = await t.http.delete('/v1/sessions?scope=others').set('Authorization', bearer(mac)).expect(200);
+      expect(others.body).toEqual({ revoked: 1 });
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(pc)).expect(401);
+      const left = await t.http.get('/v1/sessions').set('Authorization', bearer(mac)).expect(200);
+      expect(left.body.map((s: { id: string }) => s.id)).toEqual([mac.sessionId]);
+
+      const all = await t.http.delete('/v1/sessions?scope=all').set('Authorization', bearer(mac)).expect(200);
+      expect(all.body).toEqual({ revoked: 1 });
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(mac)).expect(401);
+
+      const rows = await t.dataSource.query('SELECT id, token_deleted, logged_out, end_reason FROM sessions WHERE user_id = ? ORDER BY created_at', [user.id]);
+      expect(rows.map((r: { end_reason: string }) => r.end_reason)).toEqual(['logout_all', 'remote_logout', 'logout_all']);
+      expect(rows.every((r: { token_deleted: unknown; logged_out: unknown }) => Number(r.token_deleted) === 1 && Number(r.logged_out) === 1)).toBe(true);
+    });
+  });
+
+  describe('sessions', () => {
+    it('orders by newest activity and keeps ended sessions as history', async () => {
+      const user = await registerUser(t.http);
+      const first = await login(t.http, user);
+      t.clock.advance(5_000);
+      const second = await login(t.http, user, { ua: UA.iphoneSafari });
+      t.clock.advance(5_000);
+      const third = await login(t.http, user, { ua: UA.ipad });
+      const list = await t.http.get('/v1/sessions').set('Authorization', bearer(first)).expect(200);
+      expect(list.body.map((s: { id: string }) => s.id)).toEqual([third.sessionId, second.sessionId, first.sessionId]);
+      expect(list.body[0].device.type).toBe('tablet');
+
+      await t.http.delete(`/v1/sessions/${second.sessionId}`).set('Authorization', bearer(first)).expect(204);
+      const active = await t.http.get('/v1/sessions?status=active').set('Authorization', bearer(first)).expect(200);
+      expect(active.body.map((s: { id: string }) => s.id)).toEqual([third.sessionId, first.sessionId]);
+      const all = await t.http.get('/v1/sessions?status=all').set('Authorization', bearer(first)).expect(200);
+      expect(all.body).toHaveLength(3);
+      const ended = await t.http.get(`/v1/sessions/${second.sessionId}`).set('Authorization', bearer(first)).expect(200);
+      expect(ended.body).toMatchObject({ status: 'logged_out', endReason: 'remote_logout', endedAt: expect.any(String), current: false });
+    });
+
+    it('repeating a revoke is 204 and changes nothing', async () => {
+      const user = await registerUser(t.http);
+      const a = await login(t.http, user);
+      const b = await login(t.http, user);
+      await t.http.delete(`/v1/sessions/${b.sessionId}`).set('Authorization', bearer(a)).expect(204);
+      const once = await t.http.get(`/v1/sessions/${b.sessionId}`).set('Authorization', bearer(a)).expect(200);
+      t.clock.advance(1_000);
+      await t.http.delete(`/v1/sessions/${b.sessionId}`).set('Authorization', bearer(a)).expect(204);
+      const twice = await t.http.get(`/v1/sessions/${b.sessionId}`).set('Authorization', bearer(a)).expect(200);
+      expect(twice.body.endedAt).toBe(once.body.endedAt);
+      const count = await t.http.delete('/v1/sessions?scope=others').set('Authorization', bearer(a)).expect(200);
+      expect(count.body).toEqual({ revoked: 0 });
+    });
+
+    it('revoking the current session is a logout', async () => {
+      const user = await registerUser(t.http);
+      const a = await login(t.http, user);
+      const b = await login(t.http, user);
+      await t.http.delete(`/v1/sessions/${a.sessionId}`).set('Authorization', bearer(a)).expect(204);
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(401);
+      const res = await t.http.get(`/v1/sessions/${a.sessionId}`).set('Authorization', bearer(b)).expect(200);
+      expect(res.body).toMatchObject({ status: 'logged_out', endReason: 'logout' });
+    });
+
+    it("answers 404 for another user's session and changes nothing", async () => {
+      const alice = await login(t.http, await registerUser(t.http));
+      const bob = await login(t.http, await registerUser(t.http));
+      await t.http.get(`/v1/sessions/${bob.sessionId}`).set('Authorization', bearer(alice)).expect(404);
+      const res = await t.http.delete(`/v1/sessions/${bob.sessionId}`).set('Authorization', bearer(alice)).expect(404);
+      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Session not found' });
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(bob)).expect(200);
+      await t.http.get('/v1/sessions/5f0c7c52-8d0e-4b4e-9a55-0b7a0d7b1c11').set('Authorization', bearer(alice)).expect(404);
+    });
+
+    it.each(['not-a-uuid', '1', "1' OR '1'='1"])('answers 400 for the id %s', async (id) => {
+      const a = await login(t.http, await registerUser(t.http));
+      await t.http.get(`/v1/sessions/${encodeURIComponent(id)}`).set('Authorization', bearer(a)).expect(400);
+      await t.http.delete(`/v1/sessions/${encodeURIComponent(id)}`).set('Authorization', bearer(a)).expect(400);
+    });
+
+    it.each(['', '?scope=', '?scope=mine', '?scope=all&x=1'])('DELETE /v1/sessions%s is 400 and ends nothing', async (q) => {
+      const a = await login(t.http, await registerUser(t.http));
+      await t.http.delete(`/v1/sessions${q}`).set('Authorization', bearer(a)).expect(400);
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
+    });
+
+    it.each(['?status=ended', '?status=', '?limit=0', '?limit=abc', '?foo=1'])('GET /v1/sessions%s is 400', async (q) => {
+      const a = await login(t.http, await registerUser(t.http));
+      await t.http.get(`/v1/sessions${q}`).set('Authorization', bearer(a)).expect(400);
+    });
+
+    it('writes last_active_at at most once a minute', async () => {
+      const user = await registerUser(t.http);
+      const a = await login(t.http, user);
+      const read = async () => Number((await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [a.sessionId]))[0].v);
+      const created = await read();
+      t.clock.advance(30_000);
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
+      expect(await read()).toBe(created);
+      t.clock.advance(31_000);
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
+      for (let i = 0; i < 50 && (await read()) === created; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await read()).toBe(created + 61_000);
+    });
+  });
+
+  describe('auth', () => {
+    it('me returns the user and the current session', async () => {
+      const user = await registerUser(t.http);
+      const a = await login(t.http, user);
+      const res = await t.http.get('/v1/auth/me').set('Authorization', `bearer ${a.accessToken}`).expect(200);
+      expect(res.body.user).toMatchObject({ id: user.id, email: user.email, roles: ['user'] });
+      expect(res.body.session).toMatchObject({ id: a.sessionId, current: true, status: 'active' });
+    });
+
+    it('logout ends this session only', async () => {
+      const user = await registerUser(t.http);
+      const a = await login(t.http, user);
+      const b = await login(t.http, user);
+      await t.http.post('/v1/auth/logout').set('Authorization', bearer(a)).expect(204);
+      const res = await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      await t.http.get('/v1/auth/me').set('Authorization', bearer(b)).expect(200);
+      await t.http.post('/v1/auth/logout').set('Authorization', bearer(a)).expect(401);
+    });
+
+    it.each([
+      ['no header', undefined],
+      ['a garbage token', 'Bearer abc.def.ghi'],
+      ['another scheme', 'Basic dXNlcjpwYXNz'],
+      ['an empty bearer', 'Bearer '],
+    ])('answers 401 with WWW-Authenticate for %s', async (_, header) => {
+      const req = t.http.get('/v1/sessions');
+      if (header) req.set('Authorization', header);
+      const res = await req.expect(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+    });
+
+    it('does not accept a token in the query string', async () => {
+      const a = await login(t.http, await registerUser(t.http));
+      await t.http.get(`/v1/auth/me?access_token=${a.accessToken}`).expect(401);
+    });
+
+    it('every authenticated route is closed without a token', async () => {
+      const id = '5f0c7c52-8d0e-4b4e-9a55-0b7a0d7b1c11';
+      await t.http.post('/v1/auth/logout').expect(401);
+      await t.http.get('/v1/auth/me').expect(401);
+      await t.http.get('/v1/sessions').expect(401);
+      await t.http.get(`/v1/sessions/${id}`).expect(401);
+      await t.http.delete(`/v1/sessions/${id}`).expect(401);
+      await t.http.delete('/v1/sessions?scope=all').expect(401);
+      await t.http.patch('/v1/users/me').send({ name: 'x' }).expect(401);
+      await t.http.post('/v1/users/me/password').send({ currentPassword: 'a', newPassword: 'b' }).expect(401);
+      await t.http.get(`/v1/admin/users/${id}/sessions`).expect(401);
+      await t.http.delete(`/v1/admin/users/${id}/sessions`).expect(401);
+    });
+  });
+
+  describe('users', () => {
+    it('PATCH /v1/users/me changes the name', async () => {
+      const a = await login(t.http, await registerUser(t.http));
+      const res = await t.http.patch('/v1/users/me').set('Authorization', bearer(a)).send({ name: '  Ada King ' }).expect(200);
+      expect(res.body.name).toBe('Ada King');
+    });
+
+    it.each([{}, { name: '' }, { name: 7 }, { name: 'x'.repeat(101) }, { name: 'ok', email: 'evil@example.com' }])('PATCH /v1/users/me %j is 400 and changes nothing', async (body) => {
+      const user = await registerUser(t.http, { name: 'Before' });
+      const a = await login(t.http, user);
+      await t.http.patch('/v1/users/me').set('Authorization', bearer(a)).send(body).expect(400);
+      const me = await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
+      expect(me.body.user).toMatchObject({ name: 'Before', email: user.email });
+    });
+  });
+
+  describe('health and docs', () => {
+    it('GET /health is 200 while the database answers', async () => {
+      await t.http.get('/health').expect(200, { status: 'ok' });
+      await t.http.get('/health/live').expect(200, { status: 'ok' });
+    });
+
+    it('serves Swagger UI and an OpenAPI document with bearer auth and every route', async () => {
+      const ui = await t.http.get('/docs').redirects(1).expect(200);
+      expect(ui.text).toContain('swagger');
+      const doc = (await t.http.get('/docs-json').expect(200)).body;
+      expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(Object.keys(doc.paths).sort()).toEqual(
+        ['/health', '/health/live', '/v1/admin/users/{id}/sessions', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/me', '/v1/auth/refresh', '/v1/auth/register', '/v1/sessions', '/v1/sessions/{id}', '/v1/users/me', '/v1/users/me/password'].sort(),
+      );
+      expect(doc.components.schemas.SessionResponse.required).toEqual(expect.arrayContaining(['id', 'current', 'status', 'device', 'location', 'endedAt', 'endReason']));
+      expect(doc.components.schemas.TokenPairResponse.required).toEqual(expect.arrayContaining(['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'sessionId']));
+    });
+
+    it('answers unknown routes with the error shape', async () => {
+      await t.http.get('/v1/nope').expect(404).expect((r) => expect(r.body).toMatchObject({ statusCode: 404, error: 'Not Found' }));
+    });
+  });
+});

@@ -1,0 +1,49 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import supertest from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory.js';
+import { AppConfig, loadConfig } from '../../src/config/configuration.js';
+import { FakeClock } from './fake-clock.js';
+import { mysqlUrlForWorker } from './databases.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-production-use';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: ReturnType<typeof supertest>;
+  clock: FakeClock;
+  config: AppConfig;
+  dataSource: DataSource;
+  get<T>(token: abstract new (...args: never[]) => T): T;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real AppModule (Fastify, real database, migrations) with a fake clock.
+ * SQLite runs in memory, fresh per app; MySQL uses the worker's database, emptied first.
+ */
+export async function createTestApp(db: 'sqlite' | 'mysql', env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'fatal',
+    JWT_SECRET: TEST_JWT_SECRET,
+    TRUST_PROXY: 'true',
+    RATE_LIMIT_PER_IP: '100000',
+    DATABASE_URL: db === 'sqlite' ? 'sqlite::memory:' : await mysqlUrlForWorker(),
+    ...env,
+  });
+  const clock = new FakeClock();
+  const app = await createApp({ config, clock, schedule: false });
+  const dataSource = app.get(DataSource);
+  await dataSource.query('DELETE FROM sessions');
+  await dataSource.query('DELETE FROM users');
+  return {
+    app,
+    http: supertest(app.getHttpServer()),
+    clock,
+    config,
+    dataSource,
+    get: (token) => app.get(token),
+    close: () => app.close(),
+  };
+}
