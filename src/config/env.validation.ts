@@ -40,10 +40,10 @@ export class EnvironmentVariables {
   @Transform(toBool) @IsBoolean()
   MIGRATIONS_RUN: boolean = true;
 
-  @IsOptional()
+  // Required in production; validated whenever given.
   @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
-  @IsString({ message: 'JWT_SECRET must be set when NODE_ENV=production' })
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @IsString({ message: 'JWT_SECRET must be set (at least 32 characters) when NODE_ENV=production' })
   JWT_SECRET?: string;
 
   @IsString() @MinLength(1) @MaxLength(200)
