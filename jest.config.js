@@ -39,6 +39,8 @@ const common = {
 };
 
 export default {
+  // The suites wait on databases more than on the CPU: two workers keep both cores busy.
+  maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
