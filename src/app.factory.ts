@@ -2,6 +2,7 @@ import helmet from '@fastify/helmet';
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
@@ -37,6 +38,7 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   setupSwagger(app);
+  await registerAccountPage(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
