@@ -12,6 +12,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts');
 const README_SCREENSHOTS_DIR = join(process.cwd(), 'docs', 'screenshots');
 
+/** Resolved to 127.0.0.1 inside the test browser only. */
+const TEST_HOST = 'device-sessions.test';
+
 const chromiumMissing = !existsSync(CHROMIUM_PATH);
 const chromiumRequired = process.env.CI === 'true';
 
@@ -47,15 +50,20 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      `--host-resolver-rules=MAP ${TEST_HOST} 127.0.0.1`,
     ],
   });
 }
 
-/** Makes the test app listen on a free loopback port (supertest keeps working on the same server). */
+/**
+ * Makes the test app listen on a free loopback port (supertest keeps working on the same server)
+ * and returns its URL under a non-local name: Chromium treats http://127.0.0.1 as a secure origin,
+ * which would hide problems a real plain-http deployment has (e.g. CSP upgrade-insecure-requests).
+ */
 export async function listenForBrowser(t: TestApp): Promise<string> {
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = t.app.getHttpServer().address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
+  return `http://${TEST_HOST}:${port}`;
 }
 
 /** A browser context with bounded waits, so a broken page fails fast instead of at Jest's timeout. */
