@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { login, registerUser, TestUser, UA } from './factories/users.js';
 import { describeInBrowser, launchChromium, listenForBrowser, openContext, pageProblems, saveScreenshot } from './utils/browser.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
@@ -18,6 +18,8 @@ describe('devices page over HTTP', () => {
     const page = await t.http.get('/account/devices').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['content-security-policy']).toContain(`script-src 'self' 'unsafe-inline'`);
+    // Reached over plain http on a non-local host, that directive would leave the page without its script and styles.
+    expect(page.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(page.text).toContain('<script src="/account/devices.js" defer></script>');
     await t.http.get('/account/devices.js').expect(200).expect('Content-Type', /javascript/);
     await t.http.get('/account/devices.css').expect(200).expect('Content-Type', /text\/css/);
@@ -45,7 +47,7 @@ describeInBrowser('devices page in Chromium', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp('sqlite');
+    t = await createTestApp('sqlite', { LOGIN_FAILURES_PER_ACCOUNT: '3' });
     baseURL = await listenForBrowser(t);
     browser = await launchChromium();
   });
@@ -57,8 +59,8 @@ describeInBrowser('devices page in Chromium', () => {
     await Promise.all(contexts.splice(0).map((c) => c.close()));
   });
 
-  async function device(userAgent: string, ip: string, viewport = { width: 1100, height: 800 }): Promise<{ page: Page; problems: string[] }> {
-    const context = await openContext(browser, baseURL, { userAgent, viewport, extraHTTPHeaders: { 'X-Forwarded-For': ip } });
+  async function device(userAgent: string, ip: string, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
+    const context = await openContext(browser, baseURL, { userAgent, extraHTTPHeaders: { 'X-Forwarded-For': ip }, ...options });
     contexts.push(context);
     const page = await context.newPage();
     const problems = pageProblems(page);
@@ -92,6 +94,23 @@ describeInBrowser('devices page in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('tells a locked-out account when to try again', async () => {
+    const user = await registerUser(t.http);
+    const { page, problems } = await device(UA.macChrome, '203.0.113.11');
+    await page.getByLabel('Email').fill(user.email);
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await page.getByLabel('Password').fill(`wrong password ${attempt}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expectText(page.getByRole('alert'), 'Wrong email or password.');
+      await page.getByRole('button', { name: 'Sign in' }).and(page.locator(':enabled')).waitFor();
+    }
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectText(page.getByRole('alert'), 'Too many attempts. Try again in 15 minutes.');
+    expect(await storedAuth(page)).toBeNull();
+    expect(problems).toEqual([]);
+  });
+
   it('lists two browsers, signs one out from the other, and sends the signed-out one back to login', async () => {
     const user = await registerUser(t.http, { email: 'grace.hopper@example.com', name: 'Grace Hopper' });
     // Older sessions on other devices, so the list shows several kinds and ages of activity.
@@ -101,7 +120,8 @@ describeInBrowser('devices page in Chromium', () => {
     await login(t.http, user, { ua: UA.ipad, ip: '192.0.2.44' });
     t.clock.advance(3 * HOUR);
 
-    const phone = await device(UA.iphoneSafari, '198.51.100.7', { width: 390, height: 760 });
+    // The phone also checks the narrow layout and the dark colour scheme.
+    const phone = await device(UA.iphoneSafari, '198.51.100.7', { viewport: { width: 390, height: 760 }, colorScheme: 'dark' });
     await signIn(phone.page, user);
     const laptop = await device(UA.macChrome, '203.0.113.10');
     await signIn(laptop.page, user);
@@ -131,7 +151,7 @@ describeInBrowser('devices page in Chromium', () => {
     await saveScreenshot(phone.page, 'devices-mobile', { fullPage: true });
 
     // The laptop signs the phone out: it disappears from the list at once.
-    await phoneRow.getByRole('button', { name: 'Sign out Mobile Safari on iOS' }).click();
+    await phoneRow.getByRole('button', { name: 'Sign out Mobile Safari on iOS, 198.51.100.7', exact: true }).click();
     await expectText(laptop.page.getByRole('status'), 'Signed out Mobile Safari on iOS.');
     expect(await phoneRow.count()).toBe(0);
     expect(await rows(laptop.page).count()).toBe(3);
@@ -172,6 +192,29 @@ describeInBrowser('devices page in Chromium', () => {
     expect(after.accessToken).not.toBe(before.accessToken);
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(await page.getByRole('alert').textContent()).toBe('');
+    expect(await rows(page).count()).toBe(1);
+
+    // A reload keeps the tab signed in (sessionStorage), and the tokens it holds still work.
+    await page.reload();
+    await page.locator('#device-list[aria-busy="false"] li.device').first().waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('');
+    expect(problems).toEqual([]);
+  });
+
+  it('says so when the server cannot be reached, and keeps the person signed in', async () => {
+    const user = await registerUser(t.http);
+    const { page, problems } = await device(UA.macChrome, '203.0.113.12');
+    await signIn(page, user);
+
+    await page.context().setOffline(true);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expectText(page.getByRole('alert'), 'Cannot reach the server. Check your connection and try again.');
+    expect(await storedAuth(page)).not.toBeNull();
+    expect(await rows(page).count()).toBe(1);
+
+    await page.context().setOffline(false);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('alert').filter({ hasText: /^$/ }).waitFor({ state: 'attached' });
     expect(await rows(page).count()).toBe(1);
     expect(problems).toEqual([]);
   });

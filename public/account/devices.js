@@ -146,6 +146,12 @@
     return `Active ${relative.format(-Math.floor(ago / ms), unit)}`;
   }
 
+  function waitText(seconds) {
+    if (!(seconds > 0)) return 'later';
+    if (seconds < 90) return `in ${seconds} seconds`;
+    return `in ${Math.ceil(seconds / 60)} minutes`;
+  }
+
   function locationText(location) {
     const parts = location ? [location.city, location.region, location.country].filter(Boolean) : [];
     return parts.length ? parts.join(', ') : 'Unknown location';
@@ -181,12 +187,14 @@
     const signedIn = new Date(session.createdAt);
     const sameYear = signedIn.getFullYear() === new Date().getFullYear();
     const since = signedIn.toLocaleDateString('en', { day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric' });
-    when.append(time, ` · Signed in ${since}`);
+    when.append(time, ' · ', element('span', 'since', `Signed in ${since}`));
     body.append(title, where, when);
 
     const button = element('button', 'button button-ghost button-small sign-out', 'Sign out');
     button.type = 'button';
-    button.setAttribute('aria-label', session.current ? `Sign out of this device (${name})` : `Sign out ${name}`);
+    // Two devices can share a name (an iPhone and an iPad are both "Mobile Safari on iOS"), so the IP tells the buttons apart.
+    const ip = session.ipAddress || 'unknown IP';
+    button.setAttribute('aria-label', session.current ? `Sign out of this device (${name}, ${ip})` : `Sign out ${name}, ${ip}`);
     button.addEventListener('click', () => act(button, () => signOut(session, name)));
 
     item.append(icon, body, button);
@@ -234,7 +242,7 @@
         auth.set({ email, accessToken: pair.accessToken, refreshToken: pair.refreshToken, sessionId: pair.sessionId });
       } catch (e) {
         if (e.status === 401) throw new Error('Wrong email or password.');
-        if (e.status === 429) throw new Error(`Too many attempts. Try again in ${e.retryAfter || 'a few'} seconds.`);
+        if (e.status === 429) throw new Error(`Too many attempts. Try again ${waitText(Number(e.retryAfter))}.`);
         throw e;
       }
       view.password.value = '';
