@@ -170,7 +170,7 @@
 
     const icon = element('span', 'device-icon');
     icon.setAttribute('aria-hidden', 'true');
-    const type = ICONS[session.device && session.device.type] ? session.device.type : 'unknown';
+    const type = session.device && Object.hasOwn(ICONS, session.device.type) ? session.device.type : 'unknown';
     // Only our own constant markup goes through innerHTML; everything from the API is set as text.
     icon.innerHTML = `<svg viewBox="0 0 24 24">${ICONS[type]}</svg>`;
     icon.title = type;
