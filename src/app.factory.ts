@@ -2,6 +2,7 @@ import helmet from '@fastify/helmet';
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
@@ -29,6 +30,10 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
         styleSrc: [`'self'`, `'unsafe-inline'`],
         imgSrc: [`'self'`, 'data:'],
         scriptSrc: [`'self'`, `'unsafe-inline'`],
+        // Helmet's default would make browsers fetch /docs and /account/devices assets over https
+        // even when the service is reached over plain http on a non-local host (compose, LAN),
+        // leaving both pages blank. Our pages only use relative URLs, so it protects nothing.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -37,6 +42,7 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   setupSwagger(app);
+  await registerAccountPage(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
