@@ -29,7 +29,7 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
         defaultSrc: [`'self'`],
         styleSrc: [`'self'`, `'unsafe-inline'`],
         imgSrc: [`'self'`, 'data:'],
-        scriptSrc: [`'self'`, `'unsafe-inline'`],
+        scriptSrc: [`'self'`],
         // Helmet's default would make browsers fetch /docs and /account/devices assets over https
         // even when the service is reached over plain http on a non-local host (compose, LAN),
         // leaving both pages blank. Our pages only use relative URLs, so it protects nothing.

@@ -137,7 +137,7 @@ describeInBrowser('devices page in Chromium', () => {
     await expectText(first.locator('.device-meta').first(), 'Unknown location · 203.0.113.10');
     await expectText(first.locator('time'), 'Active now');
     const phoneRow = row(laptop.page, phoneSession);
-    await expectText(phoneRow.locator('.device-name'), 'Mobile Safari on iOS');
+    await expectText(phoneRow.locator('.device-name'), 'Mobile Safari on iPhone');
     expect(await phoneRow.locator('.badge').count()).toBe(0);
     await expectText(phoneRow.locator('.device-meta').first(), 'Unknown location · 198.51.100.7');
     expect(await rows(laptop.page).locator('time').allTextContents()).toEqual(['Active now', 'Active now', 'Active 3 hours ago', 'Active 2 days ago']);
@@ -152,8 +152,8 @@ describeInBrowser('devices page in Chromium', () => {
     await saveScreenshot(phone.page, 'devices-mobile', { fullPage: true });
 
     // The laptop signs the phone out: it disappears from the list at once.
-    await phoneRow.getByRole('button', { name: 'Sign out Mobile Safari on iOS, 198.51.100.7', exact: true }).click();
-    await expectText(laptop.page.getByRole('status'), 'Signed out Mobile Safari on iOS.');
+    await phoneRow.getByRole('button', { name: 'Sign out Mobile Safari on iPhone, 198.51.100.7', exact: true }).click();
+    await expectText(laptop.page.getByRole('status'), 'Signed out Mobile Safari on iPhone.');
     expect(await phoneRow.count()).toBe(0);
     expect(await rows(laptop.page).count()).toBe(3);
 

@@ -97,7 +97,7 @@ describe.each(testDatabases)('core API on %s', (db) => {
         endedAt: null,
         endReason: null,
       });
-      expect(byId[phone.sessionId]).toMatchObject({ current: false, deviceName: 'Mobile Safari on iOS', device: { type: 'mobile', vendor: 'Apple', model: 'iPhone' }, ipAddress: '198.51.100.20' });
+      expect(byId[phone.sessionId]).toMatchObject({ current: false, deviceName: 'Mobile Safari on iPhone', device: { type: 'mobile', vendor: 'Apple', model: 'iPhone' }, ipAddress: '198.51.100.20' });
       expect(byId[pc.sessionId]).toMatchObject({ deviceName: 'Gaming PC', device: { type: 'desktop', vendor: null, model: null }, browser: { name: 'Firefox' }, os: { name: 'Windows' } });
 
       await t.http.delete(`/v1/sessions/${phone.sessionId}`).set('Authorization', bearer(mac)).expect(204);

@@ -192,7 +192,7 @@
 
     const button = element('button', 'button button-ghost button-small sign-out', 'Sign out');
     button.type = 'button';
-    // Two devices can share a name (an iPhone and an iPad are both "Mobile Safari on iOS"), so the IP tells the buttons apart.
+    // Two devices can share a name (two iPhones are both "Mobile Safari on iPhone"), so the IP tells the buttons apart.
     const ip = session.ipAddress || 'unknown IP';
     button.setAttribute('aria-label', session.current ? `Sign out of this device (${name}, ${ip})` : `Sign out ${name}, ${ip}`);
     button.addEventListener('click', () => act(button, () => signOut(session, name)));

@@ -27,7 +27,9 @@ export function parseUserAgent(userAgent: string | undefined, deviceName?: strin
   const deviceType: DeviceType = ua.device.type && known.includes(ua.device.type)
     ? (ua.device.type as DeviceType)
     : osName && DESKTOP_OS.test(ua.os.name ?? '') ? 'desktop' : 'unknown';
-  const derived = ua.browser.name && osName ? `${ua.browser.name} on ${osName}`
+  // "on iPhone" / "on iPad" tells Apple's phones and tablets apart, where "on iOS" would not.
+  const platform = ua.device.model && /^(iPhone|iPad|iPod)/.test(ua.device.model) ? ua.device.model : osName;
+  const derived = ua.browser.name && platform ? `${ua.browser.name} on ${platform}`
     : ua.browser.name ?? (osName ? `${osName} device` : 'Unknown device');
   return {
     deviceName: (deviceName?.trim() || derived).slice(0, 100),

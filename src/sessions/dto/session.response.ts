@@ -55,9 +55,9 @@ export class SessionResponse {
   deviceName: string;
   @ApiProperty({ type: DeviceInfo })
   device: DeviceInfo;
-  @ApiProperty({ type: NameVersion })
+  @ApiProperty({ type: NameVersion, example: { name: 'Chrome', version: '131.0.0.0' } })
   browser: NameVersion;
-  @ApiProperty({ type: NameVersion })
+  @ApiProperty({ type: NameVersion, example: { name: 'macOS', version: '10.15.7' } })
   os: NameVersion;
   @ApiProperty({ ...nullableString })
   userAgent: string | null;
