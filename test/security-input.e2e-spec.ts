@@ -124,11 +124,11 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   });
 
   it.each([
-    ['a non-admin listing sessions', 'get', () => `/v1/admin/users/${user.id}/sessions`, () => pair, 403],
-    ['a non-admin revoking sessions', 'delete', () => `/v1/admin/users/${user.id}/sessions`, () => pair, 403],
-    ['an admin with a dot-dot user id', 'delete', () => '/v1/admin/users/../sessions', () => admin, 400],
-    ['an admin with a non-uuid user id', 'delete', () => '/v1/admin/users/1 OR 1=1/sessions', () => admin, 400],
-    ['an admin with a bad status', 'get', () => `/v1/admin/users/${user.id}/sessions?status=deleted`, () => admin, 400],
+    ['a non-admin listing sessions', 'get', (): string => `/v1/admin/users/${user.id}/sessions`, (): TokenPair => pair, 403],
+    ['a non-admin revoking sessions', 'delete', (): string => `/v1/admin/users/${user.id}/sessions`, (): TokenPair => pair, 403],
+    ['an admin with a dot-dot user id', 'delete', (): string => '/v1/admin/users/../sessions', (): TokenPair => admin, 400],
+    ['an admin with a non-uuid user id', 'delete', (): string => '/v1/admin/users/1 OR 1=1/sessions', (): TokenPair => admin, 400],
+    ['an admin with a bad status', 'get', (): string => `/v1/admin/users/${user.id}/sessions?status=deleted`, (): TokenPair => admin, 400],
   ] as const)('admin routes: %s → %s, nothing changed', async (_, method, path, who, status) => {
     const before = await snapshot();
     const res = await t.http[method](path()).set('Authorization', bearer(who()));

@@ -109,7 +109,7 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
 
   it.each([
     ['a JSON string', '"just a string"'],
-    ['a JSON array', JSON.stringify([claims])],
+    ['a JSON array', '[{"sub":"u","sid":"s","exp":9999999999}]'],
     ['a number', '42'],
     ['not JSON at all', 'not json'],
   ])('refuses a correctly signed payload that is %s', async (_, payload) => {
