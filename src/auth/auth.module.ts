@@ -4,6 +4,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
+import type { Redis } from 'ioredis';
+import { AuditModule } from '../audit/audit.module.js';
+import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -13,22 +16,46 @@ import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginAttempts } from './login-attempts.js';
 import { PasswordController } from './password.controller.js';
+import { AttemptStore, MemoryAttemptStore, RedisAttemptStore } from './rate-limit/attempt-store.js';
+import { RATE_LIMIT_REDIS, RateLimitRedisCloser, rateLimitRedisProvider } from './rate-limit/redis.provider.js';
+import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage.js';
 import { TokenService } from './token.service.js';
+
+/** Rate-limit counters live in Redis when REDIS_URL is set (limits hold across instances), else in memory. */
+@Module({
+  providers: [
+    rateLimitRedisProvider,
+    RateLimitRedisCloser,
+    {
+      provide: AttemptStore,
+      inject: [RATE_LIMIT_REDIS, Clock],
+      useFactory: (redis: Redis | null, clock: Clock) => (redis ? new RedisAttemptStore(redis) : new MemoryAttemptStore(clock)),
+    },
+  ],
+  exports: [RATE_LIMIT_REDIS, AttemptStore],
+})
+class RateLimitModule {}
 
 @Module({
   imports: [
     UsersModule,
     SessionsModule,
+    AuditModule,
     PassportModule,
+    RateLimitModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => ({ secret: config.get('auth', { infer: true }).jwtKey }),
     }),
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => {
+      imports: [RateLimitModule],
+      inject: [ConfigService, RATE_LIMIT_REDIS],
+      useFactory: (config: ConfigService<AppConfig, true>, redis: Redis | null) => {
         const auth = config.get('auth', { infer: true });
-        return { throttlers: [{ name: 'default', ttl: auth.rateLimitWindow * 1000, limit: auth.rateLimitPerIp }] };
+        return {
+          throttlers: [{ name: 'default', ttl: auth.rateLimitWindow * 1000, limit: auth.rateLimitPerIp }],
+          ...(redis ? { storage: new RedisThrottlerStorage(redis) } : {}),
+        };
       },
     }),
   ],

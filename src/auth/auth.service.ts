@@ -1,4 +1,5 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { LoginContext, SessionsService } from '../sessions/sessions.service.js';
@@ -20,6 +21,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly tokens: TokenService,
     private readonly attempts: LoginAttempts,
+    private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
   ) {}
 
@@ -27,17 +29,26 @@ export class AuthService {
     return this.users.register(dto);
   }
 
-  /** Same answer, and the same hashing work, for an unknown email and a wrong password. */
+  /** Same answer, and the same hashing work, for an unknown email and a wrong password; every outcome is audited. */
   async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
     const account = normalizeEmail(dto.email);
-    this.attempts.assertAllowed(account);
-    const userId = await this.users.verifyCredentials(account, dto.password);
-    if (!userId) {
-      this.attempts.recordFailure(account);
+    const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
+    try {
+      await this.attempts.assertAllowed(account);
+    } catch (e) {
+      await this.audit.recordLogin({ ...attempt, userId: await this.users.findIdByEmail(account), outcome: 'locked' });
+      throw e;
+    }
+    const { userId, valid } = await this.users.verifyCredentials(account, dto.password);
+    if (!userId || !valid) {
+      await this.attempts.recordFailure(account);
+      await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
       throw new UnauthorizedException('Invalid email or password');
     }
-    this.attempts.reset(account);
-    return this.tokens.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));
+    await this.attempts.reset(account);
+    const pair = this.tokens.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));
+    await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
+    return pair;
   }
 
   async refresh(refreshToken: string): Promise<TokenPairResponse> {
@@ -53,9 +64,22 @@ export class AuthService {
     return { user, session };
   }
 
-  /** The new password takes effect and every other session ends in one transaction; this one stays. */
+  /**
+   * The new password takes effect and every other session ends in one transaction; this one stays.
+   * Wrong current passwords count against the account like failed logins, so a stolen access
+   * token cannot be used to guess the password.
+   */
   async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
-    const passwordHash = await this.users.checkPasswordAndHashNew(auth.userId, dto.currentPassword, dto.newPassword);
+    const account = `user:${auth.userId}`;
+    await this.attempts.assertAllowed(account);
+    let passwordHash: string;
+    try {
+      passwordHash = await this.users.checkPasswordAndHashNew(auth.userId, dto.currentPassword, dto.newPassword);
+    } catch (e) {
+      if (e instanceof ForbiddenException) await this.attempts.recordFailure(account);
+      throw e;
+    }
+    await this.attempts.reset(account);
     await this.tx.run(async () => {
       await this.users.setPasswordHash(auth.userId, passwordHash);
       await this.sessions.endOthers(auth.userId, auth.sessionId, 'password_change');

@@ -1,26 +1,28 @@
-import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
+import { AttemptStore } from './rate-limit/attempt-store.js';
 
 export class TooManyAttemptsException extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
-    super({ statusCode: 429, error: 'Too Many Requests', message: 'Too many failed logins for this account; try again later' }, HttpStatus.TOO_MANY_REQUESTS);
+    super({ statusCode: 429, error: 'Too Many Requests', message: 'Too many failed attempts for this account; try again later' }, HttpStatus.TOO_MANY_REQUESTS);
   }
 }
 
 /**
- * Failed logins per account (by normalised email, known or not, so the limit itself reveals
- * nothing) in a fixed window. Per-IP request limits are @nestjs/throttler's job.
+ * Failed password checks per account in a fixed window: logins by normalised email (known or
+ * not, so the limit itself reveals nothing) and current-password checks by user id, so a stolen
+ * access token cannot be used to guess the password either. Per-IP request limits are
+ * @nestjs/throttler's job. Keys are hashed: Redis never holds an email.
  */
 @Injectable()
 export class LoginAttempts {
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
   private readonly limit: number;
   private readonly windowMs: number;
 
   constructor(
-    private readonly clock: Clock,
+    @Inject(AttemptStore) private readonly store: AttemptStore,
     config: ConfigService<AppConfig, true>,
   ) {
     const auth = config.get('auth', { infer: true });
@@ -28,33 +30,20 @@ export class LoginAttempts {
     this.windowMs = auth.loginFailuresWindow * 1000;
   }
 
-  private current(key: string) {
-    const entry = this.failures.get(key);
-    if (entry && entry.resetAt <= this.clock.now()) {
-      this.failures.delete(key);
-      return undefined;
-    }
-    return entry;
+  private key(account: string): string {
+    return createHash('sha256').update(account).digest('base64url');
   }
 
-  assertAllowed(key: string): void {
-    const entry = this.current(key);
-    if (entry && entry.count >= this.limit) throw new TooManyAttemptsException(Math.ceil((entry.resetAt - this.clock.now()) / 1000));
+  async assertAllowed(account: string): Promise<void> {
+    const { count, resetInMs } = await this.store.get(this.key(account));
+    if (count >= this.limit) throw new TooManyAttemptsException(Math.ceil(resetInMs / 1000));
   }
 
-  recordFailure(key: string): void {
-    const entry = this.current(key);
-    if (entry) entry.count += 1;
-    else this.failures.set(key, { count: 1, resetAt: this.clock.now() + this.windowMs });
-    if (this.failures.size > 100_000) this.prune();
+  async recordFailure(account: string): Promise<void> {
+    await this.store.hit(this.key(account), this.windowMs);
   }
 
-  reset(key: string): void {
-    this.failures.delete(key);
-  }
-
-  private prune(): void {
-    const now = this.clock.now();
-    for (const [key, entry] of this.failures) if (entry.resetAt <= now) this.failures.delete(key);
+  reset(account: string): Promise<void> {
+    return this.store.reset(this.key(account));
   }
 }

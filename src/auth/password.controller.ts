@@ -6,6 +6,7 @@ import {
   ApiNoContentResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { AuthContext } from '../common/auth-context.js';
@@ -28,6 +29,7 @@ export class PasswordController {
   @ApiBadRequestResponse({ type: ErrorResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Current password is wrong' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Too many wrong current passwords for this account (see Retry-After)' })
   change(@CurrentAuth() auth: AuthContext, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.auth.changePassword(auth, dto);
   }

@@ -20,6 +20,8 @@ export interface AppConfig {
     jwtKey: KeyObject;
     /** Separate key for refresh-token MACs, derived from the same secret. */
     refreshKey: Buffer;
+    /** Keys the email hashes of the login audit, so they cannot be reversed with a list of emails. */
+    auditKey: Buffer;
     secretIsEphemeral: boolean;
     issuer: string;
     audience: string;
@@ -65,6 +67,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth: {
       jwtKey: createSecretKey(secret),
       refreshKey: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'device-sessions refresh token v1', 32)),
+      auditKey: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'device-sessions login audit v1', 32)),
       secretIsEphemeral: !e.JWT_SECRET,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,

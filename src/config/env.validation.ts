@@ -24,6 +24,9 @@ const toBool = ({ value }: { value: unknown }) => {
   return value;
 };
 
+const secretMessage = ({ value }: { value: unknown }) =>
+  value === undefined ? 'JWT_SECRET must be set when NODE_ENV=production' : 'JWT_SECRET must be at least 32 characters';
+
 /** Every environment variable the service reads, with its default and its rule. */
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
@@ -40,10 +43,10 @@ export class EnvironmentVariables {
   @Transform(toBool) @IsBoolean()
   MIGRATIONS_RUN: boolean = true;
 
-  // Required in production; validated whenever given.
+  // No @IsOptional here: it would skip every rule when the value is absent, production included.
   @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
-  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
-  @IsString({ message: 'JWT_SECRET must be set (at least 32 characters) when NODE_ENV=production' })
+  @IsString({ message: secretMessage })
+  @MinLength(32, { message: secretMessage })
   JWT_SECRET?: string;
 
   @IsString() @MinLength(1) @MaxLength(200)

@@ -50,11 +50,15 @@ export class UsersService implements RoleResolver {
     return this.toResponse(user);
   }
 
-  /** Returns the user id when the credentials match; unknown emails cost the same hash as wrong passwords. */
-  async verifyCredentials(email: string, password: string): Promise<string | null> {
+  /** The account's id when the email is known, and whether the password matches; unknown emails cost the same hash. */
+  async verifyCredentials(email: string, password: string): Promise<{ userId: string | null; valid: boolean }> {
     const user = await this.users.findByEmail(normalizeEmail(email));
-    if (!user) return this.hasher.verifyDummy(password).then(() => null);
-    return (await this.hasher.verify(user.passwordHash, password)) ? user.id : null;
+    if (!user) return this.hasher.verifyDummy(password).then(() => ({ userId: null, valid: false }));
+    return { userId: user.id, valid: await this.hasher.verify(user.passwordHash, password) };
+  }
+
+  async findIdByEmail(email: string): Promise<string | null> {
+    return (await this.users.findByEmail(normalizeEmail(email)))?.id ?? null;
   }
 
   async getProfile(userId: string): Promise<UserResponse> {

@@ -37,6 +37,7 @@ export async function createTestApp(db: 'sqlite' | 'mysql', env: Record<string, 
   const dataSource = app.get(DataSource);
   await dataSource.query('DELETE FROM sessions');
   await dataSource.query('DELETE FROM users');
+  await dataSource.query('DELETE FROM login_audit');
   return {
     app,
     http: supertest(app.getHttpServer()),

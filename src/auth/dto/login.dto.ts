@@ -1,18 +1,15 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { IsUserEmail } from '../../users/dto/email.rules.js';
-import { PASSWORD_MAX } from '../../users/dto/password.rules.js';
+import { IsPresentedPassword } from '../../users/dto/password.rules.js';
 import { trim } from '../../users/dto/register.dto.js';
 
 export class LoginDto {
   @IsUserEmail()
   email: string;
 
-  @ApiProperty({ format: 'password', example: 'correct horse battery staple', maxLength: PASSWORD_MAX })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(PASSWORD_MAX)
+  @IsPresentedPassword()
   password: string;
 
   @ApiPropertyOptional({ example: 'Work laptop', maxLength: 100, description: 'Shown in the device list; derived from the User-Agent when absent' })

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isServiceUnavailable } from './unavailable.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -27,7 +28,8 @@ function fastifyClientError(exception: unknown): { status: number; message: stri
 
 /**
  * Every error leaves as `{statusCode, error, message}`; 401 carries `WWW-Authenticate: Bearer`;
- * anything unexpected becomes a bare 500 (logged here, never shown to the client).
+ * a database or Redis that cannot be reached is 503; anything unexpected becomes a bare 500
+ * (logged here, never shown to the client).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -51,10 +53,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
     } else {
       const client = fastifyClientError(exception);
       if (client) ({ status, message } = client);
-      else this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+      else if (isServiceUnavailable(exception)) {
+        status = HttpStatus.SERVICE_UNAVAILABLE;
+        message = 'Service temporarily unavailable; try again shortly';
+        reply.header('Retry-After', '5');
+        this.logger.warn(`dependency unreachable: ${(exception as Error).message}`);
+      } else this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     }
     if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
-    const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
     if (status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number') reply.header('Retry-After', String(Math.max(1, retryAfter)));
     if (error === undefined || error === message) error = REASONS[status] ?? 'Error';
     reply.status(status).send({ statusCode: status, error, message });

@@ -1,14 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
-import { IsPassword, PASSWORD_MAX } from './password.rules.js';
+import { IsPassword, IsPresentedPassword } from './password.rules.js';
 
 export class ChangePasswordDto {
-  @ApiProperty({ format: 'password', maxLength: PASSWORD_MAX })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(PASSWORD_MAX)
+  @IsPresentedPassword()
   currentPassword: string;
 
-  @IsPassword('The new password, 8 to 128 characters')
+  @IsPassword('The new password: 8 to 128 characters (at most 512 UTF-8 bytes), not a commonly used one')
   newPassword: string;
 }

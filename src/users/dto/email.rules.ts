@@ -1,11 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
-/** Emails are trimmed and compared case-insensitively. */
+/**
+ * Emails are trimmed and compared case-insensitively. Control and format characters (NUL,
+ * right-to-left overrides, zero-width joiners) are refused: they let one address pass for another on screen.
+ */
 export const IsUserEmail = () =>
   applyDecorators(
     ApiProperty({ example: 'ada@example.com', maxLength: 254 }),
@@ -13,4 +16,5 @@ export const IsUserEmail = () =>
     IsString(),
     MaxLength(254),
     IsEmail(),
+    Matches(/^[^\p{Cc}\p{Cf}]*$/u, { message: 'email must not contain control or invisible formatting characters' }),
   );

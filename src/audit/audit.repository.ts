@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { LoginAuditEntity } from './login-audit.entity.js';
+
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly tx: TransactionRunner) {}
+
+  private get repo() {
+    return this.tx.manager.getRepository(LoginAuditEntity);
+  }
+
+  async insert(entry: LoginAuditEntity): Promise<void> {
+    await this.repo.insert(entry);
+  }
+
+  /** Oldest first, at most `limit` rows, so a large backlog is purged in short statements. */
+  async purgeBefore(cutoff: number, limit: number): Promise<number> {
+    const ids = await this.repo.createQueryBuilder('a').select('a.id', 'id').where('a.created_at < :cutoff', { cutoff }).orderBy('a.created_at').limit(limit).getRawMany<{ id: string }>();
+    if (ids.length === 0) return 0;
+    await this.repo.delete(ids.map((r) => r.id));
+    return ids.length;
+  }
+}

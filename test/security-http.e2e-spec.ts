@@ -1,0 +1,103 @@
+import { bearer, login, registerUser, UA } from './factories/users.js';
+import { createTestApp, TestApp } from './utils/create-test-app.js';
+import { testDatabases } from './utils/databases.js';
+
+const NO_INTERNALS = /stack|at \S+ \(|\.ts:\d|\.js:\d|SELECT|INSERT|UPDATE|QueryFailed|SQLITE|ER_|node_modules/i;
+
+describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (db) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(db, { CORS_ORIGINS: 'https://app.example.com', BODY_LIMIT: '2048' });
+  });
+  afterAll(() => t.close());
+
+  it('sends helmet security headers and no x-powered-by', async () => {
+    const res = await t.http.get('/health').expect(200);
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': expect.stringContaining('max-age='),
+      'content-security-policy': expect.stringContaining("default-src 'self'"),
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+    });
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('answers CORS for an allowed origin and not for another', async () => {
+    const allowed = await t.http.options('/v1/auth/login').set('Origin', 'https://app.example.com').set('Access-Control-Request-Method', 'POST');
+    expect(allowed.status).toBeLessThan(300);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const refused = await t.http.options('/v1/auth/login').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    const simple = await t.http.get('/health').set('Origin', 'https://evil.example');
+    expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+    expect(simple.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+
+  it('refuses a body over BODY_LIMIT with 413 in the usual error shape, storing nothing', async () => {
+    const res = await t.http.post('/v1/auth/register').send({ email: 'big@example.com', password: 'correct horse battery staple', name: 'x'.repeat(4096) });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.any(String) });
+    const [{ n }] = await t.dataSource.query(`SELECT COUNT(*) AS n FROM users WHERE email = 'big@example.com'`);
+    expect(Number(n)).toBe(0);
+  });
+
+  it.each([
+    ['malformed JSON', 'application/json', '{"email":'],
+    ['a deeply nested body', 'application/json', '{"a":'.repeat(5000) + '1' + '}'.repeat(5000)],
+    ['a form-encoded body', 'application/x-www-form-urlencoded', 'email=a%40b.c&password=x'],
+    ['XML', 'application/xml', '<login><email>a@b.c</email></login>'],
+    ['a __proto__ key', 'application/json', '{"email":"p@example.com","password":"correct horse battery staple","__proto__":{"admin":true}}'],
+  ])('answers 4xx (never 500, no internals) for %s', async (_, type, body) => {
+    const res = await t.http.post('/v1/auth/register').set('Content-Type', type).send(body);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body).toEqual({ statusCode: res.status, error: expect.any(String), message: expect.anything() });
+    expect(JSON.stringify(res.body)).not.toMatch(NO_INTERNALS);
+  });
+
+  it('shows no internals for unknown routes, methods or odd ids', async () => {
+    const user = await registerUser(t.http);
+    const pair = await login(t.http, user);
+    for (const path of ["/v1/sessions/' OR '1'='1", '/v1/sessions/%00', `/v1/sessions/${'x'.repeat(2000)}`, '/v1/nope', '/../../etc/passwd']) {
+      const res = await t.http.get(path).set('Authorization', bearer(pair));
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(JSON.stringify(res.body)).not.toMatch(NO_INTERNALS);
+    }
+    const res = await t.http.put('/v1/auth/login').send({});
+    expect(res.status).toBe(404);
+  });
+
+  it('marks token responses as not cacheable', async () => {
+    const user = await registerUser(t.http);
+    const pair = await login(t.http, user);
+    const res = await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe.each(testDatabases)('client IP and TRUST_PROXY on %s (ASVS 7.2.1)', (db) => {
+  it.each([
+    ['true', '203.0.113.77'],
+    ['false', undefined],
+  ])('TRUST_PROXY=%s', async (trust, expected) => {
+    const t = await createTestApp(db, { TRUST_PROXY: trust });
+    try {
+      const user = await registerUser(t.http);
+      const res = await t.http.post('/v1/auth/login').set('User-Agent', UA.macChrome).set('X-Forwarded-For', '203.0.113.77').send({ email: user.email, password: user.password }).expect(200);
+      const me = await t.http.get('/v1/auth/me').set('Authorization', bearer(res.body)).expect(200);
+      const [audit] = await t.dataSource.query('SELECT ip_address FROM login_audit WHERE user_id = ?', [user.id]);
+      if (expected) {
+        expect(me.body.session.ipAddress).toBe(expected);
+        expect(audit.ip_address).toBe(expected);
+      } else {
+        expect(me.body.session.ipAddress).toMatch(/127\.0\.0\.1|::1/);
+        expect(audit.ip_address).toMatch(/127\.0\.0\.1|::1/);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});

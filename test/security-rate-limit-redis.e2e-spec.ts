@@ -1,0 +1,103 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { registerUser } from './factories/users.js';
+import { createTestApp, TestApp } from './utils/create-test-app.js';
+import { expect429, randomIp } from './utils/rate-limit.js';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+const withRedis = redisUrl ? describe : describe.skip;
+const LIMITS = { RATE_LIMIT_PER_IP: '3', LOGIN_FAILURES_PER_ACCOUNT: '3' };
+
+/** Two app instances on one Redis: the limits hold across them (SPEC Scale; ASVS 6.3.5 / V2 2.2.1). */
+withRedis('rate limits in Redis, shared by two instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([createTestApp('sqlite', { ...LIMITS, REDIS_URL: redisUrl! }), createTestApp('sqlite', { ...LIMITS, REDIS_URL: redisUrl! })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+    // Only our own keys, in our own DB index.
+    const redis = new Redis(redisUrl!);
+    const keys = await redis.keys('ds:*');
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it('counts one client IP across both instances', async () => {
+    const ip = randomIp();
+    const hit = (app: TestApp) => app.http.post('/v1/auth/register').set('X-Forwarded-For', ip).send({ email: 'bad', password: 'x' });
+    for (const app of [a, b, a]) expect((await hit(app)).status).toBe(400);
+    expect429(await hit(b));
+    expect429(await hit(a));
+  });
+
+  it('locks an account across both instances', async () => {
+    const email = `shared.${randomInt(1e9)}@example.com`;
+    for (const app of [a, b, a]) await app.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email, password: 'wrong password' }).expect(401);
+    expect429(await b.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email, password: 'wrong password' }));
+  });
+
+  it('clears the count on success, on every instance', async () => {
+    const user = await registerUser(a.http);
+    for (const app of [a, b]) await app.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: 'wrong password' }).expect(401);
+    await a.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: user.password }).expect(200);
+    for (const app of [b, b]) await app.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: 'wrong password' }).expect(401);
+    await b.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: 'x' + user.email, password: 'wrong password' }).expect(401);
+  });
+});
+
+/** With Redis gone the limits cannot be checked: login answers 503, it does not skip the limit (fail closed). */
+withRedis('rate limits when Redis goes away', () => {
+  const port = 6391;
+  let server: ChildProcess;
+  let t: TestApp;
+
+  const startRedis = async () => {
+    server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 50; i++) {
+      const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => undefined);
+      const up = await probe.connect().then(() => probe.ping()).then(() => true, () => false);
+      probe.disconnect();
+      if (up) return;
+      await new Promise((r) => setTimeout(r, 100)); // waiting for a child process to listen, not for app time
+    }
+    throw new Error('redis-server did not start');
+  };
+  const stopRedis = () => new Promise<void>((resolve) => (server.exitCode !== null ? resolve() : (server.once('exit', () => resolve()), server.kill('SIGTERM'))));
+
+  beforeAll(async () => {
+    await startRedis();
+    t = await createTestApp('sqlite', { ...LIMITS, REDIS_URL: `redis://127.0.0.1:${port}/0` });
+  });
+  afterAll(async () => {
+    await t.close();
+    await stopRedis();
+  });
+
+  it('answers 503 on login, register and refresh while Redis is down, and recovers', async () => {
+    const user = await registerUser(t.http);
+    await stopRedis();
+    for (const [path, body] of [
+      ['/v1/auth/login', { email: user.email, password: user.password }],
+      ['/v1/auth/register', { email: 'during.outage@example.com', password: 'correct horse battery staple' }],
+      ['/v1/auth/refresh', { refreshToken: 'x' }],
+    ] as const) {
+      const res = await t.http.post(path).set('X-Forwarded-For', randomIp()).send(body);
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) });
+    }
+    const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions');
+    expect(Number(n)).toBe(0);
+    await startRedis();
+    // ioredis reconnects on its own schedule; poll the app until it does (bounded).
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      status = (await t.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: user.password })).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).toBe(200);
+  }, 30_000);
+});
