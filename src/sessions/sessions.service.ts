@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/configuration.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { UsersService } from '../users/users.service.js';
 import { normalizeIp, parseUserAgent } from './device.js';
+import { GeoLocator } from './geo-locator.js';
 import type { RevokedResponse } from './dto/session-queries.dto.js';
 import { expiryMoment, SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { RefreshTokenCodec } from './refresh-token.js';
@@ -65,6 +66,7 @@ export class SessionsService {
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    private readonly geo: GeoLocator,
   ) {
     const s = config.get('session', { infer: true });
     this.idleMs = s.idleTtl * 1000;
@@ -95,15 +97,14 @@ export class SessionsService {
     const now = this.clock.now();
     const id = newId();
     const seed = randomSecret(32).toString('hex');
+    const ipAddress = normalizeIp(ctx.ip);
     const session: SessionEntity = {
       id,
       userId,
       ...parseUserAgent(ctx.userAgent, ctx.deviceName),
       userAgent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
-      ipAddress: normalizeIp(ctx.ip),
-      country: null,
-      region: null,
-      city: null,
+      ipAddress,
+      ...(this.geo.lookup(ipAddress) ?? { country: null, region: null, city: null }),
       createdAt: now,
       lastActiveAt: now,
       expiresAt: now + this.absoluteMs,
