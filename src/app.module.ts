@@ -1,10 +1,12 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './common/clock.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -34,12 +36,14 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
         CoreModule.register(options.clock ?? new SystemClock()),
+        EventEmitterModule.forRoot({ wildcard: true }),
         ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
         DatabaseModule,
         UsersModule,
         SessionsModule,
         AuthModule,
         HealthModule,
+        EventsModule,
       ],
     };
   }

@@ -6,6 +6,7 @@ import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../users/users.service.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
+import { SessionEvents } from './session-events.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
@@ -17,6 +18,7 @@ import { SessionsSweeper } from './sessions.sweeper.js';
   providers: [
     SessionsService,
     SessionsRepository,
+    SessionEvents,
     SessionsSweeper,
     RolesGuard,
     { provide: RoleResolver, useExisting: UsersService },
