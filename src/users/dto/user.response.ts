@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import type { UserEntity } from '../user.entity.js';
 
 export class UserResponse {
@@ -8,7 +8,8 @@ export class UserResponse {
   @ApiProperty({ example: 'ada@example.com' })
   email: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'Ada Lovelace' })
+  // Always present (null until set), so required and nullable: generated clients then type it `string | null`.
+  @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' })
   name: string | null;
 
   @ApiProperty({ type: [String], example: ['user'] })
