@@ -31,7 +31,11 @@ describe('openapi.json, the artifact client teams generate from', () => {
     const missing: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        for (const [where, content] of [['request', op.requestBody?.content], ...Object.entries(op.responses).map(([code, r]) => [code, r.content])] as const) {
+        const bodies: [string, Record<string, { schema: Schema }> | undefined][] = [
+          ['request', op.requestBody?.content],
+          ...Object.entries(op.responses).map(([code, r]): [string, Record<string, { schema: Schema }> | undefined] => [code, r.content]),
+        ];
+        for (const [where, content] of bodies) {
           if (content && !content['application/json']?.schema) missing.push(`${method.toUpperCase()} ${path} ${where}`);
         }
         const ok = Object.entries(op.responses).find(([code]) => code.startsWith('2') && code !== '204');
