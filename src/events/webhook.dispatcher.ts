@@ -7,7 +7,7 @@ import type { SessionEvent } from '../sessions/session-events.js';
 import { SIGNATURE_HEADER, signPayload } from './webhook-signature.js';
 
 /** Deliveries beyond this many in flight are dropped (and logged) rather than piling up behind a dead receiver. */
-const MAX_PENDING = 1_000;
+export const MAX_PENDING = 1_000;
 
 /**
  * POSTs every security event to WEBHOOK_URL, signed, off the request path: the listener only
@@ -20,6 +20,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
   private readonly settings: AppConfig['webhook'];
   private readonly stopping = new AbortController();
   private readonly pending = new Set<Promise<void>>();
+  protected maxPending = MAX_PENDING;
 
   constructor(config: ConfigService<AppConfig, true>) {
     this.settings = config.get('webhook', { infer: true });
@@ -28,7 +29,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
   @OnEvent('session.*')
   handle(event: SessionEvent): void {
     if (!this.settings.url || this.stopping.signal.aborted) return;
-    if (this.pending.size >= MAX_PENDING) {
+    if (this.pending.size >= this.maxPending) {
       this.logger.warn(`webhook backlog full: dropped ${event.type} ${event.id}`);
       return;
     }
@@ -50,6 +51,7 @@ export class WebhookDispatcher implements OnApplicationShutdown {
             'user-agent': 'device-sessions-webhook',
             'x-device-sessions-event': event.type,
             'x-device-sessions-delivery': event.id,
+            // Wall-clock time, not the injectable Clock: receivers compare it with their own clocks.
             [SIGNATURE_HEADER]: signPayload(secret, body, Math.floor(Date.now() / 1000)),
           },
           signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(timeoutMs)]),
