@@ -41,10 +41,11 @@ export class EnvironmentVariables {
   @Transform(toBool) @IsBoolean()
   MIGRATIONS_RUN: boolean = true;
 
-  @IsOptional()
+  // No @IsOptional here: it skips every rule when the value is missing, ValidateIf included,
+  // which let production start without a secret. (Rules apply bottom-up: IsString's message wins.)
   @ValidateIf((env: EnvironmentVariables) => env.NODE_ENV === 'production' || env.JWT_SECRET !== undefined)
-  @IsString({ message: 'JWT_SECRET must be set when NODE_ENV=production' })
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @IsString({ message: 'JWT_SECRET must be set when NODE_ENV=production' })
   JWT_SECRET?: string;
 
   @IsString() @MinLength(1) @MaxLength(200)
