@@ -1,27 +1,44 @@
 import helmet from '@fastify/helmet';
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAccountPage } from './account-page.js';
+import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module.js';
+import { requestId } from './common/logging.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
 import { setupSwagger } from './swagger.js';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-function logLevels(level: string): LogLevel[] {
-  const index = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level];
-  return index === undefined ? [] : LEVELS.slice(0, index + 1);
-}
-
 /** Builds the configured application; main.ts listens on it, the e2e tests drive it with supertest. */
 export async function createApp(options: AppModuleOptions & { config?: AppConfig } = {}): Promise<NestFastifyApplication> {
   const config = options.config ?? loadConfig();
-  const adapter = new FastifyAdapter({ trustProxy: config.app.trustProxy, bodyLimit: config.app.bodyLimit, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    trustProxy: config.app.trustProxy,
+    bodyLimit: config.app.bodyLimit,
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: requestId,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {
-    logger: new ConsoleLogger({ json: config.app.env === 'production', logLevels: logLevels(config.app.logLevel) }),
+    // Held until the pino logger is in place, so even bootstrap lines come out as JSON.
+    bufferLogs: true,
+    logger: false,
     abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // While shutting down, responses to requests still in flight close their keep-alive
+  // connection, so the server need not wait for clients to drop idle sockets.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -40,7 +57,6 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
   if (config.app.corsOrigins.length > 0) app.enableCors({ origin: config.app.corsOrigins, credentials: false });
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.enableShutdownHooks();
   setupSwagger(app);
   await registerAccountPage(app);
   await app.init();

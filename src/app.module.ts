@@ -1,10 +1,14 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
+import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './common/clock.js';
+import { loggingModule } from './common/logging.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -15,6 +19,8 @@ export interface AppModuleOptions {
   clock?: Clock;
   /** The cron sweep; tests call the sweep directly instead. */
   schedule?: boolean;
+  /** Where JSON log lines go (stdout by default); tests capture them. */
+  logDestination?: DestinationStream;
 }
 
 @Global()
@@ -33,13 +39,16 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        loggingModule(config, options.logDestination),
         CoreModule.register(options.clock ?? new SystemClock()),
+        EventEmitterModule.forRoot({ wildcard: true }),
         ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
         DatabaseModule,
         UsersModule,
         SessionsModule,
         AuthModule,
         HealthModule,
+        EventsModule,
       ],
     };
   }

@@ -41,6 +41,8 @@ export interface AppConfig {
     cache: 'auto' | 'local' | 'off';
   };
   geoip: { dbPath?: string };
+  /** Security events POSTed to `url` when set; retries back off from `retryDelayMs`, doubling. */
+  webhook: { url?: string; secret: string; timeoutMs: number; maxAttempts: number; retryDelayMs: number };
   redis: { url?: string };
 }
 
@@ -87,6 +89,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cache: e.SESSION_CACHE as AppConfig['session']['cache'],
     },
     geoip: { dbPath: e.GEOIP_DB_PATH },
+    webhook: {
+      url: e.WEBHOOK_URL,
+      secret: e.WEBHOOK_SECRET ?? '',
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryDelayMs: e.WEBHOOK_RETRY_DELAY_MS,
+    },
     redis: { url: e.REDIS_URL },
   };
 }

@@ -5,6 +5,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   MaxLength,
@@ -76,8 +77,26 @@ export class EnvironmentVariables {
   @Transform(toBool) @IsBoolean()
   TRUST_PROXY: boolean = false;
 
+  /** A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country file. */
   @IsOptional() @IsString()
   GEOIP_DB_PATH?: string;
+
+  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'WEBHOOK_URL must be an http(s) URL' })
+  WEBHOOK_URL?: string;
+
+  @ValidateIf((env: EnvironmentVariables) => env.WEBHOOK_URL !== undefined || env.WEBHOOK_SECRET !== undefined)
+  @MinLength(16, { message: 'WEBHOOK_SECRET must be at least 16 characters' })
+  @IsString({ message: 'WEBHOOK_SECRET must be set when WEBHOOK_URL is' })
+  WEBHOOK_SECRET?: string;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  WEBHOOK_TIMEOUT_MS: number = 5_000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  WEBHOOK_MAX_ATTEMPTS: number = 5;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(600_000)
+  WEBHOOK_RETRY_DELAY_MS: number = 1_000;
 
   @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://HOST:PORT[/DB]' })
   REDIS_URL?: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import type { Pool } from 'mysql2';
-import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
+import { Brackets, DataSource, IsNull, SelectQueryBuilder } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { EndReason, SessionEntity } from './session.entity.js';
 
@@ -96,6 +96,21 @@ export class SessionsRepository {
     let qb = this.repo.createQueryBuilder('s').where('s.user_id = :userId', { userId });
     if (opts.activeOnly) qb = this.active(qb, opts);
     return qb.orderBy('s.last_active_at', 'DESC').addOrderBy('s.created_at', 'DESC').limit(opts.limit).getMany();
+  }
+
+  /** Whether the user has any session, live or in the kept history, from this browser + OS + device type. */
+  hasDeviceLike(userId: string, d: Pick<SessionEntity, 'browserName' | 'osName' | 'deviceType'>): Promise<boolean> {
+    return this.repo.existsBy({ userId, deviceType: d.deviceType, browserName: d.browserName ?? IsNull(), osName: d.osName ?? IsNull() });
+  }
+
+  /** Ids of the user's sessions that an end() call stamped with this moment and reason. */
+  async idsEndedAt(userId: string, endedAt: number, reason: EndReason): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .where('s.user_id = :userId AND s.ended_at = :endedAt AND s.end_reason = :reason', { userId, endedAt, reason })
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
   }
 
   /** Ids of the user's active sessions, least recently active first. */

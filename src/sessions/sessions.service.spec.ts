@@ -5,7 +5,9 @@ import { Clock } from '../common/clock.js';
 import { loadConfig } from '../config/configuration.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { UsersService } from '../users/users.service.js';
+import { GeoLocator } from './geo-locator.js';
 import { RefreshTokenCodec } from './refresh-token.js';
+import { SessionEvents } from './session-events.js';
 import type { SessionEntity } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService, TOUCH_INTERVAL_MS } from './sessions.service.js';
@@ -50,10 +52,12 @@ describe('SessionsService', () => {
     const module = await Test.createTestingModule({
       providers: [
         SessionsService,
-        { provide: SessionsRepository, useValue: { findForAuth: jest.fn(), touchLastActive: jest.fn().mockResolvedValue(undefined), markExpired: jest.fn().mockResolvedValue(undefined), findById: jest.fn(), rotateRefresh: jest.fn(), end: jest.fn().mockResolvedValue(1) } },
+        { provide: SessionsRepository, useValue: { findForAuth: jest.fn(), touchLastActive: jest.fn().mockResolvedValue(undefined), markExpired: jest.fn().mockResolvedValue(undefined), findById: jest.fn(), rotateRefresh: jest.fn(), end: jest.fn().mockResolvedValue(1), idsEndedAt: jest.fn().mockResolvedValue([]) } },
         { provide: UsersService, useValue: {} },
         { provide: TransactionRunner, useValue: {} },
         { provide: Clock, useValue: clock },
+        { provide: GeoLocator, useValue: { lookup: () => null } },
+        { provide: SessionEvents, useValue: { created: jest.fn(), revoked: jest.fn(), refreshReuse: jest.fn() } },
         { provide: ConfigService, useValue: { get: (key: 'auth' | 'session') => config[key] } },
       ],
     }).compile();

@@ -7,9 +7,11 @@ import type { AppConfig } from '../config/configuration.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { UsersService } from '../users/users.service.js';
 import { normalizeIp, parseUserAgent } from './device.js';
+import { GeoLocator } from './geo-locator.js';
 import type { RevokedResponse } from './dto/session-queries.dto.js';
 import { expiryMoment, SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { RefreshTokenCodec } from './refresh-token.js';
+import { SessionEvents } from './session-events.js';
 import type { EndReason, SessionEntity } from './session.entity.js';
 import { ActiveWindow, SessionsRepository } from './sessions.repository.js';
 
@@ -65,6 +67,8 @@ export class SessionsService {
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    private readonly geo: GeoLocator,
+    private readonly events: SessionEvents,
   ) {
     const s = config.get('session', { infer: true });
     this.idleMs = s.idleTtl * 1000;
@@ -95,15 +99,14 @@ export class SessionsService {
     const now = this.clock.now();
     const id = newId();
     const seed = randomSecret(32).toString('hex');
+    const ipAddress = normalizeIp(ctx.ip);
     const session: SessionEntity = {
       id,
       userId,
       ...parseUserAgent(ctx.userAgent, ctx.deviceName),
       userAgent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
-      ipAddress: normalizeIp(ctx.ip),
-      country: null,
-      region: null,
-      city: null,
+      ipAddress,
+      ...(this.geo.lookup(ipAddress) ?? { country: null, region: null, city: null }),
       createdAt: now,
       lastActiveAt: now,
       expiresAt: now + this.absoluteMs,
@@ -116,6 +119,7 @@ export class SessionsService {
       refreshGeneration: 0,
       refreshedAt: now,
     };
+    const newDevice = !(await this.sessions.hasDeviceLike(userId, session));
     if (this.maxPerUser > 0) {
       await this.tx.run(async () => {
         await this.users.lockForUpdate(userId);
@@ -127,6 +131,7 @@ export class SessionsService {
     } else {
       await this.sessions.insert(session);
     }
+    this.events.created(userId, newDevice, toSessionResponse(session, null, now, this.idleMs), now);
     return this.issued(session, 0, now);
   }
 
@@ -195,14 +200,18 @@ export class SessionsService {
     }
     if (generation < current) {
       await this.end({ userId: session.userId, ids: [session.id] }, 'refresh_reuse', now);
+      this.events.refreshReuse(session.userId, session.id, now);
       this.logger.warn(`refresh token reuse: session ${session.id} ended`);
       throw new UnauthorizedException('Refresh token was already used; the session has ended');
     }
     throw new UnauthorizedException('Invalid refresh token');
   }
 
-  private end(filter: { userId: string; ids?: string[]; exceptId?: string }, reason: EndReason, now = this.clock.now()): Promise<number> {
-    return this.sessions.end(filter, reason, LOGGED_OUT_BY_USER[reason], this.window(now));
+  private async end(filter: { userId: string; ids?: string[]; exceptId?: string }, reason: EndReason, now = this.clock.now()): Promise<number> {
+    const ended = await this.sessions.end(filter, reason, LOGGED_OUT_BY_USER[reason], this.window(now));
+    // The rows this call ended carry its moment and reason; one more query only when there are some.
+    if (ended > 0) this.events.revoked(filter.userId, await this.sessions.idsEndedAt(filter.userId, now, reason), reason, now);
+    return ended;
   }
 
   async list(userId: string, currentId: string | null, status: StatusFilter, limit = 100): Promise<SessionResponse[]> {

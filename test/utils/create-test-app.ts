@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import supertest from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
+import type { AppModuleOptions } from '../../src/app.module.js';
 import { AppConfig, loadConfig } from '../../src/config/configuration.js';
 import { FakeClock } from './fake-clock.js';
 import { mysqlUrlForWorker } from './databases.js';
@@ -22,7 +23,11 @@ export interface TestApp {
  * Boots the real AppModule (Fastify, real database, migrations) with a fake clock.
  * SQLite runs in memory, fresh per app; MySQL uses the worker's database, emptied first.
  */
-export async function createTestApp(db: 'sqlite' | 'mysql', env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  db: 'sqlite' | 'mysql',
+  env: Record<string, string> = {},
+  options: Pick<AppModuleOptions, 'logDestination'> = {},
+): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'fatal',
@@ -33,7 +38,7 @@ export async function createTestApp(db: 'sqlite' | 'mysql', env: Record<string, 
     ...env,
   });
   const clock = new FakeClock();
-  const app = await createApp({ config, clock, schedule: false });
+  const app = await createApp({ ...options, config, clock, schedule: false });
   const dataSource = app.get(DataSource);
   await dataSource.query('DELETE FROM sessions');
   await dataSource.query('DELETE FROM users');

@@ -1,7 +1,14 @@
 import { randomInt } from 'node:crypto';
 
-/** A fresh client address per test, so per-IP counters never carry over between tests. */
-export const randomIp = () => `203.0.113.${randomInt(1, 255)}`;
+let next = randomInt(0, 60_000);
+/**
+ * A fresh client address on every call (198.18.0.0/15, the benchmarking range), so per-IP
+ * counters never carry over between tests: a random pick from a /24 collided often enough to flake.
+ */
+export const randomIp = () => {
+  next = (next + 1) % 131_072;
+  return `198.${18 + (next >> 16)}.${(next >> 8) & 255}.${next & 255}`;
+};
 
 export function expect429(res: { status: number; headers: Record<string, string>; body: unknown }): void {
   expect(res.status).toBe(429);

@@ -8,6 +8,7 @@ export class UserResponse {
   @ApiProperty({ example: 'ada@example.com' })
   email: string;
 
+  // Always present (null until set), so required and nullable: generated clients then type it `string | null`.
   @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' })
   name: string | null;
 

@@ -1,0 +1,25 @@
+import { pino } from 'pino';
+import { loadConfig } from '../config/configuration.js';
+import { pinoHttpOptions, REDACTED_PATHS, requestId } from './logging.js';
+
+describe('logging', () => {
+  it('redacts passwords and tokens wherever a logged object carries them, up to two levels down', () => {
+    const lines: string[] = [];
+    const logger = pino({ redact: { paths: REDACTED_PATHS, censor: '[Redacted]' } }, { write: (l: string) => void lines.push(l) });
+    logger.info({ password: 'p1', body: { refreshToken: 'r1', newPassword: 'p2' }, dto: { inner: { accessToken: 'a1' } }, email: 'kept@example.com' });
+    const line = JSON.parse(lines[0]);
+    expect(line).toMatchObject({ password: '[Redacted]', body: { refreshToken: '[Redacted]', newPassword: '[Redacted]' }, dto: { inner: { accessToken: '[Redacted]' } }, email: 'kept@example.com' });
+  });
+
+  it('uses LOG_LEVEL', () => {
+    expect(pinoHttpOptions(loadConfig({ LOG_LEVEL: 'debug' })).level).toBe('debug');
+  });
+
+  it('keeps a well-formed X-Request-Id and mints a UUID otherwise', () => {
+    const req = (id?: string) => ({ headers: id === undefined ? {} : { 'x-request-id': id } }) as never;
+    expect(requestId(req('lb-1234.5:6'))).toBe('lb-1234.5:6');
+    expect(requestId(req('x'.repeat(65)))).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestId(req('<script>'))).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestId(req())).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { newId } from '../common/random.js';
+import type { SessionResponse } from './dto/session.response.js';
+import type { EndReason } from './session.entity.js';
+
+export const SESSION_CREATED = 'session.created';
+export const SESSION_REVOKED = 'session.revoked';
+export const SESSION_REFRESH_REUSE = 'session.refresh_reuse';
+
+interface Envelope<T extends string, D> {
+  /** Unique per event; a retried delivery keeps it, so receivers can drop duplicates. */
+  id: string;
+  type: T;
+  occurredAt: string;
+  data: D;
+}
+
+export type SessionCreatedEvent = Envelope<typeof SESSION_CREATED, {
+  userId: string;
+  /** True when this user never logged in before with this browser + OS + device type (within the history kept). */
+  newDevice: boolean;
+  session: SessionResponse;
+}>;
+export type SessionRevokedEvent = Envelope<typeof SESSION_REVOKED, { userId: string; sessionIds: string[]; reason: EndReason }>;
+export type SessionRefreshReuseEvent = Envelope<typeof SESSION_REFRESH_REUSE, { userId: string; sessionId: string }>;
+export type SessionEvent = SessionCreatedEvent | SessionRevokedEvent | SessionRefreshReuseEvent;
+
+/**
+ * Publishes security events in-process (@nestjs/event-emitter). Listeners must return at
+ * once and never throw: emit() runs them synchronously inside the request that caused the event.
+ */
+@Injectable()
+export class SessionEvents {
+  constructor(private readonly emitter: EventEmitter2) {}
+
+  private publish<E extends SessionEvent>(type: E['type'], now: number, data: E['data']): void {
+    this.emitter.emit(type, { id: newId(), type, occurredAt: new Date(now).toISOString(), data });
+  }
+
+  created(userId: string, newDevice: boolean, session: SessionResponse, now: number): void {
+    this.publish<SessionCreatedEvent>(SESSION_CREATED, now, { userId, newDevice, session });
+  }
+
+  revoked(userId: string, sessionIds: string[], reason: EndReason, now: number): void {
+    if (sessionIds.length > 0) this.publish<SessionRevokedEvent>(SESSION_REVOKED, now, { userId, sessionIds, reason });
+  }
+
+  refreshReuse(userId: string, sessionId: string, now: number): void {
+    this.publish<SessionRefreshReuseEvent>(SESSION_REFRESH_REUSE, now, { userId, sessionId });
+  }
+}

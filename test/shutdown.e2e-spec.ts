@@ -1,0 +1,96 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_JWT_SECRET } from './utils/create-test-app.js';
+
+const root = join(__dirname, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves with the first stdout line matching, as the process prints it. */
+function waitForLine(child: ChildProcess, out: string[], pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const line = out.join('').split('\n').find((l) => pattern.test(l));
+      if (line) {
+        child.stdout!.off('data', check);
+        resolve(line);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', () => reject(new Error(`exited before ${pattern}: ${out.join('')}`)));
+    check();
+  });
+}
+
+// The real entry point in a real process: SIGTERM cannot be sent to a Jest worker.
+describe('graceful shutdown of the built service', () => {
+  let child: ChildProcess;
+  const out: string[] = [];
+  let port: number;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+    port = await freePort();
+    const env = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'shutdown-')), 'db.sqlite')}`,
+      LOG_LEVEL: 'info',
+    };
+    child = spawn(process.execPath, ['dist/src/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => out.push(c));
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => out.push(c));
+    await waitForLine(child, out, /listening on/);
+  }, 60_000);
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('finishes a request in flight at SIGTERM, then closes the pool and exits 0', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const account = { email: 'drain@example.com', password: 'correct horse battery staple' };
+    const reg = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(account) });
+    expect(reg.status).toBe(201);
+
+    // Headers go first with Expect: 100-continue; the server's "100 Continue" proves it has the request.
+    const body = JSON.stringify(account);
+    const req = request(`${base}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+    });
+    await new Promise<void>((resolve) => req.once('continue', resolve));
+
+    // 'close' (not 'exit') waits for the last stdout lines too.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    await waitForLine(child, out, /SIGTERM: draining in-flight requests/);
+    req.end(body);
+
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ accessToken: expect.any(String), tokenType: 'Bearer' });
+    expect(await exited).toBe(0);
+    expect(out.join("")).toMatch(/stopped; database pool closed/);
+  }, 30_000);
+});
