@@ -3,6 +3,9 @@ import type { Statement } from 'better-sqlite3';
 import type { Pool } from 'mysql2';
 import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { AfterCommit } from './after-commit.js';
+import type { EvictTarget } from './session-cache.js';
+import { SessionInvalidation } from './session-invalidation.js';
 import { EndReason, SessionEntity } from './session.entity.js';
 
 /** The columns the per-request check needs, nothing else. */
@@ -29,7 +32,18 @@ export class SessionsRepository {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dataSource: DataSource,
+    private readonly invalidation: SessionInvalidation,
+    private readonly afterCommit: AfterCommit,
   ) {}
+
+  /**
+   * Every write that ends sessions calls this. Revocations (`confirm`) return only once no
+   * instance can serve the sessions from its cache; time-based endings evict best effort,
+   * since a cache hit re-checks the time limits itself.
+   */
+  private evict(target: EvictTarget, confirm: boolean): Promise<void> {
+    return this.afterCommit.run(this.tx.manager, () => this.invalidation.evict(target, confirm));
+  }
 
   private get repo() {
     return this.tx.manager.getRepository(SessionEntity);
@@ -63,14 +77,18 @@ export class SessionsRepository {
     return this.sqliteAuth.get(id) as Record<string, unknown> | undefined;
   }
 
-  /** Written at most once per `minInterval`: the condition makes concurrent touches a no-op. */
-  async touchLastActive(id: string, now: number, minInterval: number): Promise<void> {
-    await this.repo
+  /**
+   * Written at most once per `minInterval`: the condition makes concurrent touches a no-op.
+   * True when this call wrote `now`.
+   */
+  async touchLastActive(id: string, now: number, minInterval: number): Promise<boolean> {
+    const result = await this.repo
       .createQueryBuilder()
       .update()
       .set({ lastActiveAt: now })
       .where('id = :id AND token_deleted = :no AND last_active_at <= :before', { id, no: false, before: now - minInterval })
       .execute();
+    return result.affected === 1;
   }
 
   async insert(session: SessionEntity): Promise<void> {
@@ -108,7 +126,8 @@ export class SessionsRepository {
 
   /**
    * Ends the active sessions matching the filter, once: rows already ended keep their
-   * `ended_at`/`end_reason`. Returns how many sessions this call ended.
+   * `ended_at`/`end_reason`. Returns how many sessions this call ended. Evicts the filter's
+   * sessions even when none was still active: a retried revocation re-confirms the eviction.
    */
   async end(
     filter: { userId: string; ids?: string[]; exceptId?: string },
@@ -127,6 +146,7 @@ export class SessionsRepository {
     if (filter.ids) qb.andWhere('id IN (:...ids)', { ids: filter.ids });
     if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
     const result = await qb.execute();
+    await this.evict(filter.ids ? { userId: filter.userId, ids: filter.ids } : { userId: filter.userId }, true);
     return result.affected ?? 0;
   }
 
@@ -138,6 +158,7 @@ export class SessionsRepository {
       .set({ tokenDeleted: true, endedAt: expiredAt, endReason: 'expired' })
       .where('id = :id AND token_deleted = :no', { id, no: false })
       .execute();
+    await this.evict({ ids: [id] }, false);
   }
 
   /** Compare-and-set on the current token's hash: of N concurrent rotations exactly one wins. */
@@ -175,6 +196,7 @@ export class SessionsRepository {
       .where('id IN (:...ids) AND token_deleted = :no', { ids: rows.map((r) => r.id), no: false })
       .setParameter('idle', idleTtlMs)
       .execute();
+    await this.evict({ ids: rows.map((r) => r.id) }, false);
     return result.affected ?? rows.length;
   }
 
@@ -187,7 +209,9 @@ export class SessionsRepository {
       .limit(limit)
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
-    const result = await this.repo.createQueryBuilder().delete().where('id IN (:...ids)', { ids: rows.map((r) => r.id) }).execute();
+    const ids = rows.map((r) => r.id);
+    const result = await this.repo.createQueryBuilder().delete().where('id IN (:...ids)', { ids }).execute();
+    await this.evict({ ids }, false);
     return result.affected ?? rows.length;
   }
 }

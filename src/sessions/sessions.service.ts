@@ -10,6 +10,7 @@ import { normalizeIp, parseUserAgent } from './device.js';
 import type { RevokedResponse } from './dto/session-queries.dto.js';
 import { expiryMoment, SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { RefreshTokenCodec } from './refresh-token.js';
+import { SessionInvalidation } from './session-invalidation.js';
 import type { EndReason, SessionEntity } from './session.entity.js';
 import { ActiveWindow, SessionsRepository } from './sessions.repository.js';
 
@@ -65,6 +66,7 @@ export class SessionsService {
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    private readonly cache: SessionInvalidation,
   ) {
     const s = config.get('session', { infer: true });
     this.idleMs = s.idleTtl * 1000;
@@ -132,10 +134,21 @@ export class SessionsService {
 
   /**
    * The per-request check behind every authenticated route: the session exists, belongs to
-   * the token's user, has not ended, is within its absolute and idle limits. A database that
-   * cannot answer is a 503, never a 401 (clients drop their tokens on 401).
+   * the token's user, has not ended, is within its absolute and idle limits. A cached answer
+   * (see SessionInvalidation) skips the read; a miss reads the row and may fill the cache.
+   * A database that cannot answer is a 503, never a 401 (clients drop their tokens on 401).
    */
   async validate(userId: string, sessionId: string): Promise<AuthContext> {
+    const now = this.clock.now();
+    const hit = this.cache.lookup(sessionId, userId, now, this.idleMs);
+    if (hit) {
+      if (now - hit.lastActiveAt >= TOUCH_INTERVAL_MS && now - hit.touchAskedAt >= TOUCH_INTERVAL_MS) {
+        hit.touchAskedAt = now;
+        this.touch(sessionId, now, hit);
+      }
+      return { userId, sessionId };
+    }
+    const ticket = this.cache.ticket();
     let row;
     try {
       row = await this.sessions.findForAuth(sessionId);
@@ -144,14 +157,26 @@ export class SessionsService {
       throw new ServiceUnavailableException('Session store unavailable');
     }
     if (!row || row.userId !== userId || row.tokenDeleted || row.loggedOut) throw new UnauthorizedException('Session has ended');
-    const now = this.clock.now();
     const expiredAt = expiryMoment(row, now, this.idleMs);
     if (expiredAt !== null) {
       this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
       throw new UnauthorizedException('Session expired');
     }
-    if (now - row.lastActiveAt >= TOUCH_INTERVAL_MS) this.background(this.sessions.touchLastActive(sessionId, now, TOUCH_INTERVAL_MS), 'touch');
+    const entry = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
+    if (now - row.lastActiveAt >= TOUCH_INTERVAL_MS) {
+      entry.touchAskedAt = now;
+      this.touch(sessionId, now, entry);
+    }
+    this.cache.fill(ticket, sessionId, entry);
     return { userId, sessionId };
+  }
+
+  /** Fire-and-forget; the cached `lastActiveAt` moves only when this write stored it. */
+  private touch(sessionId: string, now: number, entry: { lastActiveAt: number }): void {
+    const write = this.sessions.touchLastActive(sessionId, now, TOUCH_INTERVAL_MS).then((wrote) => {
+      if (wrote) entry.lastActiveAt = Math.max(entry.lastActiveAt, now);
+    });
+    this.background(write, 'touch');
   }
 
   private background(work: Promise<unknown>, what: string): void {
