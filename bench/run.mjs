@@ -1,0 +1,262 @@
+// `npm run bench`: builds, starts the servers, seeds, and measures interleaved (see bench/README in the Scale section).
+// Knobs: BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32),
+// BENCH_LIST_ROWS (sessions table size for the list measurement, default 1000000; 0 skips it),
+// BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3).
+import { fork } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
+import autocannon from 'autocannon';
+import { createConnection } from 'mysql2/promise';
+import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const env = process.env;
+const DURATION = Number(env.BENCH_DURATION ?? 10);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
+const LIST_ROWS = Number(env.BENCH_LIST_ROWS ?? 1_000_000);
+const MYSQL_URL = env.BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/bench_perf';
+const REDIS_URL = env.BENCH_REDIS ?? 'redis://127.0.0.1:6379/3';
+const SECRET = 'bench-secret-that-is-long-enough-for-hs256-use';
+const PASSWORD = 'bench password 1234';
+const USERS = 10_000;
+const SESSIONS = 100_000;
+const DISTINCT = 1_000;
+const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const sqlitePath = join(os.tmpdir(), 'device-sessions-bench', 'bench.sqlite');
+
+const children = new Set();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+function token(userId, sessionId) {
+  const b = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const iat = Math.floor(Date.now() / 1000);
+  const body = `${b({ alg: 'HS256', typ: 'JWT' })}.${b({ sub: userId, sid: sessionId, jti: `${sessionId}.0`, iat, exp: iat + 3600, iss: 'device-sessions', aud: 'device-sessions' })}`;
+  return `Bearer ${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
+}
+
+/** Starts a server process and waits until it answers on its port. */
+async function start(name, script, port, extraEnv = {}) {
+  const child = fork(script, [], {
+    cwd: root,
+    env: { ...env, NODE_ENV: 'production', LOG_LEVEL: 'error', JWT_SECRET: SECRET, PORT: String(port), RATE_LIMIT_PER_IP: '1000000', ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    try {
+      await fetch(`http://127.0.0.1:${port}/v1/auth/me`);
+      return { name, port, stop: () => (child.kill('SIGTERM'), children.delete(child)) };
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${name} did not start`);
+}
+
+async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS } = {}) {
+  let i = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    requests: [{ method, path, setupRequest: (req) => ({ ...req, headers: { authorization: tokens[i++ % tokens.length] } }) }],
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) console.warn(`  ! ${bad} non-2xx/errors of ${result.requests.total}`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+
+async function seed(db, now, passwordHash) {
+  await runSql(db, seedStatements(db.type, { users: USERS, sessions: SESSIONS, passwordHash, now }));
+}
+
+async function main() {
+  const now = Date.now();
+  const passwordHash = await hash(PASSWORD, ARGON2);
+  const admin = await createConnection(MYSQL_URL.replace(/\/[^/]+$/, '/'));
+  await admin.query(`DROP DATABASE IF EXISTS \`${new URL(MYSQL_URL).pathname.slice(1)}\``);
+  await admin.query(`CREATE DATABASE \`${new URL(MYSQL_URL).pathname.slice(1)}\``);
+  await admin.end();
+  rmSync(dirname(sqlitePath), { recursive: true, force: true });
+  mkdirSync(dirname(sqlitePath), { recursive: true });
+
+  const appJs = join(here, 'app-server.mjs');
+  const mysql = { type: 'mysql', url: MYSQL_URL };
+  const sqlite = { type: 'sqlite', path: sqlitePath };
+  // Servers (each its own process); migrations run at the first start, then the seed.
+  const servers = {};
+  servers['a mysql (cache)'] = await start('a mysql', appJs, 4101, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local' });
+  servers['b mysql (off)'] = await start('b mysql', appJs, 4102, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
+  servers['a sqlite (cache)'] = await start('a sqlite', appJs, 4103, { DATABASE_URL: `sqlite:${sqlitePath}` });
+  servers['b sqlite (off)'] = await start('b sqlite', appJs, 4104, { DATABASE_URL: `sqlite:${sqlitePath}`, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
+  servers['c stateless nest'] = await start('c', join(here, 'stateless-server.mjs'), 4105);
+  servers['d bare node:http'] = await start('d', join(here, 'bare-server.mjs'), 4106);
+  console.log('seeding 10,000 users / 100,000 sessions on MariaDB and SQLite…');
+  await seed(mysql, now, passwordHash);
+  await seed(sqlite, now, passwordHash);
+  const tokens = Array.from({ length: DISTINCT }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
+
+  // Interleaved: every round runs every target once, so drift from the shared machine spreads evenly.
+  const targets = [];
+  for (const [name, s] of Object.entries(servers)) {
+    if (name.startsWith('c') || name.startsWith('d')) targets.push({ name, port: s.port, path: '/v1/auth/me' });
+    else {
+      targets.push({ name: `${name} /v1/auth/me`, port: s.port, path: '/v1/auth/me' });
+      targets.push({ name: `${name} auth only`, port: s.port, path: '/bench/auth' });
+    }
+  }
+  const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
+  // Warm-up (not recorded): JIT, connection pools, and each cache filled with the 1,000 sessions.
+  for (const t of targets) await load(t.port, t.path, tokens, { duration: Math.min(3, DURATION) });
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const t of targets) {
+      const r = await load(t.port, t.path, tokens);
+      runs[t.name].push(r);
+      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms`);
+    }
+  }
+  const med = Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) }]));
+
+  // Login latency minus one password hash (MariaDB app, sequential).
+  const logins = [];
+  for (let k = 0; k < 30; k++) {
+    const t0 = performance.now();
+    const res = await fetch('http://127.0.0.1:4101/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `bench${k + 1}@example.com`, password: PASSWORD }) });
+    logins.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`login ${res.status}`);
+  }
+  const verifies = [];
+  for (let k = 0; k < 30; k++) {
+    const t0 = performance.now();
+    await verify(passwordHash, PASSWORD);
+    verifies.push(performance.now() - t0);
+  }
+  for (const s of Object.values(servers)) s.stop();
+
+  // GET /v1/sessions for a user with 100 sessions in a LIST_ROWS-row table (MariaDB).
+  let list = null;
+  if (LIST_ROWS > 0) {
+    console.log(`growing the MariaDB sessions table to ${LIST_ROWS.toLocaleString()} rows…`);
+    await runSql(mysql, [
+      `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ('u-heavy', 'heavy@example.com', 'Heavy', '${passwordHash}', ${now}, ${now})`,
+      extraSessions('mysql', { idPrefix: '8001', userExpr: `'u-heavy'`, count: 100, now, ended: false }),
+      extraSessions('mysql', { idPrefix: '8002', userExpr: `CONCAT('u-', (n % ${USERS}) + 1)`, count: LIST_ROWS - SESSIONS - 100, now, ended: true }),
+      'ANALYZE TABLE sessions',
+    ]);
+    const s = await start('list', appJs, 4107, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local', MIGRATIONS_RUN: 'false' });
+    await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { duration: 2, connections: 8 });
+    list = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 8 });
+    s.stop();
+  }
+
+  // Revoke latency with two instances and Redis: sequential DELETE /v1/sessions/:id through A while B is live.
+  const redisEnv = { DATABASE_URL: MYSQL_URL, REDIS_URL, MIGRATIONS_RUN: 'false' };
+  const A = await start('revoke A', appJs, 4108, redisEnv);
+  const B = await start('revoke B', appJs, 4109, redisEnv);
+  await sleep(1500); // both hold a lease
+  const revokes = [];
+  const keeper = token('u-1', sessionId('8000', 1));
+  for (let k = 1; k < 10; k++) await fetch('http://127.0.0.1:4109/v1/auth/me', { headers: { authorization: token('u-1', sessionId('8000', 1 + k * USERS)) } });
+  for (let k = 1; k < 10; k++) {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${sessionId('8000', 1 + k * USERS)}`, { method: 'DELETE', headers: { authorization: keeper } });
+    revokes.push(performance.now() - t0);
+    if (res.status !== 204) throw new Error(`revoke ${res.status}`);
+  }
+  // More revocations: the 100 sessions of u-heavy, or fresh logins when the list step was skipped.
+  for (let k = 0; k < 200; k++) {
+    const login = await fetch('http://127.0.0.1:4108/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench2@example.com', password: PASSWORD }) });
+    const { sessionId: fresh } = await login.json();
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${fresh}`, { method: 'DELETE', headers: { authorization: token('u-2', sessionId('8000', 2)) } });
+    revokes.push(performance.now() - t0);
+    if (res.status !== 204) throw new Error(`revoke ${res.status}`);
+    if (k % 50 === 49) process.stdout.write('.');
+  }
+  A.stop();
+  B.stop();
+
+  report({ med, runs, logins, verifies, list, revokes });
+}
+
+function report({ med, logins, verifies, list, revokes }) {
+  const c = med['c stateless nest'];
+  const d = med['d bare node:http'];
+  const r2 = (x) => x.toFixed(2);
+  const ratio = (name, base) => r2(med[name].rps / base.rps);
+  const rows = Object.entries(med).map(([k, m]) => `| ${k} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${r2(m.rps / c.rps)} | ${r2(m.rps / d.rps)} |`);
+  const loginMs = median(logins);
+  const hashMs = median(verifies);
+  const revokeP50 = pct(revokes, 50);
+  const revokeP99 = pct(revokes, 99);
+  const versions = ['@nestjs/core', '@nestjs/platform-fastify', 'fastify', 'passport-jwt', 'mysql2', 'better-sqlite3', 'typeorm', 'ioredis', 'autocannon'].map(
+    (p) => `${p} ${JSON.parse(readPkg(p)).version}`,
+  );
+  const md = `# Benchmark results
+
+Command: \`BENCH_DURATION=${DURATION} BENCH_ROUNDS=${ROUNDS} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_LIST_ROWS=${LIST_ROWS} npm run bench\` — ${new Date().toISOString()}
+
+Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, Node ${process.version};
+MariaDB on loopback; autocannon in this process, each server in its own process (both share the ${os.cpus().length} cores).
+Versions: ${versions.join(', ')}.
+
+## GET /v1/auth/me, ${DISTINCT.toLocaleString()} distinct live sessions (of ${SESSIONS.toLocaleString()}), ${CONNECTIONS} connections, medians of ${ROUNDS} interleaved runs of ${DURATION} s
+
+| target | req/s | p50 ms | p99 ms | ÷ (c) | ÷ (d) |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Ratios (req/s; MariaDB unless noted), session check only (\`GET /bench/auth\`: the same global guard, strategy and
+session check as every route, answering from the AuthContext):
+a/c = ${ratio('a mysql (cache) auth only', c)}, b/c = ${ratio('b mysql (off) auth only', c)}, a/d = ${ratio('a mysql (cache) auth only', d)}, p99 a/c = ${r2(med['a mysql (cache) auth only'].p99 / Math.max(1, c.p99))};
+SQLite a/c = ${ratio('a sqlite (cache) auth only', c)}, b/c = ${ratio('b sqlite (off) auth only', c)}.
+
+The real \`GET /v1/auth/me\`: a/c = ${ratio('a mysql (cache) /v1/auth/me', c)}, b/c = ${ratio('b mysql (off) /v1/auth/me', c)}, a/d = ${ratio('a mysql (cache) /v1/auth/me', d)}; SQLite a/c = ${ratio('a sqlite (cache) /v1/auth/me', c)}.
+That route also reads the user and the session row through TypeORM to build its body (two queries per request,
+cached or not), which (c) and (d) do not: the cache removes the session check, not that route work.
+
+## Other measurements
+
+- Login (MariaDB app, sequential, 30 logins): median ${loginMs.toFixed(1)} ms; one argon2id verify: median ${hashMs.toFixed(1)} ms; login minus one hash: **${(loginMs - hashMs).toFixed(1)} ms**.
+- GET /v1/sessions, user with 100 sessions, ${list ? `${LIST_ROWS.toLocaleString()}-row table, 8 connections, ${DURATION} s: **p99 ${list.p99} ms**, p50 ${list.p50} ms, ${list.rps.toFixed(0)} req/s` : 'skipped (BENCH_LIST_ROWS=0)'}.
+- Revoke (DELETE /v1/sessions/:id) through instance A with instance B live, Redis ${REDIS_URL.replace(/^redis:\/\/[^/]*/, '')} on loopback, ${revokes.length} sequential calls: **p50 ${revokeP50.toFixed(1)} ms, p99 ${revokeP99.toFixed(1)} ms**.
+
+## Noise
+
+The 2 cores are shared with autocannon (and, during this run, with other engineers' work on the same box):
+absolute req/s move by ±10–20 % between rounds; read the ratios, which the interleaving keeps comparable.
+`;
+  writeFileSync(join(here, 'RESULTS.md'), md);
+  console.log('\n' + md);
+}
+
+function readPkg(p) {
+  return readFileSyncSafe(join(root, 'node_modules', p, 'package.json'));
+}
+import { readFileSync } from 'node:fs';
+function readFileSyncSafe(f) {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return '{"version":"?"}';
+  }
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => children.forEach((c) => c.kill('SIGTERM')));
