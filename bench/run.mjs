@@ -102,6 +102,7 @@ async function main() {
   servers['a sqlite (cache)'] = await start('a sqlite', appJs, 4103, { DATABASE_URL: `sqlite:${sqlitePath}` });
   servers['b sqlite (off)'] = await start('b sqlite', appJs, 4104, { DATABASE_URL: `sqlite:${sqlitePath}`, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
   servers['c stateless nest'] = await start('c', join(here, 'stateless-server.mjs'), 4105);
+  servers['c+helmet stateless nest'] = await start('c+helmet', join(here, 'stateless-server.mjs'), 4110, { BENCH_HELMET: '1' });
   servers['d bare node:http'] = await start('d', join(here, 'bare-server.mjs'), 4106);
   console.log('seeding 10,000 users / 100,000 sessions on MariaDB and SQLite…');
   await seed(mysql, now, passwordHash);
@@ -111,7 +112,7 @@ async function main() {
   // Interleaved: every round runs every target once, so drift from the shared machine spreads evenly.
   const targets = [];
   for (const [name, s] of Object.entries(servers)) {
-    if (name.startsWith('c') || name.startsWith('d')) targets.push({ name, port: s.port, path: '/v1/auth/me' });
+    if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ name, port: s.port, path: '/v1/auth/me' });
     else {
       targets.push({ name: `${name} /v1/auth/me`, port: s.port, path: '/v1/auth/me' });
       targets.push({ name: `${name} auth only`, port: s.port, path: '/bench/auth' });
@@ -157,7 +158,8 @@ async function main() {
     ]);
     const s = await start('list', appJs, 4107, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local', MIGRATIONS_RUN: 'false' });
     await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { duration: 2, connections: 8 });
-    list = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 8 });
+    list = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 1 });
+    list.loaded = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 8 });
     s.stop();
   }
 
@@ -194,6 +196,7 @@ async function main() {
 function report({ med, logins, verifies, list, revokes }) {
   const c = med['c stateless nest'];
   const d = med['d bare node:http'];
+  const ch = med['c+helmet stateless nest'];
   const r2 = (x) => x.toFixed(2);
   const ratio = (name, base) => r2(med[name].rps / base.rps);
   const rows = Object.entries(med).map(([k, m]) => `| ${k} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${r2(m.rps / c.rps)} | ${r2(m.rps / d.rps)} |`);
@@ -218,10 +221,15 @@ Versions: ${versions.join(', ')}.
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Ratios (req/s; MariaDB unless noted), session check only (\`GET /bench/auth\`: the same global guard, strategy and
-session check as every route, answering from the AuthContext):
-a/c = ${ratio('a mysql (cache) auth only', c)}, b/c = ${ratio('b mysql (off) auth only', c)}, a/d = ${ratio('a mysql (cache) auth only', d)}, p99 a/c = ${r2(med['a mysql (cache) auth only'].p99 / Math.max(1, c.p99))};
-SQLite a/c = ${ratio('a sqlite (cache) auth only', c)}, b/c = ${ratio('b sqlite (off) auth only', c)}.
+Ratios (req/s; MariaDB unless noted) for the session check alone (\`GET /bench/auth\`: the same global guard,
+strategy and session check as every route, answering from the AuthContext):
+
+| | vs (c) stateless Nest | vs (c+helmet): (c) with our security headers | vs (d) bare |
+|---|---|---|---|
+| (a) cache, MariaDB | ${ratio('a mysql (cache) auth only', c)} (p99 ×${r2(med['a mysql (cache) auth only'].p99 / Math.max(1, c.p99))}) | ${ratio('a mysql (cache) auth only', ch)} (p99 ×${r2(med['a mysql (cache) auth only'].p99 / Math.max(1, ch.p99))}) | ${ratio('a mysql (cache) auth only', d)} |
+| (b) no cache, MariaDB | ${ratio('b mysql (off) auth only', c)} | ${ratio('b mysql (off) auth only', ch)} | ${ratio('b mysql (off) auth only', d)} |
+| (a) cache, SQLite | ${ratio('a sqlite (cache) auth only', c)} | ${ratio('a sqlite (cache) auth only', ch)} | ${ratio('a sqlite (cache) auth only', d)} |
+| (b) no cache, SQLite | ${ratio('b sqlite (off) auth only', c)} | ${ratio('b sqlite (off) auth only', ch)} | ${ratio('b sqlite (off) auth only', d)} |
 
 The real \`GET /v1/auth/me\`: a/c = ${ratio('a mysql (cache) /v1/auth/me', c)}, b/c = ${ratio('b mysql (off) /v1/auth/me', c)}, a/d = ${ratio('a mysql (cache) /v1/auth/me', d)}; SQLite a/c = ${ratio('a sqlite (cache) /v1/auth/me', c)}.
 That route also reads the user and the session row through TypeORM to build its body (two queries per request,
@@ -230,7 +238,7 @@ cached or not), which (c) and (d) do not: the cache removes the session check, n
 ## Other measurements
 
 - Login (MariaDB app, sequential, 30 logins): median ${loginMs.toFixed(1)} ms; one argon2id verify: median ${hashMs.toFixed(1)} ms; login minus one hash: **${(loginMs - hashMs).toFixed(1)} ms**.
-- GET /v1/sessions, user with 100 sessions, ${list ? `${LIST_ROWS.toLocaleString()}-row table, 8 connections, ${DURATION} s: **p99 ${list.p99} ms**, p50 ${list.p50} ms, ${list.rps.toFixed(0)} req/s` : 'skipped (BENCH_LIST_ROWS=0)'}.
+- GET /v1/sessions (100 sessions in the answer) for a user with 100 sessions, ${list ? `${LIST_ROWS.toLocaleString()}-row table, ${DURATION} s each: one connection **p99 ${list.p99} ms**, p50 ${list.p50} ms (${list.rps.toFixed(0)} req/s); 8 connections p99 ${list.loaded.p99} ms, p50 ${list.loaded.p50} ms (${list.loaded.rps.toFixed(0)} req/s)` : 'skipped (BENCH_LIST_ROWS=0)'}.
 - Revoke (DELETE /v1/sessions/:id) through instance A with instance B live, Redis ${REDIS_URL.replace(/^redis:\/\/[^/]*/, '')} on loopback, ${revokes.length} sequential calls: **p50 ${revokeP50.toFixed(1)} ms, p99 ${revokeP99.toFixed(1)} ms**.
 
 ## Noise
