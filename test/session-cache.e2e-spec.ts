@@ -17,7 +17,7 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
   });
   afterAll(() => t.close());
 
-  const me = (token: { accessToken: string }, status: number) => t.http.get('/v1/auth/me').set('Authorization', bearer(token)).expect(status);
+  const me = (token: { accessToken: string }, status: number) => t.http.get('/v1/auth/me').set('Authorization', bearer(token.accessToken)).expect(status);
 
   /** Logs in and makes sure the session is being answered from the cache. */
   async function cachedLogin(user: TestUser) {
