@@ -96,6 +96,18 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     expect(cache.lookup(pair.sessionId, user.id, t.clock.now(), 1)).toBeUndefined();
   });
 
+  it('a cache hit still writes last_active_at once a minute, and the cache follows the write', async () => {
+    const user = await registerUser(t.http);
+    const pair = await cachedLogin(user);
+    t.clock.advance(61_000);
+    await me(pair, 200);
+    const lastActive = async () => Number((await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [pair.sessionId]))[0].v);
+    const cached = () => cache.lookup(pair.sessionId, user.id, t.clock.now(), 60_000)?.lastActiveAt;
+    // The write is fire-and-forget: wait for it (and for the cache to follow) rather than for a fixed time.
+    while ((await lastActive()) !== t.clock.now() || cached() !== t.clock.now()) await new Promise((r) => setTimeout(r, 5));
+    expect(cached()).toBe(await lastActive());
+  });
+
   it('the sweep evicts what it expires', async () => {
     const user = await registerUser(t.http);
     const pair = await cachedLogin(user);

@@ -10,6 +10,7 @@ import { normalizeIp, parseUserAgent } from './device.js';
 import type { RevokedResponse } from './dto/session-queries.dto.js';
 import { expiryMoment, SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { RefreshTokenCodec } from './refresh-token.js';
+import type { CachedSession } from './session-cache.js';
 import { SessionInvalidation } from './session-invalidation.js';
 import type { EndReason, SessionEntity } from './session.entity.js';
 import { ActiveWindow, SessionsRepository } from './sessions.repository.js';
@@ -142,10 +143,7 @@ export class SessionsService {
     const now = this.clock.now();
     const hit = this.cache.lookup(sessionId, userId, now, this.idleMs);
     if (hit) {
-      if (now - hit.lastActiveAt >= TOUCH_INTERVAL_MS && now - hit.touchAskedAt >= TOUCH_INTERVAL_MS) {
-        hit.touchAskedAt = now;
-        this.touch(sessionId, now, hit);
-      }
+      this.touch(sessionId, now, hit);
       return { userId, sessionId };
     }
     const ticket = this.cache.ticket();
@@ -162,17 +160,19 @@ export class SessionsService {
       this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
       throw new UnauthorizedException('Session expired');
     }
-    const entry = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
-    if (now - row.lastActiveAt >= TOUCH_INTERVAL_MS) {
-      entry.touchAskedAt = now;
-      this.touch(sessionId, now, entry);
-    }
+    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
+    this.touch(sessionId, now, entry);
     this.cache.fill(ticket, sessionId, entry);
     return { userId, sessionId };
   }
 
-  /** Fire-and-forget; the cached `lastActiveAt` moves only when this write stored it. */
-  private touch(sessionId: string, now: number, entry: { lastActiveAt: number }): void {
+  /**
+   * Writes `last_active_at` at most once per TOUCH_INTERVAL_MS, fire-and-forget. The cached
+   * `lastActiveAt` moves only when this write stored it, so it never runs ahead of the row.
+   */
+  private touch(sessionId: string, now: number, entry: CachedSession): void {
+    if (now - entry.lastActiveAt < TOUCH_INTERVAL_MS || now - entry.touchAskedAt < TOUCH_INTERVAL_MS) return;
+    entry.touchAskedAt = now;
     const write = this.sessions.touchLastActive(sessionId, now, TOUCH_INTERVAL_MS).then((wrote) => {
       if (wrote) entry.lastActiveAt = Math.max(entry.lastActiveAt, now);
     });
