@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import autocannon from 'autocannon';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, createPool } from 'mysql2/promise';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -145,6 +145,7 @@ async function main() {
     verifies.push(performance.now() - t0);
   }
   for (const s of Object.values(servers)) s.stop();
+  const lookups = await rawLookups(Array.from({ length: DISTINCT }, (_, k) => sessionId('8000', k + 1)));
 
   // GET /v1/sessions for a user with 100 sessions in a LIST_ROWS-row table (MariaDB).
   let list = null;
@@ -190,10 +191,25 @@ async function main() {
   A.stop();
   B.stop();
 
-  report({ med, runs, logins, verifies, list, revokes });
+  report({ med, runs, logins, verifies, list, revokes, lookups });
 }
 
-function report({ med, logins, verifies, list, revokes }) {
+/** What one MariaDB primary answers: the hot-path statement alone, 16 connections, from this process. */
+async function rawLookups(ids) {
+  const pool = createPool({ uri: MYSQL_URL, connectionLimit: 16 });
+  const sql = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ?';
+  let done = 0;
+  const end = performance.now() + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: 16 }, async (_, w) => {
+      for (let i = w; performance.now() < end; i += 16, done++) await pool.execute(sql, [ids[i % ids.length]]);
+    }),
+  );
+  await pool.end();
+  return done / DURATION;
+}
+
+function report({ med, logins, verifies, list, revokes, lookups }) {
   const c = med['c stateless nest'];
   const d = med['d bare node:http'];
   const ch = med['c+helmet stateless nest'];
@@ -237,6 +253,7 @@ cached or not), which (c) and (d) do not: the cache removes the session check, n
 
 ## Other measurements
 
+- The hot-path statement alone against MariaDB (mysql2 prepared \`SELECT … WHERE id = ?\`, 16 connections, no HTTP): **${lookups.toFixed(0)} lookups/s** on this box (client and server share the cores).
 - Login (MariaDB app, sequential, 30 logins): median ${loginMs.toFixed(1)} ms; one argon2id verify: median ${hashMs.toFixed(1)} ms; login minus one hash: **${(loginMs - hashMs).toFixed(1)} ms**.
 - GET /v1/sessions (100 sessions in the answer) for a user with 100 sessions, ${list ? `${LIST_ROWS.toLocaleString()}-row table, ${DURATION} s each: one connection **p99 ${list.p99} ms**, p50 ${list.p50} ms (${list.rps.toFixed(0)} req/s); 8 connections p99 ${list.loaded.p99} ms, p50 ${list.loaded.p50} ms (${list.loaded.rps.toFixed(0)} req/s)` : 'skipped (BENCH_LIST_ROWS=0)'}.
 - Revoke (DELETE /v1/sessions/:id) through instance A with instance B live, Redis ${REDIS_URL.replace(/^redis:\/\/[^/]*/, '')} on loopback, ${revokes.length} sequential calls: **p50 ${revokeP50.toFixed(1)} ms, p99 ${revokeP99.toFixed(1)} ms**.

@@ -118,6 +118,23 @@ const LEASE_MS = '600';
     await b.http.get('/v1/auth/me').set('Authorization', bearer(victim)).expect(401);
   });
 
+  it('an instance booted while Redis was down reads the database, then gets its lease once Redis is up', async () => {
+    await boot();
+    await redis.kill();
+    await b.close();
+    b = await createTestApp('mysql', { REDIS_URL: redis.url, SESSION_CACHE_LEASE_MS: LEASE_MS });
+    const invalidation = b.get(SessionInvalidation) as RedisSessionInvalidation;
+    const user = await registerUser(b.http);
+    const pair = await login(b.http, user);
+    await b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
+    expect(invalidation.leased).toBe(false);
+    expect(invalidation.size).toBe(0);
+    redis = await startRedis(REDIS_PORT);
+    while (!invalidation.leased) await sleep(10);
+    await b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
+    expect(invalidation.size).toBe(1);
+  });
+
   it('after an unconfirmed revocation, retrying it once Redis is back confirms it (204)', async () => {
     await boot();
     const { revoke, victim, other } = await revokeUnderLoad(() => redis.kill());

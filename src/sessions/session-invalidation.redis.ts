@@ -57,7 +57,7 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
     // Fail fast instead of queueing while disconnected: a revocation must not hang on Redis.
     const common = { maxRetriesPerRequest: 0, commandTimeout: options.leaseMs, lazyConnect: true };
     this.pub = new Redis(options.url, { ...common, enableOfflineQueue: false });
-    this.sub = new Redis(options.url, { ...common, enableOfflineQueue: true, commandTimeout: undefined });
+    this.sub = new Redis(options.url, { ...common, enableOfflineQueue: true, commandTimeout: undefined, autoResubscribe: false });
   }
 
   private ackChannel(instance: string): string {
@@ -77,9 +77,12 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
     for (const c of [this.pub, this.sub]) c.on('error', (e: Error) => this.logger.debug(`redis: ${e.message}`));
     this.sub.on('close', () => this.dropLease());
     this.sub.on('message', (channel: string, raw: string) => this.onMessage(channel, raw));
+    // On every (re)connection, including one that only succeeds after a boot with Redis down.
+    this.sub.on('ready', () => {
+      this.sub.subscribe(this.channel, this.ackChannel(this.instanceId)).catch((e: Error) => this.logger.warn(`subscribe failed: ${e.message}`));
+    });
     // Boot even when Redis is down: the instance reads the database until it gets a lease.
     await Promise.allSettled([this.pub.connect(), this.sub.connect()]);
-    this.sub.subscribe(this.channel, this.ackChannel(this.instanceId)).catch((e: Error) => this.logger.warn(`subscribe failed: ${e.message}`));
     const every = Math.max(50, Math.floor(this.leaseMs / 4));
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), every);
     this.heartbeatTimer.unref();
