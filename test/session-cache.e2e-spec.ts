@@ -108,6 +108,21 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     expect(cached()).toBe(await lastActive());
   });
 
+  it('a deleted user (sessions gone by FK cascade): the next request is 401', async () => {
+    const user = await registerUser(t.http);
+    const pair = await cachedLogin(user);
+    const { SessionsService } = await import('../src/sessions/sessions.service.js');
+    const { TransactionRunner } = await import('../src/database/transaction-runner.js');
+    await t.get(TransactionRunner).run(async () => {
+      await t.get(TransactionRunner).manager.query('DELETE FROM users WHERE id = ?', [user.id]);
+      await t.get(SessionsService).userDeleted(user.id);
+    });
+    const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [user.id]);
+    expect(Number(n)).toBe(0);
+    expect(cache.lookup(pair.sessionId, user.id, t.clock.now(), 60_000)).toBeUndefined();
+    await me(pair, 401);
+  });
+
   it('the sweep evicts what it expires', async () => {
     const user = await registerUser(t.http);
     const pair = await cachedLogin(user);

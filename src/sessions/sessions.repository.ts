@@ -200,6 +200,14 @@ export class SessionsRepository {
     return result.affected ?? rows.length;
   }
 
+  /**
+   * A deleted user row takes its sessions with it (FK cascade), past every write above: account
+   * deletion calls this in the same transaction, so the eviction follows the commit.
+   */
+  userDeleted(userId: string): Promise<void> {
+    return this.evict({ userId }, true);
+  }
+
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */
   async purgeEndedBefore(cutoff: number, limit: number): Promise<number> {
     const rows = await this.repo

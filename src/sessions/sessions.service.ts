@@ -262,6 +262,11 @@ export class SessionsService {
     return this.end({ userId, exceptId: keepId }, reason);
   }
 
+  /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */
+  userDeleted(userId: string): Promise<void> {
+    return this.sessions.userDeleted(userId);
+  }
+
   async adminList(userId: string, status: StatusFilter, limit: number): Promise<SessionResponse[]> {
     await this.users.assertExists(userId);
     return this.list(userId, null, status, limit);
