@@ -108,7 +108,8 @@ const LEASE_MS = '600';
     await a.http.get('/v1/auth/me').set('Authorization', bearer(other)).expect(200);
     proxy!.hold();
     const stalled = b.http.get('/v1/auth/me').set('Authorization', bearer(victim)).then((r) => r.status);
-    await sleep(50);
+    // The row has been read (the answer is waiting in the proxy) before the revocation starts.
+    while (proxy!.heldCount === 0) await sleep(5);
     const revoke = await a.http.delete(`/v1/sessions/${victim.sessionId}`).set('Authorization', bearer(other));
     expect(revoke.body).toEqual({});
     expect(revoke.status).toBe(204);

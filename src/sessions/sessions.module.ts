@@ -38,6 +38,6 @@ function sessionInvalidation(config: ConfigService<AppConfig, true>): SessionInv
     AfterCommit,
     { provide: SessionInvalidation, inject: [ConfigService], useFactory: sessionInvalidation },
   ],
-  exports: [SessionsService, SessionInvalidation],
+  exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -5,6 +5,8 @@ export interface SlowProxy {
   /** Holds the database's answers (queries still reach it) until release(): a stalled read. */
   hold(): void;
   release(): void;
+  /** Answers held back so far. */
+  readonly heldCount: number;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,9 @@ export async function startSlowProxy(target: { host: string; port: number }, del
   return {
     port: (server.address() as { port: number }).port,
     hold: () => (held ??= []),
+    get heldCount() {
+      return held?.length ?? 0;
+    },
     release: () => {
       const queue = held ?? [];
       held = null;
