@@ -197,12 +197,12 @@ async function main() {
 /** What one MariaDB primary answers: the hot-path statement alone, 16 connections, from this process. */
 async function rawLookups(ids) {
   const pool = createPool({ uri: MYSQL_URL, connectionLimit: 16 });
-  const sql = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ?';
+  const sql = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ? AND user_id = ?';
   let done = 0;
   const end = performance.now() + DURATION * 1000;
   await Promise.all(
     Array.from({ length: 16 }, async (_, w) => {
-      for (let i = w; performance.now() < end; i += 16, done++) await pool.execute(sql, [ids[i % ids.length]]);
+      for (let i = w; performance.now() < end; i += 16, done++) await pool.execute(sql, [ids[i % ids.length], `u-${(i % ids.length) + 1}`]);
     }),
   );
   await pool.end();

@@ -149,7 +149,7 @@ export class SessionsService {
     const ticket = this.cache.ticket();
     let row;
     try {
-      row = await this.sessions.findForAuth(sessionId);
+      row = await this.sessions.findForAuth(sessionId, userId);
     } catch (e) {
       this.logger.error(`session lookup failed: ${(e as Error).message}`);
       throw new ServiceUnavailableException('Session store unavailable');
