@@ -37,7 +37,7 @@ const LEASE_MS = '600';
       slowUrl = u.toString();
     }
     const env = { REDIS_URL: redis.url, SESSION_CACHE_LEASE_MS: LEASE_MS };
-    a = await createTestApp('mysql', { ...env, LOG_LEVEL: 'error', DATABASE_URL: slowA ? slowUrl : url });
+    a = await createTestApp('mysql', { ...env, DATABASE_URL: slowA ? slowUrl : url });
     b = await createTestApp('mysql', { ...env, DATABASE_URL: slowUrl });
     await b.app.listen(0, '127.0.0.1');
     const leased = (t: TestApp) => (t.get(SessionInvalidation) as RedisSessionInvalidation).leased;
