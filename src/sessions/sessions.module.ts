@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/configuration.js';
 import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
@@ -20,6 +20,7 @@ function sessionInvalidation(config: ConfigService<AppConfig, true>): SessionInv
     case 'redis':
       return new RedisSessionInvalidation({ url: redis.url!, capacity: session.cacheSize, leaseMs: session.cacheLeaseMs });
     case 'local':
+      if (session.cache === 'local') new Logger('SessionInvalidation').warn('SESSION_CACHE=local: revocations evict this process only; run exactly one instance');
       return new LocalSessionInvalidation(session.cacheSize);
     default:
       return new NoSessionCache();
