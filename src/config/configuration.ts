@@ -39,6 +39,10 @@ export interface AppConfig {
     maxPerUser: number;
     retentionDays: number;
     cache: 'auto' | 'local' | 'off';
+    /** Most sessions the validity cache holds (LRU). */
+    cacheSize: number;
+    /** With Redis: how long an instance may serve from its cache after last hearing from Redis. */
+    cacheLeaseMs: number;
   };
   geoip: { dbPath?: string };
   /** Security events POSTed to `url` when set; retries back off from `retryDelayMs`, doubling. */
@@ -87,6 +91,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPerUser: e.MAX_SESSIONS_PER_USER,
       retentionDays: e.SESSION_RETENTION_DAYS,
       cache: e.SESSION_CACHE as AppConfig['session']['cache'],
+      cacheSize: e.SESSION_CACHE_SIZE,
+      cacheLeaseMs: e.SESSION_CACHE_LEASE_MS,
     },
     geoip: { dbPath: e.GEOIP_DB_PATH },
     webhook: {

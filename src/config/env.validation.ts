@@ -107,6 +107,12 @@ export class EnvironmentVariables {
   @IsIn(['auto', 'local', 'off'])
   SESSION_CACHE: string = 'auto';
 
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  SESSION_CACHE_SIZE: number = 100_000;
+
+  @Transform(toInt) @IsInt() @Min(200) @Max(60_000)
+  SESSION_CACHE_LEASE_MS: number = 3_000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 

@@ -3,6 +3,9 @@ import type { Statement } from 'better-sqlite3';
 import type { Pool } from 'mysql2';
 import { Brackets, DataSource, IsNull, SelectQueryBuilder } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { AfterCommit } from './after-commit.js';
+import type { EvictTarget } from './session-cache.js';
+import { SessionInvalidation } from './session-invalidation.js';
 import { EndReason, SessionEntity } from './session.entity.js';
 
 /** The columns the per-request check needs, nothing else. */
@@ -20,7 +23,8 @@ export interface ActiveWindow {
   idleCutoff: number;
 }
 
-const AUTH_SQL = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ?';
+// `user_id` too, although `id` alone is the key: sharded by user (Vitess, TiDB) this stays a one-shard read.
+const AUTH_SQL = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ? AND user_id = ?';
 
 @Injectable()
 export class SessionsRepository {
@@ -29,7 +33,18 @@ export class SessionsRepository {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dataSource: DataSource,
+    private readonly invalidation: SessionInvalidation,
+    private readonly afterCommit: AfterCommit,
   ) {}
+
+  /**
+   * Every write that ends sessions calls this. Revocations (`confirm`) return only once no
+   * instance can serve the sessions from its cache; time-based endings evict best effort,
+   * since a cache hit re-checks the time limits itself.
+   */
+  private evict(target: EvictTarget, confirm: boolean): Promise<void> {
+    return this.afterCommit.run(this.tx.manager, () => this.invalidation.evict(target, confirm));
+  }
 
   private get repo() {
     return this.tx.manager.getRepository(SessionEntity);
@@ -39,8 +54,8 @@ export class SessionsRepository {
    * The hot path: one prepared statement on the primary key, straight on the driver
    * (no entity hydration; measured ~3× cheaper than a repository findOne on MySQL).
    */
-  async findForAuth(id: string): Promise<SessionAuthRow | null> {
-    const row = this.tx.isMysql ? await this.mysqlAuth(id) : this.sqliteAuthRow(id);
+  async findForAuth(id: string, userId: string): Promise<SessionAuthRow | null> {
+    const row = this.tx.isMysql ? await this.mysqlAuth(id, userId) : this.sqliteAuthRow(id, userId);
     if (!row) return null;
     return {
       userId: String(row.user_id),
@@ -51,26 +66,30 @@ export class SessionsRepository {
     };
   }
 
-  private mysqlAuth(id: string): Promise<Record<string, unknown> | undefined> {
+  private mysqlAuth(id: string, userId: string): Promise<Record<string, unknown> | undefined> {
     const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
     return new Promise((resolve, reject) =>
-      pool.execute(AUTH_SQL, [id], (err, rows) => (err ? reject(err) : resolve((rows as Record<string, unknown>[])[0]))),
+      pool.execute(AUTH_SQL, [id, userId], (err, rows) => (err ? reject(err) : resolve((rows as Record<string, unknown>[])[0]))),
     );
   }
 
-  private sqliteAuthRow(id: string): Record<string, unknown> | undefined {
+  private sqliteAuthRow(id: string, userId: string): Record<string, unknown> | undefined {
     this.sqliteAuth ??= (this.dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): Statement } }).databaseConnection.prepare(AUTH_SQL);
-    return this.sqliteAuth.get(id) as Record<string, unknown> | undefined;
+    return this.sqliteAuth.get(id, userId) as Record<string, unknown> | undefined;
   }
 
-  /** Written at most once per `minInterval`: the condition makes concurrent touches a no-op. */
-  async touchLastActive(id: string, now: number, minInterval: number): Promise<void> {
-    await this.repo
+  /**
+   * Written at most once per `minInterval`: the condition makes concurrent touches a no-op.
+   * True when this call wrote `now`.
+   */
+  async touchLastActive(id: string, now: number, minInterval: number): Promise<boolean> {
+    const result = await this.repo
       .createQueryBuilder()
       .update()
       .set({ lastActiveAt: now })
       .where('id = :id AND token_deleted = :no AND last_active_at <= :before', { id, no: false, before: now - minInterval })
       .execute();
+    return result.affected === 1;
   }
 
   async insert(session: SessionEntity): Promise<void> {
@@ -123,7 +142,8 @@ export class SessionsRepository {
 
   /**
    * Ends the active sessions matching the filter, once: rows already ended keep their
-   * `ended_at`/`end_reason`. Returns how many sessions this call ended.
+   * `ended_at`/`end_reason`. Returns how many sessions this call ended. Evicts the filter's
+   * sessions even when none was still active: a retried revocation re-confirms the eviction.
    */
   async end(
     filter: { userId: string; ids?: string[]; exceptId?: string },
@@ -142,6 +162,7 @@ export class SessionsRepository {
     if (filter.ids) qb.andWhere('id IN (:...ids)', { ids: filter.ids });
     if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
     const result = await qb.execute();
+    await this.evict(filter.ids ? { userId: filter.userId, ids: filter.ids } : { userId: filter.userId }, true);
     return result.affected ?? 0;
   }
 
@@ -153,6 +174,7 @@ export class SessionsRepository {
       .set({ tokenDeleted: true, endedAt: expiredAt, endReason: 'expired' })
       .where('id = :id AND token_deleted = :no', { id, no: false })
       .execute();
+    await this.evict({ ids: [id] }, false);
   }
 
   /** Compare-and-set on the current token's hash: of N concurrent rotations exactly one wins. */
@@ -190,7 +212,16 @@ export class SessionsRepository {
       .where('id IN (:...ids) AND token_deleted = :no', { ids: rows.map((r) => r.id), no: false })
       .setParameter('idle', idleTtlMs)
       .execute();
+    await this.evict({ ids: rows.map((r) => r.id) }, false);
     return result.affected ?? rows.length;
+  }
+
+  /**
+   * A deleted user row takes its sessions with it (FK cascade), past every write above: account
+   * deletion calls this in the same transaction, so the eviction follows the commit.
+   */
+  userDeleted(userId: string): Promise<void> {
+    return this.evict({ userId }, true);
   }
 
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */
@@ -202,7 +233,9 @@ export class SessionsRepository {
       .limit(limit)
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
-    const result = await this.repo.createQueryBuilder().delete().where('id IN (:...ids)', { ids: rows.map((r) => r.id) }).execute();
+    const ids = rows.map((r) => r.id);
+    const result = await this.repo.createQueryBuilder().delete().where('id IN (:...ids)', { ids }).execute();
+    await this.evict({ ids }, false);
     return result.affected ?? rows.length;
   }
 }

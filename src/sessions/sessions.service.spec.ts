@@ -8,6 +8,7 @@ import { UsersService } from '../users/users.service.js';
 import { GeoLocator } from './geo-locator.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionEvents } from './session-events.js';
+import { NoSessionCache, SessionInvalidation } from './session-invalidation.js';
 import type { SessionEntity } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService, TOUCH_INTERVAL_MS } from './sessions.service.js';
@@ -57,6 +58,7 @@ describe('SessionsService', () => {
         { provide: TransactionRunner, useValue: {} },
         { provide: Clock, useValue: clock },
         { provide: GeoLocator, useValue: { lookup: () => null } },
+        { provide: SessionInvalidation, useValue: new NoSessionCache() },
         { provide: SessionEvents, useValue: { created: jest.fn(), revoked: jest.fn(), refreshReuse: jest.fn() } },
         { provide: ConfigService, useValue: { get: (key: 'auth' | 'session') => config[key] } },
       ],

@@ -12,6 +12,8 @@ import type { RevokedResponse } from './dto/session-queries.dto.js';
 import { expiryMoment, SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionEvents } from './session-events.js';
+import type { CachedSession } from './session-cache.js';
+import { SessionInvalidation } from './session-invalidation.js';
 import type { EndReason, SessionEntity } from './session.entity.js';
 import { ActiveWindow, SessionsRepository } from './sessions.repository.js';
 
@@ -69,6 +71,7 @@ export class SessionsService {
     config: ConfigService<AppConfig, true>,
     private readonly geo: GeoLocator,
     private readonly events: SessionEvents,
+    private readonly cache: SessionInvalidation,
   ) {
     const s = config.get('session', { infer: true });
     this.idleMs = s.idleTtl * 1000;
@@ -137,26 +140,48 @@ export class SessionsService {
 
   /**
    * The per-request check behind every authenticated route: the session exists, belongs to
-   * the token's user, has not ended, is within its absolute and idle limits. A database that
-   * cannot answer is a 503, never a 401 (clients drop their tokens on 401).
+   * the token's user, has not ended, is within its absolute and idle limits. A cached answer
+   * (see SessionInvalidation) skips the read; a miss reads the row and may fill the cache.
+   * A database that cannot answer is a 503, never a 401 (clients drop their tokens on 401).
    */
   async validate(userId: string, sessionId: string): Promise<AuthContext> {
+    const now = this.clock.now();
+    const hit = this.cache.lookup(sessionId, userId, now, this.idleMs);
+    if (hit) {
+      this.touch(sessionId, now, hit);
+      return { userId, sessionId };
+    }
+    const ticket = this.cache.ticket();
     let row;
     try {
-      row = await this.sessions.findForAuth(sessionId);
+      row = await this.sessions.findForAuth(sessionId, userId);
     } catch (e) {
       this.logger.error(`session lookup failed: ${(e as Error).message}`);
       throw new ServiceUnavailableException('Session store unavailable');
     }
     if (!row || row.userId !== userId || row.tokenDeleted || row.loggedOut) throw new UnauthorizedException('Session has ended');
-    const now = this.clock.now();
     const expiredAt = expiryMoment(row, now, this.idleMs);
     if (expiredAt !== null) {
       this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
       throw new UnauthorizedException('Session expired');
     }
-    if (now - row.lastActiveAt >= TOUCH_INTERVAL_MS) this.background(this.sessions.touchLastActive(sessionId, now, TOUCH_INTERVAL_MS), 'touch');
+    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
+    this.touch(sessionId, now, entry);
+    this.cache.fill(ticket, sessionId, entry);
     return { userId, sessionId };
+  }
+
+  /**
+   * Writes `last_active_at` at most once per TOUCH_INTERVAL_MS, fire-and-forget. The cached
+   * `lastActiveAt` moves only when this write stored it, so it never runs ahead of the row.
+   */
+  private touch(sessionId: string, now: number, entry: CachedSession): void {
+    if (now - entry.lastActiveAt < TOUCH_INTERVAL_MS || now - entry.touchAskedAt < TOUCH_INTERVAL_MS) return;
+    entry.touchAskedAt = now;
+    const write = this.sessions.touchLastActive(sessionId, now, TOUCH_INTERVAL_MS).then((wrote) => {
+      if (wrote) entry.lastActiveAt = Math.max(entry.lastActiveAt, now);
+    });
+    this.background(write, 'touch');
   }
 
   private background(work: Promise<unknown>, what: string): void {
@@ -244,6 +269,11 @@ export class SessionsService {
   /** Ends every session of the user but one (password change); joins the caller's transaction. */
   endOthers(userId: string, keepId: string, reason: EndReason): Promise<number> {
     return this.end({ userId, exceptId: keepId }, reason);
+  }
+
+  /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */
+  userDeleted(userId: string): Promise<void> {
+    return this.sessions.userDeleted(userId);
   }
 
   async adminList(userId: string, status: StatusFilter, limit: number): Promise<SessionResponse[]> {

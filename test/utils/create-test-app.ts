@@ -26,7 +26,8 @@ export interface TestApp {
 export async function createTestApp(
   db: 'sqlite' | 'mysql',
   env: Record<string, string> = {},
-  options: Pick<AppModuleOptions, 'logDestination'> = {},
+  /** `keepData`: join the worker's database as it is (a second instance booting next to a first). */
+  options: Pick<AppModuleOptions, 'logDestination'> & { keepData?: boolean } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -38,11 +39,14 @@ export async function createTestApp(
     ...env,
   });
   const clock = new FakeClock();
-  const app = await createApp({ ...options, config, clock, schedule: false });
+  const { keepData, ...appOptions } = options;
+  const app = await createApp({ ...appOptions, config, clock, schedule: false });
   const dataSource = app.get(DataSource);
-  await dataSource.query('DELETE FROM sessions');
-  await dataSource.query('DELETE FROM users');
-  await dataSource.query('DELETE FROM login_audit');
+  if (!keepData) {
+    await dataSource.query('DELETE FROM sessions');
+    await dataSource.query('DELETE FROM users');
+    await dataSource.query('DELETE FROM login_audit');
+  }
   return {
     app,
     http: supertest(app.getHttpServer()),

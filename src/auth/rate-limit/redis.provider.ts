@@ -19,7 +19,9 @@ export const rateLimitRedisProvider: Provider = {
     const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
     // Errors surface on the commands; without a listener ioredis would also log each reconnect failure as unhandled.
     redis.on('error', () => undefined);
-    await redis.connect();
+    // Boot even while Redis is away: ioredis keeps reconnecting, and until it is back the
+    // limited routes answer 503 (their commands fail) while everything else keeps working.
+    await redis.connect().catch(() => undefined);
     return redis;
   },
 };

@@ -1,0 +1,25 @@
+// (a)/(b): our built app (dist), started like src/main.ts, plus one bench-only route, GET /bench/auth,
+// that answers from the request's AuthContext: the same global guard, strategy and session check as every
+// route, without the route work of /v1/auth/me (which reads the user and the session row to build its body).
+import 'reflect-metadata';
+import { Controller, Get, Req } from '@nestjs/common';
+import { AppModule } from '../dist/src/app.module.js';
+import { createApp } from '../dist/src/app.factory.js';
+
+class BenchAuthController {
+  auth(req) {
+    return { user: { id: req.user.userId }, session: { id: req.user.sessionId } };
+  }
+}
+Req()(BenchAuthController.prototype, 'auth', 0);
+Get('auth')(BenchAuthController.prototype, 'auth', Object.getOwnPropertyDescriptor(BenchAuthController.prototype, 'auth'));
+Controller('bench')(BenchAuthController);
+
+const forRoot = AppModule.forRoot.bind(AppModule);
+AppModule.forRoot = (options) => {
+  const module = forRoot(options);
+  return { ...module, controllers: [...(module.controllers ?? []), BenchAuthController] };
+};
+
+const app = await createApp();
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });

@@ -1,0 +1,216 @@
+// `npm run bench`: builds, starts the servers, seeds, and measures interleaved (see bench/README in the Scale section).
+// Knobs: BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32),
+// BENCH_LIST_ROWS (sessions table size for the list measurement, default 1000000; 0 skips it),
+// BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3).
+import { fork } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
+import autocannon from 'autocannon';
+import { createConnection, createPool } from 'mysql2/promise';
+import { median, report } from './report.mjs';
+import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const env = process.env;
+const DURATION = Number(env.BENCH_DURATION ?? 10);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
+const LIST_ROWS = Number(env.BENCH_LIST_ROWS ?? 1_000_000);
+const MYSQL_URL = env.BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/bench_perf';
+const REDIS_URL = env.BENCH_REDIS ?? 'redis://127.0.0.1:6379/3';
+const SECRET = 'bench-secret-that-is-long-enough-for-hs256-use';
+const PASSWORD = 'bench password 1234';
+const USERS = 10_000;
+const SESSIONS = 100_000;
+const DISTINCT = 1_000;
+const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const sqlitePath = join(os.tmpdir(), 'device-sessions-bench', 'bench.sqlite');
+
+const children = new Set();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+function token(userId, sessionId) {
+  const b = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const iat = Math.floor(Date.now() / 1000);
+  const body = `${b({ alg: 'HS256', typ: 'JWT' })}.${b({ sub: userId, sid: sessionId, jti: `${sessionId}.0`, iat, exp: iat + 3600, iss: 'device-sessions', aud: 'device-sessions' })}`;
+  return `Bearer ${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
+}
+
+/** Starts a server process and waits until it answers on its port. */
+async function start(name, script, port, extraEnv = {}) {
+  const child = fork(script, [], {
+    cwd: root,
+    env: { ...env, NODE_ENV: 'production', LOG_LEVEL: 'error', JWT_SECRET: SECRET, PORT: String(port), RATE_LIMIT_PER_IP: '1000000', ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    try {
+      await fetch(`http://127.0.0.1:${port}/v1/auth/me`);
+      return { name, port, stop: () => (child.kill('SIGTERM'), children.delete(child)) };
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${name} did not start`);
+}
+
+async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS } = {}) {
+  let i = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    requests: [{ method, path, setupRequest: (req) => ({ ...req, headers: { authorization: tokens[i++ % tokens.length] } }) }],
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) console.warn(`  ! ${bad} non-2xx/errors of ${result.requests.total}`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad };
+}
+
+
+async function seed(db, now, passwordHash) {
+  await runSql(db, seedStatements(db.type, { users: USERS, sessions: SESSIONS, passwordHash, now }));
+}
+
+async function main() {
+  const now = Date.now();
+  const passwordHash = await hash(PASSWORD, ARGON2);
+  const admin = await createConnection(MYSQL_URL.replace(/\/[^/]+$/, '/'));
+  await admin.query(`DROP DATABASE IF EXISTS \`${new URL(MYSQL_URL).pathname.slice(1)}\``);
+  await admin.query(`CREATE DATABASE \`${new URL(MYSQL_URL).pathname.slice(1)}\``);
+  await admin.end();
+  rmSync(dirname(sqlitePath), { recursive: true, force: true });
+  mkdirSync(dirname(sqlitePath), { recursive: true });
+
+  const appJs = join(here, 'app-server.mjs');
+  const mysql = { type: 'mysql', url: MYSQL_URL };
+  const sqlite = { type: 'sqlite', path: sqlitePath };
+  // Servers (each its own process); migrations run at the first start, then the seed.
+  const servers = {};
+  servers['a mysql (cache)'] = await start('a mysql', appJs, 4101, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local' });
+  servers['b mysql (off)'] = await start('b mysql', appJs, 4102, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
+  servers['a sqlite (cache)'] = await start('a sqlite', appJs, 4103, { DATABASE_URL: `sqlite:${sqlitePath}` });
+  servers['b sqlite (off)'] = await start('b sqlite', appJs, 4104, { DATABASE_URL: `sqlite:${sqlitePath}`, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
+  servers['c stateless nest'] = await start('c', join(here, 'stateless-server.mjs'), 4105);
+  servers['c+helmet stateless nest'] = await start('c+helmet', join(here, 'stateless-server.mjs'), 4110, { BENCH_HELMET: '1' });
+  servers['d bare node:http'] = await start('d', join(here, 'bare-server.mjs'), 4106);
+  console.log('seeding 10,000 users / 100,000 sessions on MariaDB and SQLite…');
+  await seed(mysql, now, passwordHash);
+  await seed(sqlite, now, passwordHash);
+  const tokens = Array.from({ length: DISTINCT }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
+
+  // Interleaved: every round runs every target once, so drift from the shared machine spreads evenly.
+  const targets = [];
+  for (const [name, s] of Object.entries(servers)) {
+    if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ name, port: s.port, path: '/v1/auth/me' });
+    else {
+      targets.push({ name: `${name} /v1/auth/me`, port: s.port, path: '/v1/auth/me' });
+      targets.push({ name: `${name} auth only`, port: s.port, path: '/bench/auth' });
+    }
+  }
+  const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
+  // Warm-up (not recorded): JIT, connection pools, and each cache filled with the 1,000 sessions.
+  for (const t of targets) await load(t.port, t.path, tokens, { duration: Math.min(3, DURATION) });
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const t of targets) {
+      const r = await load(t.port, t.path, tokens);
+      runs[t.name].push(r);
+      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms`);
+    }
+  }
+  const med = Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) }]));
+
+  // Login latency minus one password hash (MariaDB app, sequential).
+  const logins = [];
+  for (let k = 0; k < 30; k++) {
+    const t0 = performance.now();
+    const res = await fetch('http://127.0.0.1:4101/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `bench${k + 1}@example.com`, password: PASSWORD }) });
+    logins.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`login ${res.status}`);
+  }
+  const verifies = [];
+  for (let k = 0; k < 30; k++) {
+    const t0 = performance.now();
+    await verify(passwordHash, PASSWORD);
+    verifies.push(performance.now() - t0);
+  }
+  for (const s of Object.values(servers)) s.stop();
+  const lookups = await rawLookups(Array.from({ length: DISTINCT }, (_, k) => sessionId('8000', k + 1)));
+
+  // GET /v1/sessions for a user with 100 sessions in a LIST_ROWS-row table (MariaDB).
+  let list = null;
+  if (LIST_ROWS > 0) {
+    console.log(`growing the MariaDB sessions table to ${LIST_ROWS.toLocaleString()} rows…`);
+    await runSql(mysql, [
+      `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ('u-heavy', 'heavy@example.com', 'Heavy', '${passwordHash}', ${now}, ${now})`,
+      extraSessions('mysql', { idPrefix: '8001', userExpr: `'u-heavy'`, count: 100, now, ended: false }),
+      extraSessions('mysql', { idPrefix: '8002', userExpr: `CONCAT('u-', (n % ${USERS}) + 1)`, count: LIST_ROWS - SESSIONS - 100, now, ended: true }),
+      'ANALYZE TABLE sessions',
+    ]);
+    const s = await start('list', appJs, 4107, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local', MIGRATIONS_RUN: 'false' });
+    await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { duration: 2, connections: 8 });
+    list = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 1 });
+    list.loaded = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 8 });
+    s.stop();
+  }
+
+  // Revoke latency with two instances and Redis: sequential DELETE /v1/sessions/:id through A while B is live.
+  const redisEnv = { DATABASE_URL: MYSQL_URL, REDIS_URL, MIGRATIONS_RUN: 'false' };
+  const A = await start('revoke A', appJs, 4108, redisEnv);
+  const B = await start('revoke B', appJs, 4109, redisEnv);
+  await sleep(1500); // both hold a lease
+  const revokes = [];
+  const keeper = token('u-1', sessionId('8000', 1));
+  for (let k = 1; k < 10; k++) await fetch('http://127.0.0.1:4109/v1/auth/me', { headers: { authorization: token('u-1', sessionId('8000', 1 + k * USERS)) } });
+  for (let k = 1; k < 10; k++) {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${sessionId('8000', 1 + k * USERS)}`, { method: 'DELETE', headers: { authorization: keeper } });
+    revokes.push(performance.now() - t0);
+    if (res.status !== 204) throw new Error(`revoke ${res.status}`);
+  }
+  // More revocations: the 100 sessions of u-heavy, or fresh logins when the list step was skipped.
+  for (let k = 0; k < 200; k++) {
+    const login = await fetch('http://127.0.0.1:4108/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench2@example.com', password: PASSWORD }) });
+    const { sessionId: fresh } = await login.json();
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${fresh}`, { method: 'DELETE', headers: { authorization: token('u-2', sessionId('8000', 2)) } });
+    revokes.push(performance.now() - t0);
+    if (res.status !== 204) throw new Error(`revoke ${res.status}`);
+    if (k % 50 === 49) process.stdout.write('.');
+  }
+  A.stop();
+  B.stop();
+
+  report({ med, runs, logins, verifies, list, revokes, lookups, config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } });
+}
+
+/** What one MariaDB primary answers: the hot-path statement alone, 16 connections, from this process. */
+async function rawLookups(ids) {
+  const pool = createPool({ uri: MYSQL_URL, connectionLimit: 16 });
+  const sql = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ? AND user_id = ?';
+  let done = 0;
+  const end = performance.now() + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: 16 }, async (_, w) => {
+      for (let i = w; performance.now() < end; i += 16, done++) await pool.execute(sql, [ids[i % ids.length], `u-${(i % ids.length) + 1}`]);
+    }),
+  );
+  await pool.end();
+  return done / DURATION;
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => children.forEach((c) => c.kill('SIGTERM')));

@@ -1,0 +1,91 @@
+import type { AppConfig } from '../config/configuration.js';
+import { CachedSession, EvictTarget, SessionCache } from './session-cache.js';
+
+export type CacheMode = 'off' | 'local' | 'redis';
+
+/**
+ * The cache may be used only where revocation can be exact: one process evicting its own
+ * cache (SQLite, or SESSION_CACHE=local), or several instances evicting each other over Redis.
+ * MySQL without either has several possible instances and no way to tell them: no cache.
+ */
+export function cacheMode(config: Pick<AppConfig, 'session' | 'database' | 'redis'>): CacheMode {
+  const setting = config.session.cache;
+  if (setting === 'off') return 'off';
+  if (setting === 'local') return 'local';
+  if (config.redis.url) return 'redis';
+  return config.database.type === 'sqlite' ? 'local' : 'off';
+}
+
+/**
+ * The session-validity cache and its invalidation. SessionsService reads through it;
+ * SessionsRepository calls `evict` after every write that ends sessions, once committed.
+ */
+export abstract class SessionInvalidation {
+  abstract readonly mode: CacheMode;
+
+  /** A cached, time-valid entry, or undefined (no cache, no lease, absent, expired). */
+  lookup(_id: string, _userId: string, _now: number, _idleMs: number): CachedSession | undefined {
+    return undefined;
+  }
+
+  /** Taken before a database read; null when the answer must not be cached. */
+  ticket(): number | null {
+    return null;
+  }
+
+  fill(_ticket: number | null, _id: string, _session: CachedSession): void {}
+
+  /**
+   * Evicts the target everywhere. With `confirm`, resolves only once no instance can serve
+   * it from a cache any more (revocations); without it, best effort (time-based expiry,
+   * which the cache re-checks on every hit anyway).
+   */
+  abstract evict(target: EvictTarget, confirm: boolean): Promise<void>;
+
+  /** Entries held here (diagnostics and tests). */
+  get size(): number {
+    return 0;
+  }
+}
+
+export class NoSessionCache extends SessionInvalidation {
+  readonly mode = 'off' as const;
+
+  async evict(): Promise<void> {}
+}
+
+/** One process: evicting the in-process cache is the whole invalidation. */
+export class LocalSessionInvalidation extends SessionInvalidation {
+  readonly mode: CacheMode = 'local';
+  protected readonly cache: SessionCache;
+
+  constructor(capacity: number) {
+    super();
+    this.cache = new SessionCache(capacity);
+  }
+
+  /** Whether this instance may serve from its cache right now. */
+  protected usable(): boolean {
+    return true;
+  }
+
+  override lookup(id: string, userId: string, now: number, idleMs: number): CachedSession | undefined {
+    return this.usable() ? this.cache.get(id, userId, now, idleMs) : undefined;
+  }
+
+  override ticket(): number | null {
+    return this.usable() ? this.cache.ticket() : null;
+  }
+
+  override fill(ticket: number | null, id: string, session: CachedSession): void {
+    if (ticket !== null) this.cache.fill(ticket, id, session);
+  }
+
+  async evict(target: EvictTarget, _confirm: boolean): Promise<void> {
+    this.cache.evict(target);
+  }
+
+  override get size(): number {
+    return this.cache.size;
+  }
+}
