@@ -40,10 +40,8 @@ Module({ imports: [PassportModule], controllers: [MeController], providers: [Jwt
 const app = await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: ['error'] });
 // (c+helmet): the same security headers as src/app.factory.ts, so the only difference left is the session check.
 if (process.env.BENCH_HELMET === '1') {
-  const { default: helmet } = await import('@fastify/helmet');
-  const self = `'self'`;
-  const inline = `'unsafe-inline'`;
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: [self], styleSrc: [self, inline], imgSrc: [self, 'data:'], scriptSrc: [self, inline] } } });
+  const { registerSecurityHeaders } = await import('../dist/src/common/security-headers.js');
+  registerSecurityHeaders(app.getHttpAdapter().getInstance());
 }
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 process.send?.('ready');
