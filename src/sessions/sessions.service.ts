@@ -234,8 +234,11 @@ export class SessionsService {
 
   private async end(filter: { userId: string; ids?: string[]; exceptId?: string }, reason: EndReason, now = this.clock.now()): Promise<number> {
     const ended = await this.sessions.end(filter, reason, LOGGED_OUT_BY_USER[reason], this.window(now));
-    // The rows this call ended carry its moment and reason; one more query only when there are some.
-    if (ended > 0) this.events.revoked(filter.userId, await this.sessions.idsEndedAt(filter.userId, now, reason), reason, now);
+    if (ended === 0) return 0;
+    // When every id asked for was ended (logout, revoke, reuse, cap) the ids are known; only
+    // user-wide ends ask which rows this call stamped with its moment and reason.
+    const ids = filter.ids?.length === ended ? filter.ids : await this.sessions.idsEndedAt(filter.userId, now, reason);
+    this.events.revoked(filter.userId, ids, reason, now);
     return ended;
   }
 
