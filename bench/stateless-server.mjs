@@ -38,10 +38,10 @@ class BenchModule {}
 Module({ imports: [PassportModule], controllers: [MeController], providers: [JwtStrategy] })(BenchModule);
 
 const app = await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: ['error'] });
-// (c+helmet): the same security headers as src/app.factory.ts, so the only difference left is the session check.
-if (process.env.BENCH_HELMET === '1') {
-  const { registerSecurityHeaders } = await import('../dist/src/common/security-headers.js');
-  registerSecurityHeaders(app.getHttpAdapter().getInstance());
+// (c+headers): the same response headers as src/app.factory.ts (security headers, X-Request-Id).
+if (process.env.BENCH_HEADERS === '1') {
+  const { registerResponseHeaders } = await import('../dist/src/common/security-headers.js');
+  registerResponseHeaders(app.getHttpAdapter().getInstance());
 }
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 process.send?.('ready');

@@ -5,7 +5,6 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './common/clock.js';
-import { loggingModule } from './common/logging.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -19,7 +18,7 @@ export interface AppModuleOptions {
   clock?: Clock;
   /** The cron sweep; tests call the sweep directly instead. */
   schedule?: boolean;
-  /** Where JSON log lines go (stdout by default); tests capture them. */
+  /** Where JSON log lines go (stdout by default; read by createApp); tests capture them. */
   logDestination?: DestinationStream;
 }
 
@@ -39,7 +38,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-        loggingModule(config, options.logDestination),
         CoreModule.register(options.clock ?? new SystemClock()),
         EventEmitterModule.forRoot({ wildcard: true }),
         ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
