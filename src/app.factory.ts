@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
-import { createLogger, PinoNestLogger, registerRequestLogger, RequestLogController, requestId } from './common/logging.js';
+import { createLogger, PinoNestLogger, RequestLogController, requestId } from './common/logging.js';
 import { registerResponseHeaders } from './common/security-headers.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
@@ -28,7 +28,6 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerResponseHeaders(fastify);
-  registerRequestLogger(fastify);
   // While shutting down, responses to requests still in flight close their keep-alive
   // connection, so the server need not wait for clients to drop idle sockets.
   let closing = false;

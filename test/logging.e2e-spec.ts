@@ -31,14 +31,17 @@ describe('structured JSON logs', () => {
       expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
 
-    it('tags the service logs written while handling a request with that request', async () => {
+    it("says on a failed request's line why it failed, next to the service's own line", async () => {
       const user = await registerUser(t.http);
       const pair = await login(t.http, user);
       await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(200);
       t.clock.advance((t.config.session.refreshReuseGrace + 1) * 1000);
       const res = await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(401);
+      const line = logs.lines().find((l) => l.reqId === res.headers['x-request-id'] && l.msg === 'request completed');
+      expect(line).toMatchObject({ level: 40, res: { statusCode: 401 }, failure: res.body.message });
+      expect(line.failure).toMatch(/already used/);
       const warning = logs.lines().find((l) => typeof l.msg === 'string' && l.msg.startsWith('refresh token reuse'));
-      expect(warning).toMatchObject({ level: 40, context: 'SessionsService', reqId: res.headers['x-request-id'] });
+      expect(warning).toMatchObject({ level: 40, context: 'SessionsService', msg: `refresh token reuse: session ${pair.sessionId} ended` });
     });
 
     it('leaves health probes out', async () => {

@@ -113,9 +113,9 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     const pair = await cachedLogin(user);
     const { SessionsService } = await import('../src/sessions/sessions.service.js');
     const { TransactionRunner } = await import('../src/database/transaction-runner.js');
-    await t.get(TransactionRunner).run(async () => {
-      await t.get(TransactionRunner).manager.query('DELETE FROM users WHERE id = ?', [user.id]);
-      await t.get(SessionsService).userDeleted(user.id);
+    await t.get(TransactionRunner).run(async (em) => {
+      await em.query('DELETE FROM users WHERE id = ?', [user.id]);
+      await t.get(SessionsService).userDeleted(user.id, em);
     });
     const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [user.id]);
     expect(Number(n)).toBe(0);

@@ -80,9 +80,9 @@ export class AuthService {
       throw e;
     }
     await this.attempts.reset(account);
-    await this.tx.run(async () => {
-      await this.users.setPasswordHash(auth.userId, passwordHash);
-      await this.sessions.endOthers(auth.userId, auth.sessionId, 'password_change');
+    await this.tx.run(async (em) => {
+      await this.users.setPasswordHash(auth.userId, passwordHash, em);
+      await this.sessions.endOthers(auth.userId, auth.sessionId, 'password_change', em);
     });
   }
 }

@@ -1,6 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type Level, type Logger as Pino } from 'pino';
@@ -48,14 +47,18 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** The logger of the request being handled, for log lines written by services (see PinoNestLogger). */
-const requestLogger = new AsyncLocalStorage<Pino>();
+/** Why a request failed, as its error response said; noted by the exception filter. */
+const failures = new WeakMap<FastifyRequest, string>();
+
+export function noteFailure(request: FastifyRequest, message: unknown): void {
+  failures.set(request, Array.isArray(message) ? message.join('; ') : String(message));
+}
 
 /**
  * Fastify's per-request lines, our way: one line when the response is sent ("request
- * completed", at info, warn for 4xx, error for 5xx) instead of Fastify's pair at info; health
- * probes left out (their outcome is in the orchestrator). Every line written while a request
- * is handled carries its `reqId`.
+ * completed", at info, warn for 4xx, error for 5xx, with the error response's message as
+ * `failure`) instead of Fastify's pair at info; health probes left out (their outcome is in
+ * the orchestrator).
  */
 export class RequestLogController extends LogController {
   constructor() {
@@ -69,25 +72,19 @@ export class RequestLogController extends LogController {
     const status = reply.statusCode;
     const level: Level = error || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     const log = request.log as Pino;
-    if (log.isLevelEnabled(level)) log[level]({ req: request, res: reply, err: error ?? undefined, responseTime: reply.elapsedTime }, 'request completed');
+    if (!log.isLevelEnabled(level)) return;
+    log[level]({ req: request, res: reply, failure: failures.get(request), err: error ?? undefined, responseTime: reply.elapsedTime }, 'request completed');
   }
-}
-
-/**
- * Binds the request's logger for the rest of its handling. preHandler, not onRequest: it runs
- * after the body is read, so guards, handlers and filters (which Nest runs inside the route
- * handler) all see it.
- */
-export function registerRequestLogger(fastify: FastifyInstance): void {
-  fastify.addHook('preHandler', (request, _reply, done) => requestLogger.run(request.log as Pino, done));
 }
 
 const NEST_LEVELS = { log: 'info', error: 'error', warn: 'warn', debug: 'debug', verbose: 'trace', fatal: 'fatal' } as const;
 
 /**
  * Nest's LoggerService on pino. Nest passes the logger's context (its class name) as the last
- * argument, and `error(message, stack, context)` the stack before it; a line written while a
- * request is handled goes through that request's logger, so it carries its `reqId`.
+ * argument, and `error(message, stack, context)` the stack before it. Service lines are not
+ * tied to a request: that would take an AsyncLocalStorage, whose promise hooks cost ~10 % of
+ * the throughput on Node 20 (`npm run bench`). The request's own line (with `reqId`) carries
+ * why it failed, and service lines name the session or user they are about.
  */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly root: Pino) {}
@@ -112,7 +109,7 @@ export class PinoNestLogger implements LoggerService {
   }
 
   private write(method: keyof typeof NEST_LEVELS, message: unknown, params: unknown[]): void {
-    const logger = requestLogger.getStore() ?? this.root;
+    const logger = this.root;
     const level = NEST_LEVELS[method];
     if (!logger.isLevelEnabled(level)) return;
     const rest = [...params];

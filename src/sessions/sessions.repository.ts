@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import type { Pool } from 'mysql2';
-import { Brackets, DataSource, IsNull, SelectQueryBuilder } from 'typeorm';
+import { Brackets, DataSource, EntityManager, IsNull, SelectQueryBuilder } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { AfterCommit } from './after-commit.js';
 import type { EvictTarget } from './session-cache.js';
@@ -42,12 +42,13 @@ export class SessionsRepository {
    * instance can serve the sessions from its cache; time-based endings evict best effort,
    * since a cache hit re-checks the time limits itself.
    */
-  private evict(target: EvictTarget, confirm: boolean): Promise<void> {
-    return this.afterCommit.run(this.tx.manager, () => this.invalidation.evict(target, confirm));
+  private evict(target: EvictTarget, confirm: boolean, em = this.tx.manager): Promise<void> {
+    return this.afterCommit.run(em, () => this.invalidation.evict(target, confirm));
   }
 
-  private get repo() {
-    return this.tx.manager.getRepository(SessionEntity);
+  /** `em`: the transaction's manager when the call is part of one. */
+  private repo(em = this.tx.manager) {
+    return em.getRepository(SessionEntity);
   }
 
   /**
@@ -83,7 +84,7 @@ export class SessionsRepository {
    * True when this call wrote `now`.
    */
   async touchLastActive(id: string, now: number, minInterval: number): Promise<boolean> {
-    const result = await this.repo
+    const result = await this.repo()
       .createQueryBuilder()
       .update()
       .set({ lastActiveAt: now })
@@ -92,16 +93,16 @@ export class SessionsRepository {
     return result.affected === 1;
   }
 
-  async insert(session: SessionEntity): Promise<void> {
-    await this.repo.insert(session);
+  async insert(session: SessionEntity, em?: EntityManager): Promise<void> {
+    await this.repo(em).insert(session);
   }
 
   findById(id: string): Promise<SessionEntity | null> {
-    return this.repo.findOneBy({ id });
+    return this.repo().findOneBy({ id });
   }
 
   findOwned(id: string, userId: string): Promise<SessionEntity | null> {
-    return this.repo.findOneBy({ id, userId });
+    return this.repo().findOneBy({ id, userId });
   }
 
   private active(qb: SelectQueryBuilder<SessionEntity>, w: ActiveWindow): SelectQueryBuilder<SessionEntity> {
@@ -112,19 +113,19 @@ export class SessionsRepository {
   }
 
   listForUser(userId: string, opts: { activeOnly: boolean; limit: number } & ActiveWindow): Promise<SessionEntity[]> {
-    let qb = this.repo.createQueryBuilder('s').where('s.user_id = :userId', { userId });
+    let qb = this.repo().createQueryBuilder('s').where('s.user_id = :userId', { userId });
     if (opts.activeOnly) qb = this.active(qb, opts);
     return qb.orderBy('s.last_active_at', 'DESC').addOrderBy('s.created_at', 'DESC').limit(opts.limit).getMany();
   }
 
   /** Whether the user has any session, live or in the kept history, from this browser + OS + device type. */
   hasDeviceLike(userId: string, d: Pick<SessionEntity, 'browserName' | 'osName' | 'deviceType'>): Promise<boolean> {
-    return this.repo.existsBy({ userId, deviceType: d.deviceType, browserName: d.browserName ?? IsNull(), osName: d.osName ?? IsNull() });
+    return this.repo().existsBy({ userId, deviceType: d.deviceType, browserName: d.browserName ?? IsNull(), osName: d.osName ?? IsNull() });
   }
 
   /** Ids of the user's sessions that an end() call stamped with this moment and reason. */
-  async idsEndedAt(userId: string, endedAt: number, reason: EndReason): Promise<string[]> {
-    const rows = await this.repo
+  async idsEndedAt(userId: string, endedAt: number, reason: EndReason, em?: EntityManager): Promise<string[]> {
+    const rows = await this.repo(em)
       .createQueryBuilder('s')
       .select('s.id', 'id')
       .where('s.user_id = :userId AND s.ended_at = :endedAt AND s.end_reason = :reason', { userId, endedAt, reason })
@@ -133,8 +134,8 @@ export class SessionsRepository {
   }
 
   /** Ids of the user's active sessions, least recently active first. */
-  async activeIdsByAge(userId: string, w: ActiveWindow): Promise<string[]> {
-    const rows = await this.active(this.repo.createQueryBuilder('s').select('s.id', 'id').where('s.user_id = :userId', { userId }), w)
+  async activeIdsByAge(userId: string, w: ActiveWindow, em?: EntityManager): Promise<string[]> {
+    const rows = await this.active(this.repo(em).createQueryBuilder('s').select('s.id', 'id').where('s.user_id = :userId', { userId }), w)
       .orderBy('s.last_active_at', 'ASC')
       .getRawMany<{ id: string }>();
     return rows.map((r) => r.id);
@@ -150,9 +151,10 @@ export class SessionsRepository {
     reason: EndReason,
     loggedOut: boolean,
     w: ActiveWindow,
+    em?: EntityManager,
   ): Promise<number> {
     if (filter.ids && filter.ids.length === 0) return 0;
-    const qb = this.repo
+    const qb = this.repo(em)
       .createQueryBuilder()
       .update()
       .set({ tokenDeleted: true, loggedOut, endedAt: w.now, endReason: reason })
@@ -162,13 +164,13 @@ export class SessionsRepository {
     if (filter.ids) qb.andWhere('id IN (:...ids)', { ids: filter.ids });
     if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
     const result = await qb.execute();
-    await this.evict(filter.ids ? { userId: filter.userId, ids: filter.ids } : { userId: filter.userId }, true);
+    await this.evict(filter.ids ? { userId: filter.userId, ids: filter.ids } : { userId: filter.userId }, true, em);
     return result.affected ?? 0;
   }
 
   /** Marks one session expired at the moment it expired (no-op when it already ended). */
   async markExpired(id: string, expiredAt: number): Promise<void> {
-    await this.repo
+    await this.repo()
       .createQueryBuilder()
       .update()
       .set({ tokenDeleted: true, endedAt: expiredAt, endReason: 'expired' })
@@ -179,7 +181,7 @@ export class SessionsRepository {
 
   /** Compare-and-set on the current token's hash: of N concurrent rotations exactly one wins. */
   async rotateRefresh(id: string, expectedHash: string, next: { hash: string; generation: number; now: number }): Promise<boolean> {
-    const result = await this.repo
+    const result = await this.repo()
       .createQueryBuilder()
       .update()
       .set({ refreshTokenHash: next.hash, refreshGeneration: next.generation, refreshedAt: next.now, lastActiveAt: next.now })
@@ -193,7 +195,7 @@ export class SessionsRepository {
    * limit as expired, each at the moment it expired. Returns how many.
    */
   async expireBatch(w: ActiveWindow, idleTtlMs: number, limit: number): Promise<number> {
-    const rows = await this.repo
+    const rows = await this.repo()
       .createQueryBuilder('s')
       .select('s.id', 'id')
       .where('s.token_deleted = :no', { no: false })
@@ -201,7 +203,7 @@ export class SessionsRepository {
       .limit(limit)
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
-    const result = await this.repo
+    const result = await this.repo()
       .createQueryBuilder()
       .update()
       .set({
@@ -220,13 +222,13 @@ export class SessionsRepository {
    * A deleted user row takes its sessions with it (FK cascade), past every write above: account
    * deletion calls this in the same transaction, so the eviction follows the commit.
    */
-  userDeleted(userId: string): Promise<void> {
-    return this.evict({ userId }, true);
+  userDeleted(userId: string, em?: EntityManager): Promise<void> {
+    return this.evict({ userId }, true, em);
   }
 
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */
   async purgeEndedBefore(cutoff: number, limit: number): Promise<number> {
-    const rows = await this.repo
+    const rows = await this.repo()
       .createQueryBuilder('s')
       .select('s.id', 'id')
       .where('s.ended_at < :cutoff', { cutoff })
@@ -234,7 +236,7 @@ export class SessionsRepository {
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
-    const result = await this.repo.createQueryBuilder().delete().where('id IN (:...ids)', { ids }).execute();
+    const result = await this.repo().createQueryBuilder().delete().where('id IN (:...ids)', { ids }).execute();
     await this.evict({ ids }, false);
     return result.affected ?? rows.length;
   }

@@ -153,7 +153,7 @@ describe('SessionsService', () => {
       const s = session({ refreshedAt });
       repo.findById.mockResolvedValue(s);
       await expect(service.rotate(tokenFor(s, generation))).rejects.toBeInstanceOf(UnauthorizedException);
-      expect(repo.end).toHaveBeenCalledWith({ userId: 'user-1', ids: [s.id] }, 'refresh_reuse', false, { now: NOW, idleCutoff: NOW - IDLE });
+      expect(repo.end).toHaveBeenCalledWith({ userId: 'user-1', ids: [s.id] }, 'refresh_reuse', false, { now: NOW, idleCutoff: NOW - IDLE }, undefined);
     });
 
     it('refuses a token with a bad MAC without ending the session', async () => {

@@ -4,6 +4,7 @@ import type { AuthContext } from '../common/auth-context.js';
 import { Clock } from '../common/clock.js';
 import { newId, randomSecret } from '../common/random.js';
 import type { AppConfig } from '../config/configuration.js';
+import type { EntityManager } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { UsersService } from '../users/users.service.js';
 import { normalizeIp, parseUserAgent } from './device.js';
@@ -124,12 +125,12 @@ export class SessionsService {
     };
     const newDevice = !(await this.sessions.hasDeviceLike(userId, session));
     if (this.maxPerUser > 0) {
-      await this.tx.run(async () => {
-        await this.users.lockForUpdate(userId);
-        const active = await this.sessions.activeIdsByAge(userId, this.window(now));
+      await this.tx.run(async (em) => {
+        await this.users.lockForUpdate(userId, em);
+        const active = await this.sessions.activeIdsByAge(userId, this.window(now), em);
         const excess = active.length - this.maxPerUser + 1;
-        if (excess > 0) await this.end({ userId, ids: active.slice(0, excess) }, 'session_limit', now);
-        await this.sessions.insert(session);
+        if (excess > 0) await this.end({ userId, ids: active.slice(0, excess) }, 'session_limit', now, em);
+        await this.sessions.insert(session, em);
       });
     } else {
       await this.sessions.insert(session);
@@ -232,12 +233,13 @@ export class SessionsService {
     throw new UnauthorizedException('Invalid refresh token');
   }
 
-  private async end(filter: { userId: string; ids?: string[]; exceptId?: string }, reason: EndReason, now = this.clock.now()): Promise<number> {
-    const ended = await this.sessions.end(filter, reason, LOGGED_OUT_BY_USER[reason], this.window(now));
+  /** `em`: the caller's transaction, when the end is part of one. */
+  private async end(filter: { userId: string; ids?: string[]; exceptId?: string }, reason: EndReason, now = this.clock.now(), em?: EntityManager): Promise<number> {
+    const ended = await this.sessions.end(filter, reason, LOGGED_OUT_BY_USER[reason], this.window(now), em);
     if (ended === 0) return 0;
     // When every id asked for was ended (logout, revoke, reuse, cap) the ids are known; only
     // user-wide ends ask which rows this call stamped with its moment and reason.
-    const ids = filter.ids?.length === ended ? filter.ids : await this.sessions.idsEndedAt(filter.userId, now, reason);
+    const ids = filter.ids?.length === ended ? filter.ids : await this.sessions.idsEndedAt(filter.userId, now, reason, em);
     this.events.revoked(filter.userId, ids, reason, now);
     return ended;
   }
@@ -269,14 +271,14 @@ export class SessionsService {
     await this.end({ userId: auth.userId, ids: [auth.sessionId] }, 'logout');
   }
 
-  /** Ends every session of the user but one (password change); joins the caller's transaction. */
-  endOthers(userId: string, keepId: string, reason: EndReason): Promise<number> {
-    return this.end({ userId, exceptId: keepId }, reason);
+  /** Ends every session of the user but one (password change), inside the caller's transaction. */
+  endOthers(userId: string, keepId: string, reason: EndReason, em: EntityManager): Promise<number> {
+    return this.end({ userId, exceptId: keepId }, reason, this.clock.now(), em);
   }
 
   /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */
-  userDeleted(userId: string): Promise<void> {
-    return this.sessions.userDeleted(userId);
+  userDeleted(userId: string, em: EntityManager): Promise<void> {
+    return this.sessions.userDeleted(userId, em);
   }
 
   async adminList(userId: string, status: StatusFilter, limit: number): Promise<SessionResponse[]> {

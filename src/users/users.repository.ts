@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { UserEntity } from './user.entity.js';
 
@@ -6,29 +7,29 @@ import { UserEntity } from './user.entity.js';
 export class UsersRepository {
   constructor(private readonly tx: TransactionRunner) {}
 
-  private get repo() {
-    return this.tx.manager.getRepository(UserEntity);
+  private repo(em = this.tx.manager) {
+    return em.getRepository(UserEntity);
   }
 
   findById(id: string): Promise<UserEntity | null> {
-    return this.repo.findOneBy({ id });
+    return this.repo().findOneBy({ id });
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {
-    return this.repo.findOneBy({ email });
+    return this.repo().findOneBy({ email });
   }
 
   async insert(user: UserEntity): Promise<void> {
-    await this.repo.insert(user);
+    await this.repo().insert(user);
   }
 
-  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'passwordHash' | 'updatedAt'>>): Promise<void> {
-    await this.repo.update({ id }, patch);
+  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'passwordHash' | 'updatedAt'>>, em?: EntityManager): Promise<void> {
+    await this.repo(em).update({ id }, patch);
   }
 
   /** Serialises concurrent logins of one user inside a transaction (MySQL row lock; SQLite transactions are already serial). */
-  async lockForUpdate(id: string): Promise<void> {
+  async lockForUpdate(id: string, em: EntityManager): Promise<void> {
     if (!this.tx.isMysql) return;
-    await this.repo.createQueryBuilder('u').select('u.id').where('u.id = :id', { id }).setLock('pessimistic_write').getRawOne();
+    await this.repo(em).createQueryBuilder('u').select('u.id').where('u.id = :id', { id }).setLock('pessimistic_write').getRawOne();
   }
 }

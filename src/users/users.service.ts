@@ -1,6 +1,6 @@
 import { ConflictException, ForbiddenException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { RoleResolver } from '../common/guards/roles.guard.js';
 import { newId } from '../common/random.js';
@@ -81,8 +81,8 @@ export class UsersService implements RoleResolver {
     return this.hasher.hash(newPassword);
   }
 
-  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    await this.users.update(userId, { passwordHash, updatedAt: this.clock.now() });
+  async setPasswordHash(userId: string, passwordHash: string, em?: EntityManager): Promise<void> {
+    await this.users.update(userId, { passwordHash, updatedAt: this.clock.now() }, em);
   }
 
   async rolesOf(userId: string): Promise<string[]> {
@@ -94,7 +94,7 @@ export class UsersService implements RoleResolver {
     if (!(await this.users.findById(userId))) throw new NotFoundException('User not found');
   }
 
-  lockForUpdate(userId: string): Promise<void> {
-    return this.users.lockForUpdate(userId);
+  lockForUpdate(userId: string, em: EntityManager): Promise<void> {
+    return this.users.lockForUpdate(userId, em);
   }
 }

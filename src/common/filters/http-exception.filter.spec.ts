@@ -1,31 +1,28 @@
-import { ArgumentsHost, Logger, UnauthorizedException } from '@nestjs/common';
+import { ArgumentsHost, UnauthorizedException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { HttpExceptionFilter } from './http-exception.filter.js';
 
 function run(exception: unknown) {
   const headers: Record<string, string> = {};
   const sent: { status?: number; body?: unknown } = {};
+  const logged: { level: string; fields: unknown }[] = [];
+  const log = (level: string) => (fields: unknown) => void logged.push({ level, fields });
   const reply = {
+    request: { log: { warn: log('warn'), error: log('error') } },
     header: (k: string, v: string) => ((headers[k] = v), reply),
     status: (s: number) => ((sent.status = s), reply),
     send: (b: unknown) => ((sent.body = b), reply),
   };
   const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
   new HttpExceptionFilter().catch(exception, host);
-  return { ...sent, headers };
+  return { ...sent, headers, logged };
 }
 
 const connError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.5:3306`), { code, fatal: true });
 
 describe('HttpExceptionFilter', () => {
-  beforeAll(() => {
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-  });
-  afterAll(() => jest.restoreAllMocks());
-
   it('adds WWW-Authenticate to 401', () => {
-    expect(run(new UnauthorizedException('Session has ended'))).toEqual({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: 'Session has ended' }, headers: { 'WWW-Authenticate': 'Bearer' } });
+    expect(run(new UnauthorizedException('Session has ended'))).toEqual({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: 'Session has ended' }, headers: { 'WWW-Authenticate': 'Bearer' }, logged: [] });
   });
 
   it.each(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNRESET'])('maps a %s database error to 503 with Retry-After, no internals', (code) => {
@@ -42,8 +39,11 @@ describe('HttpExceptionFilter', () => {
   });
 
   it('keeps SQL and stack traces of other errors out of the 500 body', () => {
-    const res = run(new QueryFailedError("INSERT INTO users (email) VALUES ('a@b.c')", [], Object.assign(new Error('ER_PARSE_ERROR near users'), { code: 'ER_PARSE_ERROR' })));
-    expect(res).toEqual({ status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' }, headers: {} });
+    const e = new QueryFailedError("INSERT INTO users (email) VALUES ('a@b.c')", [], Object.assign(new Error('ER_PARSE_ERROR near users'), { code: 'ER_PARSE_ERROR' }));
+    const res = run(e);
+    expect(res).toMatchObject({ status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' }, headers: {} });
+    // …and logged, with the stack, on the request's logger (so under its reqId).
+    expect(res.logged).toEqual([{ level: 'error', fields: { context: 'ExceptionFilter', err: e } }]);
   });
 
   it.each([null, undefined, 'a string', 42])('survives throwing %p', (thrown) => {

@@ -1,5 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { noteFailure } from '../logging.js';
 import { isServiceUnavailable } from './unavailable.js';
 
 const REASONS: Record<number, string> = {
@@ -33,8 +34,6 @@ function fastifyClientError(exception: unknown): { status: number; message: stri
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ExceptionFilter');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
@@ -57,13 +56,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
         status = HttpStatus.SERVICE_UNAVAILABLE;
         message = 'Service temporarily unavailable; try again shortly';
         reply.header('Retry-After', '5');
-        this.logger.warn(`dependency unreachable: ${(exception as Error).message}`);
-      } else this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+        reply.request.log.warn({ context: 'ExceptionFilter' }, `dependency unreachable: ${(exception as Error).message}`);
+      } else reply.request.log.error({ context: 'ExceptionFilter', err: exception }, 'unhandled error');
     }
     if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
     const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
     if (status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number') reply.header('Retry-After', String(Math.max(1, retryAfter)));
     if (error === undefined || error === message) error = REASONS[status] ?? 'Error';
+    noteFailure(reply.request, message);
     reply.status(status).send({ statusCode: status, error, message });
   }
 }
