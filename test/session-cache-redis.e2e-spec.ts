@@ -137,6 +137,17 @@ const LEASE_MS = '600';
     await onB(keep).expect(200);
   });
 
+  it('a profile change through A shows in GET /v1/auth/me on B at once (B answered it from its cache before)', async () => {
+    await boot();
+    const user = await registerUser(a.http);
+    const pair = await login(a.http, user);
+    const onB = () => b.http.get('/v1/auth/me').set('Authorization', bearer(pair.accessToken)).expect(200);
+    await onB();
+    expect(b.get(SessionInvalidation).lookup(pair.sessionId, user.id, b.clock.now(), 60_000)?.user.name).toMatch(/^User \d+$/);
+    await a.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Renamed On A' }).expect(200);
+    expect((await onB()).body.user.name).toBe('Renamed On A');
+  });
+
   it('an instance booted while Redis was down reads the database, then gets its lease once Redis is up', async () => {
     await boot();
     // Log in while Redis is up: login and register are rate-limited through Redis and answer 503 without it.

@@ -49,6 +49,19 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     await me(a, 401);
   });
 
+  it('GET /v1/auth/me from the cache: no read, same body as from the database, a renamed profile at once', async () => {
+    const user = await registerUser(t.http);
+    const pair = await cachedLogin(user);
+    const other = await cachedLogin(user);
+    const fromCache = (await me(pair, 200)).body;
+    expect(fromCache).toMatchObject({ user: { id: user.id, email: user.email, roles: ['user'] }, session: { id: pair.sessionId, current: true, status: 'active' } });
+    // The same session as the device list (read from the database) shows it.
+    const listed = (await t.http.get('/v1/sessions').set('Authorization', bearer(pair)).expect(200)).body.find((s: { id: string }) => s.id === pair.sessionId);
+    expect(fromCache.session).toEqual(listed);
+    await t.http.patch('/v1/users/me').set('Authorization', bearer(other)).send({ name: 'Renamed Elsewhere' }).expect(200);
+    expect((await me(pair, 200)).body.user.name).toBe('Renamed Elsewhere');
+  });
+
   it('password change: the other sessions are 401 at once, this one stays', async () => {
     const user = await registerUser(t.http);
     const [a, b] = [await cachedLogin(user), await cachedLogin(user)];

@@ -60,8 +60,8 @@ export class AuthService {
   }
 
   async me(auth: AuthContext): Promise<MeResponse> {
-    const [user, session] = await Promise.all([this.users.getProfile(auth.userId), this.sessions.get(auth, auth.sessionId)]);
-    return { user, session };
+    const { user, session } = await this.sessions.current(auth);
+    return { user: this.users.profile(user), session };
   }
 
   /**

@@ -1,11 +1,15 @@
+import type { SessionAuthRow } from './sessions.repository.js';
+
 /** What the per-request check needs to accept a session without reading the database. */
-export interface CachedSession {
+export interface CachedSession extends Pick<SessionAuthRow, 'display' | 'user'> {
   userId: string;
   expiresAt: number;
   /** A value the database held; never ahead of it, so a cached idle limit is never later than the stored one. */
   lastActiveAt: number;
   /** When this process last asked the database to touch the row (throttles the touch on hits). */
   touchAskedAt: number;
+  // `display` and `user`: the rest of what GET /v1/auth/me shows, read with the check. A session's
+  // display fields never change; a profile change evicts the user's sessions like a revocation.
 }
 
 /** Which sessions a revocation ended: some ids of a user, or every session of the user. */

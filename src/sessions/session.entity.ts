@@ -100,3 +100,23 @@ export class SessionEntity {
   @Column({ name: 'refreshed_at', type: 'bigint', transformer: millis })
   refreshedAt: number;
 }
+
+/** A session's fields that never change after login, as GET /v1/auth/me and the device list show them. */
+export type SessionDisplay = Pick<
+  SessionEntity,
+  | 'id'
+  | 'deviceName'
+  | 'deviceType'
+  | 'deviceVendor'
+  | 'deviceModel'
+  | 'browserName'
+  | 'browserVersion'
+  | 'osName'
+  | 'osVersion'
+  | 'userAgent'
+  | 'ipAddress'
+  | 'country'
+  | 'region'
+  | 'city'
+  | 'createdAt'
+>;

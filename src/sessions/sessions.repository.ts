@@ -6,15 +6,18 @@ import { TransactionRunner } from '../database/transaction-runner.js';
 import { AfterCommit } from './after-commit.js';
 import type { EvictTarget } from './session-cache.js';
 import { SessionInvalidation } from './session-invalidation.js';
-import { EndReason, SessionEntity } from './session.entity.js';
+import type { UserEntity } from '../users/user.entity.js';
+import { EndReason, SessionDisplay, SessionEntity } from './session.entity.js';
 
-/** The columns the per-request check needs, nothing else. */
+/** What the per-request check reads: the session's state, plus what GET /v1/auth/me shows of it and of its user. */
 export interface SessionAuthRow {
   userId: string;
   tokenDeleted: boolean;
   loggedOut: boolean;
   expiresAt: number;
   lastActiveAt: number;
+  display: SessionDisplay;
+  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>;
 }
 
 /** "Active at `now`": not ended, before its absolute expiry, used within the idle window. */
@@ -24,7 +27,14 @@ export interface ActiveWindow {
 }
 
 // `user_id` too, although `id` alone is the key: sharded by user (Vitess, TiDB) this stays a one-shard read.
-const AUTH_SQL = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ? AND user_id = ?';
+// The user row joins on its primary key, so GET /v1/auth/me needs no second read.
+const AUTH_SQL = `SELECT s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.last_active_at, s.created_at,
+  s.device_name, s.device_type, s.device_vendor, s.device_model, s.browser_name, s.browser_version, s.os_name, s.os_version,
+  s.user_agent, s.ip_address, s.location_country, s.location_region, s.location_city,
+  u.email, u.name, u.created_at AS user_created_at
+  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?`;
+
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 @Injectable()
 export class SessionsRepository {
@@ -64,6 +74,24 @@ export class SessionsRepository {
       loggedOut: Boolean(Number(row.logged_out)),
       expiresAt: Number(row.expires_at),
       lastActiveAt: Number(row.last_active_at),
+      display: {
+        id,
+        deviceName: String(row.device_name),
+        deviceType: String(row.device_type),
+        deviceVendor: text(row.device_vendor),
+        deviceModel: text(row.device_model),
+        browserName: text(row.browser_name),
+        browserVersion: text(row.browser_version),
+        osName: text(row.os_name),
+        osVersion: text(row.os_version),
+        userAgent: text(row.user_agent),
+        ipAddress: text(row.ip_address),
+        country: text(row.location_country),
+        region: text(row.location_region),
+        city: text(row.location_city),
+        createdAt: Number(row.created_at),
+      },
+      user: { id: userId, email: String(row.email), name: text(row.name), createdAt: Number(row.user_created_at) },
     };
   }
 
@@ -224,6 +252,11 @@ export class SessionsRepository {
    */
   userDeleted(userId: string, em?: EntityManager): Promise<void> {
     return this.evict({ userId }, true, em);
+  }
+
+  /** The user's profile changed: no instance may keep answering with the cached one. */
+  profileChanged(userId: string): Promise<void> {
+    return this.evict({ userId }, true);
   }
 
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */

@@ -54,7 +54,7 @@ describe('SessionsService', () => {
       providers: [
         SessionsService,
         { provide: SessionsRepository, useValue: { findForAuth: jest.fn(), touchLastActive: jest.fn().mockResolvedValue(undefined), markExpired: jest.fn().mockResolvedValue(undefined), findById: jest.fn(), rotateRefresh: jest.fn(), end: jest.fn().mockResolvedValue(1), idsEndedAt: jest.fn().mockResolvedValue([]) } },
-        { provide: UsersService, useValue: {} },
+        { provide: UsersService, useValue: { onProfileChange: jest.fn() } },
         { provide: TransactionRunner, useValue: {} },
         { provide: Clock, useValue: clock },
         { provide: GeoLocator, useValue: { lookup: () => null } },
@@ -68,12 +68,18 @@ describe('SessionsService', () => {
   });
 
   describe('validate (the per-request check)', () => {
-    const row = (over = {}) => ({ userId: 'user-1', tokenDeleted: false, loggedOut: false, expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, ...over });
+    const { display, user } = { display: { ...session(), id: 's' }, user: { id: 'user-1', email: 'a@example.com', name: null, createdAt: NOW - 5000 } };
+    const row = (over = {}) => ({ userId: 'user-1', tokenDeleted: false, loggedOut: false, expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, display, user, ...over });
 
-    it('accepts a live session of the token’s user without writing', async () => {
+    it('accepts a live session of the token’s user without writing, keeping what it read for GET /v1/auth/me', async () => {
       repo.findForAuth.mockResolvedValue(row());
-      await expect(service.validate('user-1', 's')).resolves.toEqual({ userId: 'user-1', sessionId: 's' });
+      const auth = await service.validate('user-1', 's');
+      expect(auth).toEqual({ userId: 'user-1', sessionId: 's', session: expect.objectContaining({ userId: 'user-1', display, user, expiresAt: NOW + 1000, lastActiveAt: NOW - 1000 }) });
       expect(repo.touchLastActive).not.toHaveBeenCalled();
+      const me = await service.current(auth);
+      expect(me.user).toBe(user);
+      expect(me.session).toMatchObject({ id: 's', current: true, status: 'active', lastActiveAt: new Date(NOW - 1000).toISOString() });
+      expect(repo.findForAuth).toHaveBeenCalledTimes(1);
     });
 
     it.each([

@@ -16,7 +16,7 @@ import { SessionEvents } from './session-events.js';
 import type { CachedSession } from './session-cache.js';
 import { SessionInvalidation } from './session-invalidation.js';
 import type { EndReason, SessionEntity } from './session.entity.js';
-import { ActiveWindow, SessionsRepository } from './sessions.repository.js';
+import { ActiveWindow, SessionAuthRow, SessionsRepository } from './sessions.repository.js';
 
 /** What auth needs to sign a token pair for a session. */
 export interface IssuedSession {
@@ -81,6 +81,8 @@ export class SessionsService {
     this.maxPerUser = s.maxPerUser;
     this.retentionMs = s.retentionDays * 86_400_000;
     this.codec = new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey);
+    // The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation.
+    users.onProfileChange((userId) => this.sessions.profileChanged(userId));
   }
 
   private window(now = this.clock.now()): ActiveWindow {
@@ -150,7 +152,7 @@ export class SessionsService {
     const hit = this.cache.lookup(sessionId, userId, now, this.idleMs);
     if (hit) {
       this.touch(sessionId, now, hit);
-      return { userId, sessionId };
+      return { userId, sessionId, session: hit };
     }
     const ticket = this.cache.ticket();
     let row;
@@ -166,10 +168,21 @@ export class SessionsService {
       this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
       throw new UnauthorizedException('Session expired');
     }
-    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
+    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0, display: row.display, user: row.user };
     this.touch(sessionId, now, entry);
     this.cache.fill(ticket, sessionId, entry);
-    return { userId, sessionId };
+    return { userId, sessionId, session: entry };
+  }
+
+  /**
+   * The caller's session and user as GET /v1/auth/me shows them, from what the check read or
+   * had cached: no read of its own (one, when the context did not come from the check).
+   */
+  async current(auth: AuthContext): Promise<{ user: SessionAuthRow['user']; session: SessionResponse }> {
+    const s = auth.session ?? (await this.sessions.findForAuth(auth.sessionId, auth.userId));
+    if (!s || s.userId !== auth.userId) throw new UnauthorizedException('Session has ended');
+    const live = { ...s.display, expiresAt: s.expiresAt, lastActiveAt: s.lastActiveAt, tokenDeleted: false, endedAt: null, endReason: null };
+    return { user: s.user, session: toSessionResponse(live, auth.sessionId, this.clock.now(), this.idleMs) };
   }
 
   /**

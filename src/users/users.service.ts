@@ -28,11 +28,16 @@ export class UsersService implements RoleResolver {
     this.adminEmails = new Set(config.get('auth', { infer: true }).adminEmails);
   }
 
-  private roles(user: UserEntity): string[] {
+  private roles(user: Pick<UserEntity, 'email'>): string[] {
     return this.adminEmails.has(user.email) ? ['user', 'admin'] : ['user'];
   }
 
   private toResponse(user: UserEntity): UserResponse {
+    return this.profile(user);
+  }
+
+  /** The API shape of a user read elsewhere (the per-request check reads the profile with the session). */
+  profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>): UserResponse {
     return toUserResponse(user, this.roles(user));
   }
 
@@ -70,7 +75,19 @@ export class UsersService implements RoleResolver {
 
   async updateName(userId: string, name: string): Promise<UserResponse> {
     await this.users.update(userId, { name, updatedAt: this.clock.now() });
+    for (const listener of this.profileListeners) await listener(userId);
     return this.getProfile(userId);
+  }
+
+  private readonly profileListeners: ((userId: string) => Promise<void>)[] = [];
+
+  /**
+   * `listener` runs after a profile change is stored, before the change is answered: the
+   * sessions module evicts what its cache holds of the user there (it depends on this module,
+   * not the other way round).
+   */
+  onProfileChange(listener: (userId: string) => Promise<void>): void {
+    this.profileListeners.push(listener);
   }
 
   /** Checks the current password (403 when wrong) and returns the new one's hash; stores nothing. */

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { DEVICE_TYPES } from '../device.js';
-import type { EndReason, SessionEntity } from '../session.entity.js';
+import type { EndReason, SessionDisplay, SessionEntity } from '../session.entity.js';
 
 export const SESSION_STATUSES = ['active', 'logged_out', 'revoked', 'expired'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -86,7 +86,12 @@ export function expiryMoment(s: Pick<SessionEntity, 'expiresAt' | 'lastActiveAt'
 }
 
 /** Maps a row to the API shape; a live row past its limits reads as expired, as the sweep will store it. */
-export function toSessionResponse(s: SessionEntity, currentId: string | null, now: number, idleTtlMs: number): SessionResponse {
+export function toSessionResponse(
+  s: SessionDisplay & Pick<SessionEntity, 'expiresAt' | 'lastActiveAt' | 'tokenDeleted' | 'endedAt' | 'endReason'>,
+  currentId: string | null,
+  now: number,
+  idleTtlMs: number,
+): SessionResponse {
   let endedAt = s.endedAt;
   let endReason = s.endReason;
   if (!s.tokenDeleted && endReason === null) {
