@@ -85,7 +85,9 @@ export class AuthController {
   @ApiOperation({ summary: 'Who am I, and on which session' })
   @ApiOkResponse({ type: MeResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
-  me(@CurrentAuth() auth: AuthContext): Promise<MeResponse> {
+  // The body comes rendered (see SessionsService.me): Fastify sends a string as it is.
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  me(@CurrentAuth() auth: AuthContext): Promise<string> {
     return this.auth.me(auth);
   }
 }

@@ -1,15 +1,21 @@
 import type { SessionAuthRow } from './sessions.repository.js';
 
 /** What the per-request check needs to accept a session without reading the database. */
-export interface CachedSession extends Pick<SessionAuthRow, 'display' | 'user'> {
+export interface CachedSession {
   userId: string;
   expiresAt: number;
   /** A value the database held; never ahead of it, so a cached idle limit is never later than the stored one. */
   lastActiveAt: number;
   /** When this process last asked the database to touch the row (throttles the touch on hits). */
   touchAskedAt: number;
-  // `display` and `user`: the rest of what GET /v1/auth/me shows, read with the check. A session's
-  // display fields never change; a profile change evicts the user's sessions like a revocation.
+  /**
+   * The rest of what GET /v1/auth/me shows, read with the check, until that body is first
+   * rendered into `me` (then dropped). A session's display fields never change; a profile
+   * change evicts the user's sessions like a revocation.
+   */
+  read?: Pick<SessionAuthRow, 'display' | 'user'>;
+  /** GET /v1/auth/me's JSON before and after `lastActiveAt`, the one field that moves while the session lives. */
+  me?: [head: string, tail: string];
 }
 
 /** Which sessions a revocation ended: some ids of a user, or every session of the user. */

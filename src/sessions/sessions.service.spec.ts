@@ -74,12 +74,33 @@ describe('SessionsService', () => {
     it('accepts a live session of the token’s user without writing, keeping what it read for GET /v1/auth/me', async () => {
       repo.findForAuth.mockResolvedValue(row());
       const auth = await service.validate('user-1', 's');
-      expect(auth).toEqual({ userId: 'user-1', sessionId: 's', session: expect.objectContaining({ userId: 'user-1', display, user, expiresAt: NOW + 1000, lastActiveAt: NOW - 1000 }) });
+      expect(auth).toEqual({ userId: 'user-1', sessionId: 's', session: expect.objectContaining({ userId: 'user-1', read: expect.objectContaining({ display, user }), expiresAt: NOW + 1000, lastActiveAt: NOW - 1000 }) });
       expect(repo.touchLastActive).not.toHaveBeenCalled();
-      const me = await service.current(auth);
-      expect(me.user).toBe(user);
-      expect(me.session).toMatchObject({ id: 's', current: true, status: 'active', lastActiveAt: new Date(NOW - 1000).toISOString() });
+    });
+
+    it('renders GET /v1/auth/me once per session, then splices in only lastActiveAt', async () => {
+      repo.findForAuth.mockResolvedValue(row({ display: { ...display, deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"' } }));
+      const users = { profile: jest.fn((u: typeof user) => ({ ...u, roles: ['user'], createdAt: new Date(u.createdAt).toISOString() })) };
+      Object.assign(service, { users });
+      const auth = await service.validate('user-1', 's');
+      const first = JSON.parse(await service.me(auth));
+      expect(first).toEqual({
+        user: { ...user, roles: ['user'], createdAt: new Date(user.createdAt).toISOString() },
+        session: expect.objectContaining({ id: 's', current: true, status: 'active', deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"', lastActiveAt: new Date(NOW - 1000).toISOString(), expiresAt: new Date(NOW + 1000).toISOString(), endedAt: null }),
+      });
+      auth.session!.lastActiveAt = NOW;
+      const second = JSON.parse(await service.me(auth));
+      expect(second).toEqual({ ...first, session: { ...first.session, lastActiveAt: new Date(NOW).toISOString() } });
+      expect(users.profile).toHaveBeenCalledTimes(1);
       expect(repo.findForAuth).toHaveBeenCalledTimes(1);
+    });
+
+    it('GET /v1/auth/me without the check\'s context reads the session once, and is 401 when it ended', async () => {
+      Object.assign(service, { users: { profile: (u: typeof user) => u } });
+      repo.findForAuth.mockResolvedValue(row());
+      expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's' })).session.id).toBe('s');
+      repo.findForAuth.mockResolvedValue(row({ loggedOut: true }));
+      await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(UnauthorizedException);
     });
 
     it.each([

@@ -16,7 +16,7 @@ import { SessionEvents } from './session-events.js';
 import type { CachedSession } from './session-cache.js';
 import { SessionInvalidation } from './session-invalidation.js';
 import type { EndReason, SessionEntity } from './session.entity.js';
-import { ActiveWindow, SessionAuthRow, SessionsRepository } from './sessions.repository.js';
+import { ActiveWindow, SessionsRepository } from './sessions.repository.js';
 
 /** What auth needs to sign a token pair for a session. */
 export interface IssuedSession {
@@ -48,6 +48,10 @@ const LOGGED_OUT_BY_USER: Record<EndReason, boolean> = {
   expired: false,
   session_limit: false,
 };
+
+/** Where GET /v1/auth/me's body takes `lastActiveAt` (see SessionsService.me). */
+const ME_SPLICE = '\u0000lastActiveAt\u0000';
+const ME_SPLICE_JSON = JSON.stringify(ME_SPLICE);
 
 /** `last_active_at` is written at most this often per session. */
 export const TOUCH_INTERVAL_MS = 60_000;
@@ -168,21 +172,41 @@ export class SessionsService {
       this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
       throw new UnauthorizedException('Session expired');
     }
-    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0, display: row.display, user: row.user };
+    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0, read: row };
     this.touch(sessionId, now, entry);
     this.cache.fill(ticket, sessionId, entry);
     return { userId, sessionId, session: entry };
   }
 
   /**
-   * The caller's session and user as GET /v1/auth/me shows them, from what the check read or
-   * had cached: no read of its own (one, when the context did not come from the check).
+   * GET /v1/auth/me's body, as JSON: from what the check read or had cached (no read of its
+   * own; one when the context did not come from the check). Rendered once per session; later
+   * answers only splice in `lastActiveAt`.
    */
-  async current(auth: AuthContext): Promise<{ user: SessionAuthRow['user']; session: SessionResponse }> {
-    const s = auth.session ?? (await this.sessions.findForAuth(auth.sessionId, auth.userId));
-    if (!s || s.userId !== auth.userId) throw new UnauthorizedException('Session has ended');
-    const live = { ...s.display, expiresAt: s.expiresAt, lastActiveAt: s.lastActiveAt, tokenDeleted: false, endedAt: null, endReason: null };
-    return { user: s.user, session: toSessionResponse(live, auth.sessionId, this.clock.now(), this.idleMs) };
+  async me(auth: AuthContext): Promise<string> {
+    let s = auth.session;
+    if (!s) {
+      const row = await this.sessions.findForAuth(auth.sessionId, auth.userId);
+      if (!row || row.userId !== auth.userId || row.tokenDeleted || row.loggedOut) throw new UnauthorizedException('Session has ended');
+      s = { userId: row.userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0, read: row };
+    }
+    if (!s.me) {
+      s.me = this.renderMe(s);
+      s.read = undefined;
+    }
+    return s.me[0] + JSON.stringify(new Date(s.lastActiveAt).toISOString()) + s.me[1];
+  }
+
+  private renderMe(s: CachedSession): [string, string] {
+    if (!s.read) throw new Error('session read missing');
+    const { display, user } = s.read;
+    const live = { ...display, expiresAt: s.expiresAt, lastActiveAt: s.lastActiveAt, tokenDeleted: false, endedAt: null, endReason: null };
+    const body = { user: this.users.profile(user), session: toSessionResponse(live, display.id, this.clock.now(), this.idleMs) };
+    body.session.lastActiveAt = ME_SPLICE;
+    const json = JSON.stringify(body);
+    // The last occurrence: only fixed-format fields follow lastActiveAt, while names and user agents come before it.
+    const at = json.lastIndexOf(ME_SPLICE_JSON);
+    return [json.slice(0, at), json.slice(at + ME_SPLICE_JSON.length)];
   }
 
   /**
