@@ -4,7 +4,7 @@
 // BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3).
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import autocannon from 'autocannon';
 import { createConnection, createPool } from 'mysql2/promise';
+import { AUTH_SQL } from '../dist/src/sessions/sessions.repository.js';
 import { median, report } from './report.mjs';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
 
@@ -43,11 +44,22 @@ function token(userId, sessionId) {
   return `Bearer ${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
 }
 
+/** CPU time (user + system, µs) a process has used so far; null where /proc is missing. */
+function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100); // clock ticks of 1/100 s (USER_HZ)
+  } catch {
+    return null;
+  }
+}
+
 /** Starts a server process and waits until it answers on its port. */
 async function start(name, script, port, extraEnv = {}) {
   const child = fork(script, [], {
     cwd: root,
-    env: { ...env, NODE_ENV: 'production', LOG_LEVEL: 'error', JWT_SECRET: SECRET, PORT: String(port), RATE_LIMIT_PER_IP: '1000000', ...extraEnv },
+    // LOG_LEVEL=warn: successes are not logged, failures are (a production setting; see the README's Logs).
+    env: { ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: SECRET, PORT: String(port), RATE_LIMIT_PER_IP: '1000000', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.add(child);
@@ -55,7 +67,7 @@ async function start(name, script, port, extraEnv = {}) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     try {
       await fetch(`http://127.0.0.1:${port}/v1/auth/me`);
-      return { name, port, stop: () => (child.kill('SIGTERM'), children.delete(child)) };
+      return { name, port, pid: child.pid, stop: () => (child.kill('SIGTERM'), children.delete(child)) };
     } catch {
       await sleep(100);
     }
@@ -63,8 +75,9 @@ async function start(name, script, port, extraEnv = {}) {
   throw new Error(`${name} did not start`);
 }
 
-async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS } = {}) {
+async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid } = {}) {
   let i = 0;
+  const cpu0 = pid ? cpuMicros(pid) : null;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
@@ -73,7 +86,10 @@ async function load(port, path, tokens, { method = 'GET', duration = DURATION, c
   });
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) console.warn(`  ! ${bad} non-2xx/errors of ${result.requests.total}`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad };
+  const cpu1 = pid ? cpuMicros(pid) : null;
+  // Server CPU per answered request: steadier than req/s on a shared box (it does not count the waiting).
+  const cpu = cpu0 !== null && cpu1 !== null && result.requests.total > 0 ? (cpu1 - cpu0) / result.requests.total : null;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, bad };
 }
 
 
@@ -100,21 +116,24 @@ async function main() {
   servers['b mysql (off)'] = await start('b mysql', appJs, 4102, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
   servers['a sqlite (cache)'] = await start('a sqlite', appJs, 4103, { DATABASE_URL: `sqlite:${sqlitePath}` });
   servers['b sqlite (off)'] = await start('b sqlite', appJs, 4104, { DATABASE_URL: `sqlite:${sqlitePath}`, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
-  servers['c stateless nest'] = await start('c', join(here, 'stateless-server.mjs'), 4105);
-  servers['c+helmet stateless nest'] = await start('c+helmet', join(here, 'stateless-server.mjs'), 4110, { BENCH_HELMET: '1' });
-  servers['d bare node:http'] = await start('d', join(here, 'bare-server.mjs'), 4106);
   console.log('seeding 10,000 users / 100,000 sessions on MariaDB and SQLite…');
   await seed(mysql, now, passwordHash);
   await seed(sqlite, now, passwordHash);
   const tokens = Array.from({ length: DISTINCT }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
+  // (c) and (d) answer with one of our real bodies, filled from the token's claims: the same shape and size.
+  const sample = await (await fetch('http://127.0.0.1:4101/v1/auth/me', { headers: { authorization: tokens[0] } })).text();
+  const sampleEnv = { BENCH_ME_SAMPLE: sample };
+  servers['c stateless nest'] = await start('c', join(here, 'stateless-server.mjs'), 4105, sampleEnv);
+  servers['c+ops stateless nest'] = await start('c+ops', join(here, 'stateless-server.mjs'), 4110, { ...sampleEnv, BENCH_OPS: '1' });
+  servers['d bare node:http'] = await start('d', join(here, 'bare-server.mjs'), 4106, sampleEnv);
 
   // Interleaved: every round runs every target once, so drift from the shared machine spreads evenly.
   const targets = [];
   for (const [name, s] of Object.entries(servers)) {
-    if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ name, port: s.port, path: '/v1/auth/me' });
+    if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ name, port: s.port, pid: s.pid, path: '/v1/auth/me' });
     else {
-      targets.push({ name: `${name} /v1/auth/me`, port: s.port, path: '/v1/auth/me' });
-      targets.push({ name: `${name} auth only`, port: s.port, path: '/bench/auth' });
+      targets.push({ name: `${name} /v1/auth/me`, port: s.port, pid: s.pid, path: '/v1/auth/me' });
+      targets.push({ name: `${name} auth only`, port: s.port, pid: s.pid, path: '/bench/auth' });
     }
   }
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
@@ -122,12 +141,14 @@ async function main() {
   for (const t of targets) await load(t.port, t.path, tokens, { duration: Math.min(3, DURATION) });
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
-      const r = await load(t.port, t.path, tokens);
+      const r = await load(t.port, t.path, tokens, { pid: t.pid });
       runs[t.name].push(r);
-      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms`);
+      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req`);
     }
   }
-  const med = Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) }]));
+  const med = Object.fromEntries(
+    Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpu ?? NaN)) }]),
+  );
 
   // Login latency minus one password hash (MariaDB app, sequential).
   const logins = [];
@@ -196,12 +217,11 @@ async function main() {
 /** What one MariaDB primary answers: the hot-path statement alone, 16 connections, from this process. */
 async function rawLookups(ids) {
   const pool = createPool({ uri: MYSQL_URL, connectionLimit: 16 });
-  const sql = 'SELECT user_id, token_deleted, logged_out, expires_at, last_active_at FROM sessions WHERE id = ? AND user_id = ?';
   let done = 0;
   const end = performance.now() + DURATION * 1000;
   await Promise.all(
     Array.from({ length: 16 }, async (_, w) => {
-      for (let i = w; performance.now() < end; i += 16, done++) await pool.execute(sql, [ids[i % ids.length], `u-${(i % ids.length) + 1}`]);
+      for (let i = w; performance.now() < end; i += 16, done++) await pool.execute(AUTH_SQL, [ids[i % ids.length], `u-${(i % ids.length) + 1}`]);
     }),
   );
   await pool.end();

@@ -28,7 +28,7 @@ export interface ActiveWindow {
 
 // `user_id` too, although `id` alone is the key: sharded by user (Vitess, TiDB) this stays a one-shard read.
 // The user row joins on its primary key, so GET /v1/auth/me needs no second read.
-const AUTH_SQL = `SELECT s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.last_active_at, s.created_at,
+export const AUTH_SQL = `SELECT s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.last_active_at, s.created_at,
   s.device_name, s.device_type, s.device_vendor, s.device_model, s.browser_name, s.browser_version, s.os_name, s.os_version,
   s.user_agent, s.ip_address, s.location_country, s.location_region, s.location_city,
   u.email, u.name, u.created_at AS user_created_at
