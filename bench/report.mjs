@@ -69,6 +69,14 @@ The session check alone (\`GET /bench/auth\`: the same guard, strategy and check
 |---|---|---|---|---|---|
 ${line('(a) cache, MariaDB', 'a mysql (cache) auth only')}
 ${line('(b) no cache, MariaDB', 'b mysql (off) auth only')}
+${line('(e) our app, check skipped', 'e mysql (no check) auth only')}
+
+**What the session check itself costs** — (a) against (e), our app with the check replaced by "the token's claims are
+enough" (bench-only switch), same route: req/s a/e = ${ratio('a mysql (cache) auth only', med['e mysql (no check) auth only'])},
+server CPU ${med['a mysql (cache) auth only'].cpu.toFixed(0)} vs ${med['e mysql (no check) auth only'].cpu.toFixed(0)} µs per request
+(${(med['a mysql (cache) auth only'].cpu - med['e mysql (no check) auth only'].cpu).toFixed(0)} µs for the check with the cache); without the cache,
+b/e = ${ratio('b mysql (off) auth only', med['e mysql (no check) auth only'])} (${(med['b mysql (off) auth only'].cpu - med['e mysql (no check) auth only'].cpu).toFixed(0)} µs, mostly the driver round trip).
+The rest of the distance to (c) is our app's other per-request work (guard, strategy, hooks, logging), which (e) has too.
 
 ## Other measurements
 
