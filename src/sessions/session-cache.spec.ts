@@ -6,8 +6,6 @@ const IDLE = 1_000;
 const T0 = 1_700_000_000_000;
 const entry = (userId = 'u1', over: Partial<CachedSession> = {}): CachedSession => ({
   userId,
-  read: { display: { id: 's', deviceName: 'Chrome on macOS', deviceType: 'desktop', deviceVendor: null, deviceModel: null, browserName: 'Chrome', browserVersion: '120', osName: 'macOS', osVersion: null, userAgent: null, ipAddress: null, country: null, region: null, city: null, createdAt: T0 },
-  user: { id: userId, email: `${userId}@example.com`, name: null, createdAt: T0 } },
   expiresAt: T0 + 10_000,
   lastActiveAt: T0,
   touchAskedAt: 0,

@@ -1,5 +1,3 @@
-import type { SessionAuthRow } from './sessions.repository.js';
-
 /** What the per-request check needs to accept a session without reading the database. */
 export interface CachedSession {
   userId: string;
@@ -9,12 +7,10 @@ export interface CachedSession {
   /** When this process last asked the database to touch the row (throttles the touch on hits). */
   touchAskedAt: number;
   /**
-   * The rest of what GET /v1/auth/me shows, read with the check, until that body is first
-   * rendered into `me` (then dropped). A session's display fields never change; a profile
-   * change evicts the user's sessions like a revocation.
+   * GET /v1/auth/me's JSON before and after `lastActiveAt`, the one field that moves while the
+   * session lives; set by the first such request. A session's other fields never change, and a
+   * profile change evicts the user's sessions like a revocation.
    */
-  read?: Pick<SessionAuthRow, 'display' | 'user'>;
-  /** GET /v1/auth/me's JSON before and after `lastActiveAt`, the one field that moves while the session lives. */
   me?: [head: string, tail: string];
 }
 

@@ -74,7 +74,7 @@ describe('SessionsService', () => {
     it('accepts a live session of the token’s user without writing, keeping what it read for GET /v1/auth/me', async () => {
       repo.findForAuth.mockResolvedValue(row());
       const auth = await service.validate('user-1', 's');
-      expect(auth).toEqual({ userId: 'user-1', sessionId: 's', session: expect.objectContaining({ userId: 'user-1', read: expect.objectContaining({ display, user }), expiresAt: NOW + 1000, lastActiveAt: NOW - 1000 }) });
+      expect(auth).toEqual({ userId: 'user-1', sessionId: 's', session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 }, read: row() });
       expect(repo.touchLastActive).not.toHaveBeenCalled();
     });
 
@@ -95,9 +95,14 @@ describe('SessionsService', () => {
       expect(repo.findForAuth).toHaveBeenCalledTimes(1);
     });
 
-    it('GET /v1/auth/me without the check\'s context reads the session once, and is 401 when it ended', async () => {
+    it('GET /v1/auth/me without the row (a cache hit before the first /me, or no context) reads it once, and is 401 when it ended', async () => {
       Object.assign(service, { users: { profile: (u: typeof user) => u } });
       repo.findForAuth.mockResolvedValue(row());
+      const cached = { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 };
+      expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's', session: cached })).session.id).toBe('s');
+      expect(repo.findForAuth).toHaveBeenCalledTimes(1);
+      await service.me({ userId: 'user-1', sessionId: 's', session: cached });
+      expect(repo.findForAuth).toHaveBeenCalledTimes(1);
       expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's' })).session.id).toBe('s');
       repo.findForAuth.mockResolvedValue(row({ loggedOut: true }));
       await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(UnauthorizedException);

@@ -16,7 +16,7 @@ import { SessionEvents } from './session-events.js';
 import type { CachedSession } from './session-cache.js';
 import { SessionInvalidation } from './session-invalidation.js';
 import type { EndReason, SessionEntity } from './session.entity.js';
-import { ActiveWindow, SessionsRepository } from './sessions.repository.js';
+import { ActiveWindow, SessionAuthRow, SessionsRepository } from './sessions.repository.js';
 
 /** What auth needs to sign a token pair for a session. */
 export interface IssuedSession {
@@ -172,34 +172,33 @@ export class SessionsService {
       this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
       throw new UnauthorizedException('Session expired');
     }
-    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0, read: row };
+    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
     this.touch(sessionId, now, entry);
     this.cache.fill(ticket, sessionId, entry);
-    return { userId, sessionId, session: entry };
+    // The row stays with this request only: the cache keeps the check's fields (~370 bytes) and,
+    // once GET /v1/auth/me was asked, its rendered body (~600 more).
+    return { userId, sessionId, session: entry, read: row };
   }
 
   /**
-   * GET /v1/auth/me's body, as JSON: from what the check read or had cached (no read of its
-   * own; one when the context did not come from the check). Rendered once per session; later
-   * answers only splice in `lastActiveAt`.
+   * GET /v1/auth/me's body, as JSON, rendered once per session; later answers only splice in
+   * `lastActiveAt`. From the row the check read, or, for a session answered from the cache
+   * before its first GET /v1/auth/me, from one read of its own.
    */
   async me(auth: AuthContext): Promise<string> {
     let s = auth.session;
-    if (!s) {
-      const row = await this.sessions.findForAuth(auth.sessionId, auth.userId);
+    let row = auth.read;
+    if (!s?.me && !row) {
+      row = (await this.sessions.findForAuth(auth.sessionId, auth.userId)) ?? undefined;
       if (!row || row.userId !== auth.userId || row.tokenDeleted || row.loggedOut) throw new UnauthorizedException('Session has ended');
-      s = { userId: row.userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0, read: row };
     }
-    if (!s.me) {
-      s.me = this.renderMe(s);
-      s.read = undefined;
-    }
+    s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
+    // An entry evicted meanwhile (say, by a profile change) is no longer in the cache: setting it is harmless.
+    s.me ??= this.renderMe(s, row!);
     return s.me[0] + JSON.stringify(new Date(s.lastActiveAt).toISOString()) + s.me[1];
   }
 
-  private renderMe(s: CachedSession): [string, string] {
-    if (!s.read) throw new Error('session read missing');
-    const { display, user } = s.read;
+  private renderMe(s: CachedSession, { display, user }: SessionAuthRow): [string, string] {
     const live = { ...display, expiresAt: s.expiresAt, lastActiveAt: s.lastActiveAt, tokenDeleted: false, endedAt: null, endReason: null };
     const body = { user: this.users.profile(user), session: toSessionResponse(live, display.id, this.clock.now(), this.idleMs) };
     body.session.lastActiveAt = ME_SPLICE;
