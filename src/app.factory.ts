@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
-import { createLogger, PinoNestLogger, RequestLogController, requestId } from './common/logging.js';
+import { createLogger, PinoNestLogger, RequestLogController, requestId, requestLoggerFactory } from './common/logging.js';
 import { registerResponseHeaders } from './common/security-headers.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
@@ -21,6 +21,7 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
     genReqId: requestId,
     loggerInstance: logger,
     logController: new RequestLogController(),
+    childLoggerFactory: requestLoggerFactory,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {
     logger: new PinoNestLogger(logger),

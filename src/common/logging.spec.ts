@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/configuration.js';
-import { createLogger, requestId } from './logging.js';
+import { createLogger, requestId, requestLoggerFactory } from './logging.js';
 
 describe('logging', () => {
   it('redacts passwords and tokens wherever a logged object carries them, up to two levels down', () => {
@@ -8,6 +8,26 @@ describe('logging', () => {
     logger.info({ password: 'p1', body: { refreshToken: 'r1', newPassword: 'p2' }, dto: { inner: { accessToken: 'a1' } }, email: 'kept@example.com' });
     const line = JSON.parse(lines[0]);
     expect(line).toMatchObject({ password: '[Redacted]', body: { refreshToken: '[Redacted]', newPassword: '[Redacted]' }, dto: { inner: { accessToken: '[Redacted]' } }, email: 'kept@example.com' });
+  });
+
+  it('makes the per-request child logger only when a line is written, with its bindings', () => {
+    const lines: string[] = [];
+    const root = createLogger(loadConfig({ LOG_LEVEL: 'warn' }), { write: (l: string) => void lines.push(l) });
+    const child = jest.spyOn(root, 'child');
+    const log = requestLoggerFactory(root, { reqId: 'r-1' }, {});
+    log.info('quiet at warn');
+    log.debug('quieter');
+    expect(child).not.toHaveBeenCalled();
+    expect(lines).toEqual([]);
+    log.warn({ password: 'p1' }, 'written');
+    log.error('again');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines.map((l) => JSON.parse(l))).toMatchObject([
+      { level: 40, reqId: 'r-1', password: '[Redacted]', msg: 'written' },
+      { level: 50, reqId: 'r-1', msg: 'again' },
+    ]);
+    // A route with its own level gets a real child at once.
+    expect(requestLoggerFactory(root, { reqId: 'r-2' }, { level: 'debug' }).level).toBe('debug');
   });
 
   it('uses LOG_LEVEL', () => {
