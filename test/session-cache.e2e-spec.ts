@@ -115,7 +115,8 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     t.clock.advance(61_000);
     await me(pair, 200);
     const lastActive = async () => Number((await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [pair.sessionId]))[0].v);
-    const cached = () => cache.lookup(pair.sessionId, user.id, t.clock.now(), 60_000)?.lastActiveAt;
+    // With the configured idle limit: a 60-s one would expire (and drop) the entry before the write lands.
+    const cached = () => cache.lookup(pair.sessionId, user.id, t.clock.now(), t.config.session.idleTtl * 1000)?.lastActiveAt;
     // The write is fire-and-forget: wait for it (and for the cache to follow) rather than for a fixed time.
     while ((await lastActive()) !== t.clock.now() || cached() !== t.clock.now()) await new Promise((r) => setTimeout(r, 5));
     expect(cached()).toBe(await lastActive());
