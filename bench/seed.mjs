@@ -13,7 +13,6 @@ export const sessionId = (kind, n) => `00000000-0000-4000-${kind}-${String(n).pa
 
 /** SELECT list producing one session row from sequence value `n`, dialect-specific string building. */
 function sessionSelect(dialect, { idPrefix, user, now, ended }) {
-  const cat = (...parts) => (dialect === 'mysql' ? `CONCAT(${parts.join(', ')})` : parts.join(' || '));
   const endedCols = ended ? `1, 1, ${now}, 'logout'` : `0, 0, NULL, NULL`;
   return `SELECT ${uuid(dialect, idPrefix)}, ${user}, 'Chrome on macOS', 'desktop', 'Chrome', 'macOS', 'bench', '203.0.113.7',
     ${now}, ${now}, ${now + 30 * 86_400_000}, ${endedCols}, '${'0'.repeat(64)}', '${'1'.repeat(64)}', 0, ${now}`;

@@ -47,11 +47,11 @@ Module({ imports: [PassportModule], controllers: [MeController], providers: [Jwt
 let adapterOptions = {};
 let registerResponseHeaders = () => {};
 if (ops) {
-  const { createLogger, RequestLogController, requestId, requestLoggerFactory } = await import('../dist/src/common/logging.js');
+  const { createLogger, fastifyLogging } = await import('../dist/src/common/logging.js');
   const { loadConfig } = await import('../dist/src/config/configuration.js');
   ({ registerResponseHeaders } = await import('../dist/src/common/security-headers.js'));
   const logger = createLogger(loadConfig({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', JWT_SECRET: process.env.JWT_SECRET }));
-  adapterOptions = { loggerInstance: logger, logController: new RequestLogController(), childLoggerFactory: requestLoggerFactory, genReqId: requestId, requestIdHeader: false };
+  adapterOptions = fastifyLogging(logger);
 }
 const app = await NestFactory.create(BenchModule, new FastifyAdapter(adapterOptions), { logger: ['error'] });
 registerResponseHeaders(app.getHttpAdapter().getInstance());

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
-import { createLogger, PinoNestLogger, RequestLogController, requestId, requestLoggerFactory } from './common/logging.js';
+import { createLogger, fastifyLogging, PinoNestLogger } from './common/logging.js';
 import { registerResponseHeaders } from './common/security-headers.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
@@ -17,11 +17,7 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
     trustProxy: config.app.trustProxy,
     bodyLimit: config.app.bodyLimit,
     return503OnClosing: true,
-    requestIdHeader: false,
-    genReqId: requestId,
-    loggerInstance: logger,
-    logController: new RequestLogController(),
-    childLoggerFactory: requestLoggerFactory,
+    ...fastifyLogging(logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {
     logger: new PinoNestLogger(logger),
@@ -45,6 +41,6 @@ export async function createApp(options: AppModuleOptions & { config?: AppConfig
   setupSwagger(app);
   await registerAccountPage(app);
   await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  await fastify.ready();
   return app;
 }

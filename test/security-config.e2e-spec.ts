@@ -1,5 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -29,11 +28,6 @@ const base = { PORT: '0', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'info' };
 
 /** Bad configuration stops the real process with one clear line naming the variable (ASVS 14.1.x, 2.10.4). */
 describe('configuration at start (built dist/src/main.js)', () => {
-  beforeAll(() => {
-    // Built once if absent (`npm run build` does the same); a stale build is the runner's choice.
-    if (!existsSync(main)) expect(spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' }).status).toBe(0);
-  }, 120_000);
-
   it.each([
     ['production without JWT_SECRET', { NODE_ENV: 'production' }, 'Invalid configuration: JWT_SECRET: JWT_SECRET must be set when NODE_ENV=production'],
     ['production with a 31-character JWT_SECRET', { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) }, 'Invalid configuration: JWT_SECRET: JWT_SECRET must be at least 32 characters'],

@@ -1,4 +1,4 @@
-import { bearer, login, registerUser, UA } from './factories/users.js';
+import { bearer, login, registerUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 
@@ -86,8 +86,8 @@ describe.each(testDatabases)('client IP and TRUST_PROXY on %s (ASVS 7.2.1)', (db
     const t = await createTestApp(db, { TRUST_PROXY: trust });
     try {
       const user = await registerUser(t.http);
-      const res = await t.http.post('/v1/auth/login').set('User-Agent', UA.macChrome).set('X-Forwarded-For', '203.0.113.77').send({ email: user.email, password: user.password }).expect(200);
-      const me = await t.http.get('/v1/auth/me').set('Authorization', bearer(res.body)).expect(200);
+      const pair = await login(t.http, user, { ip: '203.0.113.77' });
+      const me = await t.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
       const [audit] = await t.dataSource.query('SELECT ip_address FROM login_audit WHERE user_id = ?', [user.id]);
       if (expected) {
         expect(me.body.session.ipAddress).toBe(expected);

@@ -1,9 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { registerUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { expect429, randomIp } from './utils/rate-limit.js';
+import { startRedis } from './utils/redis-server.js';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 const withRedis = redisUrl ? describe : describe.skip;
@@ -51,35 +51,21 @@ withRedis('rate limits in Redis, shared by two instances', () => {
 /** With Redis gone the limits cannot be checked: login answers 503, it does not skip the limit (fail closed). */
 withRedis('rate limits when Redis goes away', () => {
   const port = 6391;
-  let server: ChildProcess;
+  let redis: Awaited<ReturnType<typeof startRedis>>;
   let t: TestApp;
 
-  const startRedis = async () => {
-    server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let i = 0; i < 50; i++) {
-      const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      probe.on('error', () => undefined);
-      const up = await probe.connect().then(() => probe.ping()).then(() => true, () => false);
-      probe.disconnect();
-      if (up) return;
-      await new Promise((r) => setTimeout(r, 100)); // waiting for a child process to listen, not for app time
-    }
-    throw new Error('redis-server did not start');
-  };
-  const stopRedis = () => new Promise<void>((resolve) => (server.exitCode !== null ? resolve() : (server.once('exit', () => resolve()), server.kill('SIGTERM'))));
-
   beforeAll(async () => {
-    await startRedis();
-    t = await createTestApp('sqlite', { ...LIMITS, REDIS_URL: `redis://127.0.0.1:${port}/0` });
+    redis = await startRedis(port);
+    t = await createTestApp('sqlite', { ...LIMITS, REDIS_URL: redis.url });
   });
   afterAll(async () => {
     await t.close();
-    await stopRedis();
+    await redis.kill();
   });
 
   it('answers 503 on login, register and refresh while Redis is down, and recovers', async () => {
     const user = await registerUser(t.http);
-    await stopRedis();
+    await redis.kill();
     for (const [path, body] of [
       ['/v1/auth/login', { email: user.email, password: user.password }],
       ['/v1/auth/register', { email: 'during.outage@example.com', password: 'correct horse battery staple' }],
@@ -91,7 +77,7 @@ withRedis('rate limits when Redis goes away', () => {
     }
     const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions');
     expect(Number(n)).toBe(0);
-    await startRedis();
+    redis = await startRedis(port);
     // ioredis reconnects on its own schedule; poll the app until it does (bounded).
     let status = 0;
     for (let i = 0; i < 40 && status !== 200; i++) {

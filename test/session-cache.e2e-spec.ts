@@ -147,7 +147,7 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     await me(pair, 401);
   });
 
-  it('a token of another user for a cached session is 401', async () => {
+  it('a token of another user for a cached session is not answered from the cache', async () => {
     const [u1, u2] = [await registerUser(t.http), await registerUser(t.http)];
     const pair = await cachedLogin(u1);
     expect(cache.lookup(pair.sessionId, u2.id, t.clock.now(), 60_000)).toBeUndefined();

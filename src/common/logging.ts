@@ -135,6 +135,17 @@ export class RequestLogController extends LogController {
   }
 }
 
+/** Fastify's logging options: our logger, request ids, one line per request, lazy per-request children. */
+export function fastifyLogging(logger: Pino) {
+  return {
+    loggerInstance: logger,
+    logController: new RequestLogController(),
+    childLoggerFactory: requestLoggerFactory,
+    genReqId: requestId,
+    requestIdHeader: false as const,
+  };
+}
+
 const NEST_LEVELS = { log: 'info', error: 'error', warn: 'warn', debug: 'debug', verbose: 'trace', fatal: 'fatal' } as const;
 
 /**
@@ -170,7 +181,7 @@ export class PinoNestLogger implements LoggerService {
     const logger = this.root;
     const level = NEST_LEVELS[method];
     if (!logger.isLevelEnabled(level)) return;
-    const rest = [...params];
+    const rest = params;
     const context = rest.length > 0 && typeof rest.at(-1) === 'string' ? (rest.pop() as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
     if (method === 'error' && typeof rest[0] === 'string') fields.stack = rest.shift();

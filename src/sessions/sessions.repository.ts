@@ -79,24 +79,29 @@ export class SessionsRepository {
       loggedOut: Boolean(Number(row.logged_out)),
       expiresAt: Number(row.expires_at),
       lastActiveAt: Number(row.last_active_at),
-      display: {
-        id,
-        deviceName: String(row.device_name),
-        deviceType: String(row.device_type),
-        deviceVendor: text(row.device_vendor),
-        deviceModel: text(row.device_model),
-        browserName: text(row.browser_name),
-        browserVersion: text(row.browser_version),
-        osName: text(row.os_name),
-        osVersion: text(row.os_version),
-        userAgent: text(row.user_agent),
-        ipAddress: text(row.ip_address),
-        country: text(row.location_country),
-        region: text(row.location_region),
-        city: text(row.location_city),
-        createdAt: Number(row.created_at),
+      // Mapped when GET /v1/auth/me first asks, not on every check that reads the row.
+      get display() {
+        return {
+          id,
+          deviceName: String(row.device_name),
+          deviceType: String(row.device_type),
+          deviceVendor: text(row.device_vendor),
+          deviceModel: text(row.device_model),
+          browserName: text(row.browser_name),
+          browserVersion: text(row.browser_version),
+          osName: text(row.os_name),
+          osVersion: text(row.os_version),
+          userAgent: text(row.user_agent),
+          ipAddress: text(row.ip_address),
+          country: text(row.location_country),
+          region: text(row.location_region),
+          city: text(row.location_city),
+          createdAt: Number(row.created_at),
+        };
       },
-      user: { id: userId, email: String(row.email), name: text(row.name), createdAt: Number(row.user_created_at) },
+      get user() {
+        return { id: userId, email: String(row.email), name: text(row.name), createdAt: Number(row.user_created_at) };
+      },
     };
   }
 
@@ -277,8 +282,8 @@ export class SessionsRepository {
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
+    // No eviction: whatever ended these sessions evicted them then (and a cache hit re-checks the time limits).
     const result = await this.repo().createQueryBuilder().delete().where('id IN (:...ids)', { ids }).execute();
-    await this.evict({ ids }, false);
     return result.affected ?? rows.length;
   }
 }

@@ -1,6 +1,7 @@
 import { ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
+import { FakeClock } from '../../test/utils/fake-clock.js';
 import { Clock } from '../common/clock.js';
 import { loadConfig } from '../config/configuration.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
@@ -16,17 +17,11 @@ import { SessionsService, TOUCH_INTERVAL_MS } from './sessions.service.js';
 const NOW = 1_800_000_000_000;
 const IDLE = 1_209_600_000;
 
-class StubClock extends Clock {
-  t = NOW;
-  now() {
-    return this.t;
-  }
-}
 
 describe('SessionsService', () => {
   let service: SessionsService;
   let repo: jest.Mocked<SessionsRepository>;
-  let clock: StubClock;
+  let clock: FakeClock;
   const config = loadConfig({ JWT_SECRET: 'x'.repeat(32) });
   const codec = new RefreshTokenCodec(config.auth.refreshKey);
 
@@ -49,7 +44,7 @@ describe('SessionsService', () => {
     }) as SessionEntity;
 
   beforeEach(async () => {
-    clock = new StubClock();
+    clock = new FakeClock(NOW);
     const module = await Test.createTestingModule({
       providers: [
         SessionsService,

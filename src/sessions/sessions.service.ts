@@ -53,6 +53,9 @@ const LOGGED_OUT_BY_USER: Record<EndReason, boolean> = {
 const ME_SPLICE = '\u0000lastActiveAt\u0000';
 const ME_SPLICE_JSON = JSON.stringify(ME_SPLICE);
 
+/** The row exists, belongs to the token's user, and was not ended (time limits are checked apart). */
+const isLive = (row: SessionAuthRow | null | undefined, userId: string): row is SessionAuthRow => !!row && row.userId === userId && !row.tokenDeleted && !row.loggedOut;
+
 /** `last_active_at` is written at most this often per session. */
 export const TOUCH_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 500;
@@ -166,7 +169,7 @@ export class SessionsService {
       this.logger.error(`session lookup failed: ${(e as Error).message}`);
       throw new ServiceUnavailableException('Session store unavailable');
     }
-    if (!row || row.userId !== userId || row.tokenDeleted || row.loggedOut) throw new UnauthorizedException('Session has ended');
+    if (!isLive(row, userId)) throw new UnauthorizedException('Session has ended');
     const expiredAt = expiryMoment(row, now, this.idleMs);
     if (expiredAt !== null) {
       this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
@@ -190,7 +193,7 @@ export class SessionsService {
     let row = auth.read;
     if (!s?.me && !row) {
       row = (await this.sessions.findForAuth(auth.sessionId, auth.userId)) ?? undefined;
-      if (!row || row.userId !== auth.userId || row.tokenDeleted || row.loggedOut) throw new UnauthorizedException('Session has ended');
+      if (!isLive(row, auth.userId)) throw new UnauthorizedException('Session has ended');
     }
     s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
     // An entry evicted meanwhile (say, by a profile change) is no longer in the cache: setting it is harmless.

@@ -32,10 +32,6 @@ export class UsersService implements RoleResolver {
     return this.adminEmails.has(user.email) ? ['user', 'admin'] : ['user'];
   }
 
-  private toResponse(user: UserEntity): UserResponse {
-    return this.profile(user);
-  }
-
   /** The API shape of a user read elsewhere (the per-request check reads the profile with the session). */
   profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>): UserResponse {
     return toUserResponse(user, this.roles(user));
@@ -52,7 +48,7 @@ export class UsersService implements RoleResolver {
       if (isUniqueViolation(e)) throw new ConflictException('Email is already registered');
       throw e;
     }
-    return this.toResponse(user);
+    return this.profile(user);
   }
 
   /** The account's id when the email is known, and whether the password matches; unknown emails cost the same hash. */
@@ -70,7 +66,7 @@ export class UsersService implements RoleResolver {
     const user = await this.users.findById(userId);
     // The session check passed, so the user existed a moment ago: treat a vanished user as signed out.
     if (!user) throw new UnauthorizedException('User no longer exists');
-    return this.toResponse(user);
+    return this.profile(user);
   }
 
   async updateName(userId: string, name: string): Promise<UserResponse> {
