@@ -11,16 +11,32 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
   });
   afterAll(() => t.close());
 
-  it('sends helmet security headers and no x-powered-by', async () => {
-    const res = await t.http.get('/health').expect(200);
+  it('sends the API header set on JSON answers (OWASP REST), errors included, and no x-powered-by', async () => {
+    for (const res of [await t.http.get('/health').expect(200), await t.http.get('/v1/auth/me').expect(401), await t.http.get('/v1/nope').expect(404)]) {
+      expect(res.headers).toMatchObject({
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'strict-transport-security': expect.stringContaining('max-age='),
+        'referrer-policy': 'no-referrer',
+      });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it.each(['/docs', '/account/devices'])('sends helmet\'s page set on the HTML page %s', async (path) => {
+    const res = await t.http.get(path).redirects(1).expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.headers).toMatchObject({
+      'content-security-policy': expect.stringContaining("script-src 'self'"),
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'SAMEORIGIN',
       'strict-transport-security': expect.stringContaining('max-age='),
-      'content-security-policy': expect.stringContaining("default-src 'self'"),
       'referrer-policy': 'no-referrer',
       'cross-origin-opener-policy': 'same-origin',
     });
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
