@@ -211,6 +211,24 @@ describe.each(testDatabases)('core API on %s', (db) => {
       for (let i = 0; i < 50 && (await read()) === created; i++) await new Promise((r) => setTimeout(r, 10));
       expect(await read()).toBe(created + 61_000);
     });
+
+    it('writes many sessions\' last_active_at in one statement, skipping ended and recently written ones', async () => {
+      const { SessionsRepository } = await import('../src/sessions/sessions.repository.js');
+      const repo = t.get(SessionsRepository);
+      const user = await registerUser(t.http);
+      const [a, b, ended, recent] = [await login(t.http, user), await login(t.http, user), await login(t.http, user), await login(t.http, user)];
+      await t.http.delete(`/v1/sessions/${ended.sessionId}`).set('Authorization', bearer(a)).expect(204);
+      t.clock.advance(61_000);
+      expect(await repo.touchLastActive([recent.sessionId], t.clock.now() - 1_000, 60_000)).toBe(1);
+      const read = async (id: string) => Number((await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [id]))[0].v);
+      const before = { ended: await read(ended.sessionId), recent: await read(recent.sessionId) };
+      // Five ids: the statement's list is padded to eight by repeating the last one.
+      const wrote = await repo.touchLastActive([a.sessionId, b.sessionId, ended.sessionId, recent.sessionId, '00000000-0000-4000-8000-000000000000'], t.clock.now(), 60_000);
+      expect(wrote).toBe(2);
+      expect([await read(a.sessionId), await read(b.sessionId)]).toEqual([t.clock.now(), t.clock.now()]);
+      expect({ ended: await read(ended.sessionId), recent: await read(recent.sessionId) }).toEqual(before);
+      expect(await repo.touchLastActive([a.sessionId, b.sessionId], t.clock.now(), 60_000)).toBe(0);
+    });
   });
 
   describe('auth', () => {

@@ -35,15 +35,24 @@ export const AUTH_SQL = `SELECT s.user_id, s.token_deleted, s.logged_out, s.expi
   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?`;
 
 // The throttled touch, as prepared on the driver as the lookup: every live session writes it once a
-// minute, and a TypeORM query builder costs several times as much CPU per call.
-const TOUCH_SQL = 'UPDATE sessions SET last_active_at = ? WHERE id = ? AND token_deleted = ? AND last_active_at <= ?';
+// minute, and a TypeORM query builder costs several times as much CPU per call. Touches are batched
+// (see ActivityWriter); an id list is padded to a power of two by repeating its last id, so there are
+// at most log2(TOUCH_BATCH_MAX) + 1 statements to prepare, whatever the batch sizes.
+export const TOUCH_BATCH_MAX = 256;
+const touchSql = (n: number) =>
+  `UPDATE sessions SET last_active_at = ? WHERE token_deleted = ? AND last_active_at <= ? AND id IN (${'?, '.repeat(n - 1)}?)`;
+const padded = (ids: string[]): string[] => {
+  let n = 1;
+  while (n < ids.length) n *= 2;
+  return n === ids.length ? ids : [...ids, ...Array<string>(n - ids.length).fill(ids[ids.length - 1])];
+};
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 @Injectable()
 export class SessionsRepository {
   private sqliteAuth?: Statement;
-  private sqliteTouch?: Statement;
+  private readonly sqliteTouch = new Map<number, Statement>();
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -124,14 +133,19 @@ export class SessionsRepository {
   }
 
   /**
-   * Written at most once per `minInterval`: the condition makes concurrent touches a no-op.
-   * True when this call wrote `now`.
+   * Sets `last_active_at = at` on the live sessions among `ids` (distinct, at most TOUCH_BATCH_MAX)
+   * not written within `minInterval`: the condition makes concurrent touches from other instances a
+   * no-op. Returns how many rows this call wrote.
    */
-  async touchLastActive(id: string, now: number, minInterval: number): Promise<boolean> {
-    const params = [now, id, 0, now - minInterval];
-    if (this.tx.isMysql) return (await this.mysqlExecute<{ affectedRows: number }>(TOUCH_SQL, params)).affectedRows === 1;
-    this.sqliteTouch ??= this.sqlitePrepare(TOUCH_SQL);
-    return this.sqliteTouch.run(...params).changes === 1;
+  async touchLastActive(ids: string[], at: number, minInterval: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    if (ids.length > TOUCH_BATCH_MAX) throw new RangeError(`at most ${TOUCH_BATCH_MAX} sessions a touch`);
+    const list = padded(ids);
+    const params = [at, 0, at - minInterval, ...list];
+    if (this.tx.isMysql) return (await this.mysqlExecute<{ affectedRows: number }>(touchSql(list.length), params)).affectedRows;
+    let statement = this.sqliteTouch.get(list.length);
+    if (!statement) this.sqliteTouch.set(list.length, (statement = this.sqlitePrepare(touchSql(list.length))));
+    return statement.run(...params).changes;
   }
 
   async insert(session: SessionEntity, em?: EntityManager): Promise<void> {

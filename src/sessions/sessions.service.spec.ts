@@ -48,7 +48,7 @@ describe('SessionsService', () => {
     const module = await Test.createTestingModule({
       providers: [
         SessionsService,
-        { provide: SessionsRepository, useValue: { findForAuth: jest.fn(), touchLastActive: jest.fn().mockResolvedValue(undefined), markExpired: jest.fn().mockResolvedValue(undefined), findById: jest.fn(), rotateRefresh: jest.fn(), end: jest.fn().mockResolvedValue(1), idsEndedAt: jest.fn().mockResolvedValue([]) } },
+        { provide: SessionsRepository, useValue: { findForAuth: jest.fn(), touchLastActive: jest.fn().mockResolvedValue(1), markExpired: jest.fn().mockResolvedValue(undefined), findById: jest.fn(), rotateRefresh: jest.fn(), end: jest.fn().mockResolvedValue(1), idsEndedAt: jest.fn().mockResolvedValue([]) } },
         { provide: UsersService, useValue: { onProfileChange: jest.fn() } },
         { provide: TransactionRunner, useValue: {} },
         { provide: Clock, useValue: clock },
@@ -130,8 +130,11 @@ describe('SessionsService', () => {
       await service.validate('user-1', 's');
       expect(repo.touchLastActive).not.toHaveBeenCalled();
       repo.findForAuth.mockResolvedValue(row({ lastActiveAt: NOW - TOUCH_INTERVAL_MS }));
-      await service.validate('user-1', 's');
-      expect(repo.touchLastActive).toHaveBeenCalledWith('s', NOW, TOUCH_INTERVAL_MS);
+      const auth = await service.validate('user-1', 's');
+      expect(repo.touchLastActive).not.toHaveBeenCalled(); // queued, off the request path
+      await service.flushActivity();
+      expect(repo.touchLastActive).toHaveBeenCalledWith(['s'], NOW, TOUCH_INTERVAL_MS);
+      expect(auth.session!.lastActiveAt).toBe(NOW);
     });
 
     it('answers 503, not 401, when the database cannot be reached', async () => {
@@ -142,7 +145,10 @@ describe('SessionsService', () => {
     it('does not fail the request when the background touch fails', async () => {
       repo.findForAuth.mockResolvedValue(row({ lastActiveAt: NOW - 2 * TOUCH_INTERVAL_MS }));
       repo.touchLastActive.mockRejectedValue(new Error('lock wait timeout'));
-      await expect(service.validate('user-1', 's')).resolves.toBeDefined();
+      const auth = await service.validate('user-1', 's');
+      await expect(service.flushActivity()).resolves.toBeUndefined();
+      expect(repo.touchLastActive).toHaveBeenCalledTimes(1);
+      expect(auth.session!.lastActiveAt).toBe(NOW - 2 * TOUCH_INTERVAL_MS);
     });
   });
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException, OnModuleDestroy, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AuthContext } from '../common/auth-context.js';
 import { Clock } from '../common/clock.js';
@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/configuration.js';
 import type { EntityManager } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { UsersService } from '../users/users.service.js';
+import { ActivityWriter } from './activity-writer.js';
 import { normalizeIp, parseUserAgent } from './device.js';
 import { GeoLocator } from './geo-locator.js';
 import type { RevokedResponse } from './dto/session-queries.dto.js';
@@ -62,8 +63,9 @@ const SWEEP_BATCH = 500;
 
 
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
+  private readonly activity: ActivityWriter;
   private readonly idleMs: number;
   private readonly absoluteMs: number;
   private readonly graceMs: number;
@@ -88,6 +90,7 @@ export class SessionsService {
     this.maxPerUser = s.maxPerUser;
     this.retentionMs = s.retentionDays * 86_400_000;
     this.codec = new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey);
+    this.activity = new ActivityWriter(sessions, TOUCH_INTERVAL_MS, (e) => this.logger.warn(`touch failed: ${e.message}`));
     // The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation.
     users.onProfileChange((userId) => this.sessions.profileChanged(userId));
   }
@@ -212,16 +215,24 @@ export class SessionsService {
   }
 
   /**
-   * Writes `last_active_at` at most once per TOUCH_INTERVAL_MS, fire-and-forget. The cached
-   * `lastActiveAt` moves only when this write stored it, so it never runs ahead of the row.
+   * Asks for a `last_active_at` write at most once per TOUCH_INTERVAL_MS, off the request path
+   * and batched with other sessions' (ActivityWriter). The cached `lastActiveAt` moves only when
+   * the write stored it, so it never runs ahead of the row.
    */
   private touch(sessionId: string, now: number, entry: CachedSession): void {
     if (now - entry.lastActiveAt < TOUCH_INTERVAL_MS || now - entry.touchAskedAt < TOUCH_INTERVAL_MS) return;
     entry.touchAskedAt = now;
-    const write = this.sessions.touchLastActive(sessionId, now, TOUCH_INTERVAL_MS).then((wrote) => {
-      if (wrote) entry.lastActiveAt = Math.max(entry.lastActiveAt, now);
-    });
-    this.background(write, 'touch');
+    this.activity.touch(sessionId, now, entry);
+  }
+
+  /** Writes the touches queued so far (tests; shutdown uses onModuleDestroy). */
+  flushActivity(): Promise<void> {
+    return this.activity.flush();
+  }
+
+  /** Shutdown: the queued touches are written before the database closes (on application shutdown). */
+  onModuleDestroy(): Promise<void> {
+    return this.activity.close();
   }
 
   private background(work: Promise<unknown>, what: string): void {
