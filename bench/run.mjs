@@ -141,6 +141,7 @@ async function main() {
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
   // Warm-up (not recorded): JIT, connection pools, and each cache filled with the 1,000 sessions.
   for (const t of targets) await load(t.port, t.path, tokens, { duration: Math.min(3, DURATION) });
+  const writes0 = await mysqlUpdates();
   for (let round = 1; round <= ROUNDS; round++) {
     // Each round starts at a different target: whatever lingers after a run (MariaDB flushing after the
     // uncached runs, the other server's garbage) then falls on different targets in different rounds.
@@ -151,6 +152,9 @@ async function main() {
       console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req`);
     }
   }
+  const writes1 = await mysqlUpdates();
+  // The MariaDB servers' last_active_at writes during the measured runs (nothing else updates meanwhile).
+  const touches = { statements: writes1.Com_update - writes0.Com_update, rows: writes1.Handler_update - writes0.Handler_update };
   const med = Object.fromEntries(
     Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpu ?? NaN)) }]),
   );
@@ -216,7 +220,18 @@ async function main() {
   A.stop();
   B.stop();
 
-  report({ med, runs, logins, verifies, list, revokes, lookups, config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } });
+  report({ med, runs, logins, verifies, list, revokes, lookups, touches, config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } });
+}
+
+/** MariaDB's UPDATE statements (prepared ones included) and updated rows so far, server-wide. */
+async function mysqlUpdates() {
+  const conn = await createConnection(MYSQL_URL);
+  try {
+    const [rows] = await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_update', 'Handler_update')");
+    return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
+  } finally {
+    await conn.end();
+  }
 }
 
 /** What one MariaDB primary answers: the hot-path statement alone, 16 connections, from this process. */
