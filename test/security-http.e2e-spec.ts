@@ -12,7 +12,8 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
   afterAll(() => t.close());
 
   it('sends the API header set on JSON answers (OWASP REST), errors included, and no x-powered-by', async () => {
-    for (const res of [await t.http.get('/health').expect(200), await t.http.get('/v1/auth/me').expect(401), await t.http.get('/v1/nope').expect(404)]) {
+    const answers = [await t.http.get('/health').expect(200), await t.http.get('/v1/auth/me').expect(401), await t.http.get('/v1/nope').expect(404), await t.http.get('/docs-json').expect(200)];
+    for (const res of answers) {
       expect(res.headers).toMatchObject({
         'cache-control': 'no-store',
         'content-security-policy': "default-src 'none'; frame-ancestors 'none'",

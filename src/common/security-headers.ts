@@ -3,20 +3,6 @@ import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * The API's JSON answers (every route but the two pages): the header set of OWASP's REST Security
- * Cheat Sheet, plus a referrer policy. `no-store` because every answer here is about one user's
- * account or sessions; a CSP that allows nothing and no framing, because JSON is never a page.
- */
-export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-});
-
-/**
  * Helmet's set for the HTML pages (Swagger UI at /docs, the devices page at /account/): CSP with
  * `script-src 'self'`, HSTS, nosniff, frame, referrer and cross-origin policies. With static options
  * helmet's middleware sets the same values on every response, so it runs once, against a recording
@@ -47,8 +33,26 @@ export function pageHeaders(): Record<string, string> {
   return headers;
 }
 
-/** The HTML pages and their assets; everything else answers JSON. */
-export const isPage = (url: string): boolean => url.startsWith('/docs') || url.startsWith('/account/');
+/**
+ * The API's JSON answers (every route but the two pages): the header set of OWASP's REST Security
+ * Cheat Sheet, plus a referrer policy. `no-store` because every answer here is about one user's
+ * account or sessions; a CSP that allows nothing and no framing, because JSON is never a page.
+ * HSTS, nosniff and the referrer policy are helmet's values, as on the pages.
+ */
+export function apiHeaders(pages: Record<string, string>): Record<string, string> {
+  return {
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'strict-transport-security': pages['strict-transport-security'],
+    'x-content-type-options': pages['x-content-type-options'],
+    'x-frame-options': 'DENY',
+    'referrer-policy': pages['referrer-policy'],
+  };
+}
+
+/** Swagger UI (/docs and its assets) and the devices page (/account/…); /docs-json and the rest answer JSON. */
+const PAGE = /^\/(?:docs(?:[/?]|$)|account\/)/;
+export const isPage = (url: string): boolean => PAGE.test(url);
 
 /**
  * Every response gets its security headers and echoes its request id (X-Request-Id), in one sync
@@ -57,8 +61,9 @@ export const isPage = (url: string): boolean => url.startsWith('/docs') || url.s
  */
 export function registerResponseHeaders(fastify: FastifyInstance): void {
   const pages = pageHeaders();
+  const api = apiHeaders(pages);
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(isPage(request.url) ? pages : API_HEADERS);
+    reply.headers(isPage(request.url) ? pages : api);
     reply.header('x-request-id', request.id);
     done();
   });

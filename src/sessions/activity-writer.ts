@@ -8,18 +8,22 @@ export const TOUCH_BATCH_MS = 200;
  * Writes sessions' `last_active_at` behind the requests, in batches: the touches asked within
  * TOUCH_BATCH_MS (at most TOUCH_BATCH_MAX of them) go to the database as one
  * `UPDATE … WHERE id IN (…)`. With one touch per live session per minute, a primary serving a
- * million active sessions takes ~17,000 single-row writes a second; batched, about a hundred
+ * million active sessions takes ~17,000 single-row writes a second; batched, under a hundred
  * statements.
  *
- * A batch writes its earliest request time for every session in it, so a stored time is never
- * later than the activity it records (and is at most TOUCH_BATCH_MS early). The cached
- * `lastActiveAt` of each session moves with the write only when the whole batch was written;
- * when another instance or a logout got to some of its rows first, nothing moves and those
- * sessions ask again a minute later, as a single unwritten touch always did.
+ * A batch stores its earliest request time for every session in it, so a stored time is never
+ * later than the activity it records (and at most TOUCH_BATCH_MS early). Each session asked
+ * because its stored time was a minute older than its request, so the batch writes the rows
+ * stored a minute before its *latest* request: every session that asked, and none that another
+ * instance wrote within the minute. The cached `lastActiveAt` follows what was stored: when only
+ * part of a batch was written, the rows are read back.
+ *
+ * Once closed (shutdown), a touch is written at once: requests still in flight keep theirs.
  */
 export class ActivityWriter {
   private pending = new Map<string, CachedSession>();
-  private at = Infinity;
+  private earliest = Infinity;
+  private latest = -Infinity;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -32,11 +36,11 @@ export class ActivityWriter {
 
   /** Queues `sessionId`'s touch at `now` (its request's time); `entry` follows the write. */
   touch(sessionId: string, now: number, entry: CachedSession): void {
-    if (this.closed) return;
     this.pending.set(sessionId, entry);
-    this.at = Math.min(this.at, now);
-    if (this.pending.size >= TOUCH_BATCH_MAX) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), TOUCH_BATCH_MS).unref();
+    this.earliest = Math.min(this.earliest, now);
+    this.latest = Math.max(this.latest, now);
+    if (this.closed || this.pending.size >= TOUCH_BATCH_MAX) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), TOUCH_BATCH_MS).unref();
   }
 
   /** Writes what is queued now; resolves when every write started so far has settled. */
@@ -44,26 +48,29 @@ export class ActivityWriter {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size > 0) {
-      const batch = this.pending;
-      const at = this.at;
-      this.pending = new Map();
-      this.at = Infinity;
-      const write = this.write(batch, at).finally(() => this.inFlight.delete(write));
+      // Never below a stored time: nothing stored at or after `earliest` is written (clocks can step).
+      const writtenBefore = Math.min(this.latest - this.minInterval, this.earliest - 1);
+      const write = this.write(this.pending, this.earliest, writtenBefore).finally(() => this.inFlight.delete(write));
       this.inFlight.add(write);
+      this.pending = new Map();
+      this.earliest = Infinity;
+      this.latest = -Infinity;
     }
     return Promise.all(this.inFlight).then(() => undefined);
   }
 
-  /** Writes what is queued and takes no more (shutdown). */
+  /** Shutdown: writes what is queued; later touches are written at once. */
   close(): Promise<void> {
     this.closed = true;
     return this.flush();
   }
 
-  private async write(batch: Map<string, CachedSession>, at: number): Promise<void> {
+  private async write(batch: Map<string, CachedSession>, at: number, writtenBefore: number): Promise<void> {
     try {
-      const wrote = await this.sessions.touchLastActive([...batch.keys()], at, this.minInterval);
-      if (wrote === batch.size) for (const entry of batch.values()) entry.lastActiveAt = Math.max(entry.lastActiveAt, at);
+      const ids = [...batch.keys()];
+      const wrote = await this.sessions.touchLastActive(ids, at, writtenBefore);
+      const stored = wrote === batch.size ? null : await this.sessions.lastActiveAt(ids);
+      for (const [id, entry] of batch) entry.lastActiveAt = Math.max(entry.lastActiveAt, stored ? (stored.get(id) ?? 0) : at);
     } catch (e) {
       this.onError(e as Error);
     }

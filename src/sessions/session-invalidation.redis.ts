@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Logger, OnModuleDestroy, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import { Logger, OnApplicationShutdown, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { EvictTarget } from './session-cache.js';
 import { LocalSessionInvalidation } from './session-invalidation.js';
@@ -28,7 +28,7 @@ export interface RedisInvalidationOptions {
  * messages in order, so a renewed lease proves every eviction published before the
  * heartbeat was applied. Losing the subscription drops the lease and the cache at once.
  */
-export class RedisSessionInvalidation extends LocalSessionInvalidation implements OnModuleInit, OnModuleDestroy {
+export class RedisSessionInvalidation extends LocalSessionInvalidation implements OnModuleInit, OnApplicationShutdown {
   override readonly mode = 'redis' as const;
   private readonly logger = new Logger('SessionInvalidation');
   private readonly instanceId = randomUUID();
@@ -89,7 +89,8 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
     void this.heartbeat();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After Nest drained the HTTP server: requests still in flight keep their cache and their revocations' fan-out. */
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.heartbeatTimer);
     await this.pub.zrem(this.registry, this.instanceId).catch(() => undefined);
     this.pub.disconnect();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import type { Pool } from 'mysql2';
-import { Brackets, DataSource, EntityManager, IsNull, SelectQueryBuilder } from 'typeorm';
+import { Brackets, DataSource, EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { AfterCommit } from './after-commit.js';
 import type { EvictTarget } from './session-cache.js';
@@ -134,18 +134,24 @@ export class SessionsRepository {
 
   /**
    * Sets `last_active_at = at` on the live sessions among `ids` (distinct, at most TOUCH_BATCH_MAX)
-   * not written within `minInterval`: the condition makes concurrent touches from other instances a
-   * no-op. Returns how many rows this call wrote.
+   * whose stored time is at or before `writtenBefore`: the condition makes a touch another instance
+   * already wrote a no-op. Returns how many rows this call wrote.
    */
-  async touchLastActive(ids: string[], at: number, minInterval: number): Promise<number> {
+  async touchLastActive(ids: string[], at: number, writtenBefore: number): Promise<number> {
     if (ids.length === 0) return 0;
     if (ids.length > TOUCH_BATCH_MAX) throw new RangeError(`at most ${TOUCH_BATCH_MAX} sessions a touch`);
     const list = padded(ids);
-    const params = [at, 0, at - minInterval, ...list];
+    const params = [at, 0, writtenBefore, ...list];
     if (this.tx.isMysql) return (await this.mysqlExecute<{ affectedRows: number }>(touchSql(list.length), params)).affectedRows;
     let statement = this.sqliteTouch.get(list.length);
     if (!statement) this.sqliteTouch.set(list.length, (statement = this.sqlitePrepare(touchSql(list.length))));
     return statement.run(...params).changes;
+  }
+
+  /** The stored `last_active_at` of those of `ids` that exist. */
+  async lastActiveAt(ids: string[]): Promise<Map<string, number>> {
+    const rows = await this.repo().find({ select: { id: true, lastActiveAt: true }, where: { id: In(ids) } });
+    return new Map(rows.map((r) => [r.id, r.lastActiveAt]));
   }
 
   async insert(session: SessionEntity, em?: EntityManager): Promise<void> {

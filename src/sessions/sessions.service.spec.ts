@@ -133,7 +133,7 @@ describe('SessionsService', () => {
       const auth = await service.validate('user-1', 's');
       expect(repo.touchLastActive).not.toHaveBeenCalled(); // queued, off the request path
       await service.flushActivity();
-      expect(repo.touchLastActive).toHaveBeenCalledWith(['s'], NOW, TOUCH_INTERVAL_MS);
+      expect(repo.touchLastActive).toHaveBeenCalledWith(['s'], NOW, NOW - TOUCH_INTERVAL_MS);
       expect(auth.session!.lastActiveAt).toBe(NOW);
     });
 

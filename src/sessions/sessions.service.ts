@@ -225,12 +225,15 @@ export class SessionsService implements OnModuleDestroy {
     this.activity.touch(sessionId, now, entry);
   }
 
-  /** Writes the touches queued so far (tests; shutdown uses onModuleDestroy). */
+  /** Writes the touches queued so far (tests; shutdown closes the writer in onModuleDestroy). */
   flushActivity(): Promise<void> {
     return this.activity.flush();
   }
 
-  /** Shutdown: the queued touches are written before the database closes (on application shutdown). */
+  /**
+   * Shutdown, first step (Nest then drains the HTTP server and only afterwards closes the
+   * database): the queued touches are written, and those of requests still in flight at once.
+   */
   onModuleDestroy(): Promise<void> {
     return this.activity.close();
   }
