@@ -24,9 +24,10 @@ async function main(): Promise<void> {
   if (config.auth.secretIsEphemeral) {
     logger.warn('JWT_SECRET is not set: using a random key for this process; every restart signs everyone out');
   }
-  // SIGTERM/SIGINT, in Nest's order: the module-destroy hooks (queued last_active_at writes go
-  // out), then Fastify stops accepting connections and finishes the requests in flight, then the
-  // shutdown hooks (Redis and the database pool close, webhooks get one timeout to finish).
+  // SIGTERM/SIGINT, in Nest's order: new requests get 503 at once (return503OnClosing); the
+  // module-destroy hooks run (queued last_active_at writes go out); Fastify finishes the requests
+  // in flight; then the shutdown hooks (their last writes land, Redis and the database pool close,
+  // webhooks get one timeout to finish).
   // Our own handler rather than enableShutdownHooks, so the last log lines are flushed: the
   // process ends when nothing is left to do, or after SHUTDOWN_GRACE_MS at the latest.
   const dataSource = app.get(DataSource);

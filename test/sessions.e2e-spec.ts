@@ -206,6 +206,7 @@ describe.each(testDatabases)('core API on %s', (db) => {
       const created = await read();
       t.clock.advance(30_000);
       await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
+      await t.get(SessionsService).flushActivity();
       expect(await read()).toBe(created);
       t.clock.advance(31_000);
       await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);

@@ -99,8 +99,9 @@ describe('ActivityWriter (batched last_active_at writes)', () => {
     const first = writer.flush();
     let settled = false;
     const second = writer.flush().then(() => (settled = true));
-    await Promise.resolve();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
     expect(settled).toBe(false);
+    expect(a.lastActiveAt).toBe(1);
     release(1);
     await Promise.all([first, second]);
     expect(a.lastActiveAt).toBe(T);

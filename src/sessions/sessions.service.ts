@@ -1,4 +1,4 @@
-import { Injectable, Logger, NotFoundException, OnModuleDestroy, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleDestroy, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AuthContext } from '../common/auth-context.js';
 import { Clock } from '../common/clock.js';
@@ -63,7 +63,7 @@ const SWEEP_BATCH = 500;
 
 
 @Injectable()
-export class SessionsService implements OnModuleDestroy {
+export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(SessionsService.name);
   private readonly activity: ActivityWriter;
   private readonly idleMs: number;
@@ -236,6 +236,11 @@ export class SessionsService implements OnModuleDestroy {
    */
   onModuleDestroy(): Promise<void> {
     return this.activity.close();
+  }
+
+  /** After the drain, before the (global) database module closes its pool: the in-flight requests' touches land. */
+  onApplicationShutdown(): Promise<void> {
+    return this.activity.flush();
   }
 
   private background(work: Promise<unknown>, what: string): void {
