@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import autocannon from 'autocannon';
 import { createConnection, createPool } from 'mysql2/promise';
-import { AUTH_SQL } from '../dist/src/sessions/sessions.repository.js';
+import { AUTH_SQL } from '../dist/src/sessions/auth-reads.js';
 import { median, report } from './report.mjs';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
 

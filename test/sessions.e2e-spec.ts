@@ -254,6 +254,40 @@ describe.each(testDatabases)('core API on %s', (db) => {
   });
 
   describe('auth', () => {
+    it('session reads asked together (one statement on MySQL) each get their own row or none', async () => {
+      const { SessionsRepository } = await import('../src/sessions/sessions.repository.js');
+      const repo = t.get(SessionsRepository);
+      const [u1, u2] = [await registerUser(t.http), await registerUser(t.http)];
+      const [a, b, c] = [await login(t.http, u1), await login(t.http, u1), await login(t.http, u2)];
+      const rows = await Promise.all([
+        repo.findForAuth(a.sessionId, u1.id),
+        repo.findForAuth(c.sessionId, u2.id),
+        repo.findForAuth(b.sessionId, u2.id), // another user's session
+        repo.findForAuth('00000000-0000-4000-8000-000000000000', u1.id),
+        repo.findForAuth(b.sessionId, u1.id),
+      ]);
+      expect(rows.map((r) => r && [r.userId, r.display.id, r.user.email])).toEqual([
+        [u1.id, a.sessionId, u1.email],
+        [u2.id, c.sessionId, u2.email],
+        null,
+        null,
+        [u1.id, b.sessionId, u1.email],
+      ]);
+    });
+
+    it('answers many sessions\' concurrent requests each from its own session (reads coalesced on MySQL)', async () => {
+      const users = [await registerUser(t.http), await registerUser(t.http), await registerUser(t.http)];
+      const pairs = [];
+      for (const u of users) pairs.push(await login(t.http, u), await login(t.http, u));
+      await t.http.post('/v1/auth/logout').set('Authorization', bearer(pairs[3])).expect(204);
+      const answers = await Promise.all([...pairs, ...pairs].map((p) => t.http.get('/v1/auth/me').set('Authorization', bearer(p))));
+      answers.forEach((res, i) => {
+        const p = pairs[i % pairs.length];
+        if (p === pairs[3]) expect(res.status).toBe(401);
+        else expect([res.status, res.body.session.id, res.body.user.id]).toEqual([200, p.sessionId, users[Math.floor((i % pairs.length) / 2)].id]);
+      });
+    });
+
     it('me returns the user and the current session', async () => {
       const user = await registerUser(t.http);
       const a = await login(t.http, user);

@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import type { Pool } from 'mysql2';
 import { Brackets, DataSource, EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
+import { padToPowerOfTwo } from '../database/padded.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { AfterCommit } from './after-commit.js';
+import { AUTH_SQL, AuthReads } from './auth-reads.js';
 import type { EvictTarget } from './session-cache.js';
 import { SessionInvalidation } from './session-invalidation.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -26,26 +28,13 @@ export interface ActiveWindow {
   idleCutoff: number;
 }
 
-// `user_id` too, although `id` alone is the key: sharded by user (Vitess, TiDB) this stays a one-shard read.
-// The user row joins on its primary key, so GET /v1/auth/me needs no second read.
-export const AUTH_SQL = `SELECT s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.last_active_at, s.created_at,
-  s.device_name, s.device_type, s.device_vendor, s.device_model, s.browser_name, s.browser_version, s.os_name, s.os_version,
-  s.user_agent, s.ip_address, s.location_country, s.location_region, s.location_city,
-  u.email, u.name, u.created_at AS user_created_at
-  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?`;
-
 // The throttled touch, as prepared on the driver as the lookup: every live session writes it once a
 // minute, and a TypeORM query builder costs several times as much CPU per call. Touches are batched
-// (see ActivityWriter); an id list is padded to a power of two by repeating its last id, so there are
-// at most log2(TOUCH_BATCH_MAX) + 1 statements to prepare, whatever the batch sizes.
+// (see ActivityWriter); id lists are padded to a power of two, so there are at most
+// log2(TOUCH_BATCH_MAX) + 1 statements to prepare, whatever the batch sizes.
 export const TOUCH_BATCH_MAX = 256;
 const touchSql = (n: number) =>
   `UPDATE sessions SET last_active_at = ? WHERE token_deleted = ? AND last_active_at <= ? AND id IN (${'?, '.repeat(n - 1)}?)`;
-const padded = (ids: string[]): string[] => {
-  let n = 1;
-  while (n < ids.length) n *= 2;
-  return n === ids.length ? ids : [...ids, ...Array<string>(n - ids.length).fill(ids[ids.length - 1])];
-};
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -53,6 +42,7 @@ const text = (v: unknown): string | null => (v === null || v === undefined ? nul
 export class SessionsRepository {
   private sqliteAuth?: Statement;
   private readonly sqliteTouch = new Map<number, Statement>();
+  private mysqlReads?: AuthReads;
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -77,7 +67,8 @@ export class SessionsRepository {
 
   /**
    * The hot path: one prepared statement on the primary key, straight on the driver
-   * (no entity hydration; measured ~3× cheaper than a repository findOne on MySQL).
+   * (no entity hydration; measured ~3× cheaper than a repository findOne on MySQL). On MySQL the
+   * reads asked in one turn of the event loop share one statement (AuthReads).
    */
   async findForAuth(id: string, userId: string): Promise<SessionAuthRow | null> {
     const row = this.tx.isMysql ? await this.mysqlAuth(id, userId) : this.sqliteAuthRow(id, userId);
@@ -119,8 +110,9 @@ export class SessionsRepository {
     return new Promise((resolve, reject) => pool.execute(sql, params, (err, result) => (err ? reject(err) : resolve(result as T))));
   }
 
-  private async mysqlAuth(id: string, userId: string): Promise<Record<string, unknown> | undefined> {
-    return (await this.mysqlExecute<Record<string, unknown>[]>(AUTH_SQL, [id, userId]))[0];
+  private mysqlAuth(id: string, userId: string): Promise<Record<string, unknown> | undefined> {
+    this.mysqlReads ??= new AuthReads((sql, params) => this.mysqlExecute<Record<string, unknown>[]>(sql, params));
+    return this.mysqlReads.read(id, userId);
   }
 
   private sqlitePrepare(sql: string): Statement {
@@ -140,7 +132,7 @@ export class SessionsRepository {
   async touchLastActive(ids: string[], at: number, writtenBefore: number): Promise<number> {
     if (ids.length === 0) return 0;
     if (ids.length > TOUCH_BATCH_MAX) throw new RangeError(`at most ${TOUCH_BATCH_MAX} sessions a touch`);
-    const list = padded(ids);
+    const list = padToPowerOfTwo(ids);
     const params = [at, 0, writtenBefore, ...list];
     if (this.tx.isMysql) return (await this.mysqlExecute<{ affectedRows: number }>(touchSql(list.length), params)).affectedRows;
     let statement = this.sqliteTouch.get(list.length);
