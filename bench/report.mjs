@@ -10,7 +10,7 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
 /** Writes bench/RESULTS.md (and prints it). */
-export function report({ med, runs, logins, verifies, list, revokes, lookups, touches, config }) {
+export function report({ med, runs, logins, verifies, list, revokes, lookups, touches, uncached, config }) {
   const { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } = config;
   const c = med['c stateless nest'];
   const d = med['d bare node:http'];
@@ -82,6 +82,7 @@ The rest of the distance to (c) is our app's other per-request work (guard, stra
 
 - The hot-path statement alone against MariaDB (mysql2 prepared \`SELECT … FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?\`, 16 connections, no HTTP): **${lookups.toFixed(0)} lookups/s** on this box (client and server share the cores).
 - \`last_active_at\` writes by the MariaDB servers during the measured runs (each session's first request a minute after its last write asks for one; batched, see README › Token and session lifecycle): **${touches.rows.toLocaleString()} rows in ${touches.statements.toLocaleString()} UPDATE statements**.
+- Uncached reads (the \`SESSION_CACHE=off\` MariaDB runs, ${CONNECTIONS} connections): **${uncached.statements.toLocaleString()} prepared statements for ${uncached.requests.toLocaleString()} requests** (${(uncached.requests / Math.max(1, uncached.statements)).toFixed(1)} requests a statement: the reads of requests that arrive together are coalesced).
 - Login (MariaDB app, sequential, 30 logins): median ${loginMs.toFixed(1)} ms; one argon2id verify: median ${hashMs.toFixed(1)} ms; login minus one hash: **${(loginMs - hashMs).toFixed(1)} ms**.
 - GET /v1/sessions (100 sessions in the answer) for a user with 100 sessions, ${list ? `${LIST_ROWS.toLocaleString()}-row table, ${DURATION} s each: one connection **p99 ${list.p99} ms**, p50 ${list.p50} ms (${list.rps.toFixed(0)} req/s); 8 connections p99 ${list.loaded.p99} ms, p50 ${list.loaded.p50} ms (${list.loaded.rps.toFixed(0)} req/s)` : 'skipped (BENCH_LIST_ROWS=0)'}.
 - Revoke (DELETE /v1/sessions/:id) through instance A with instance B live, Redis ${REDIS_URL.replace(/^redis:\/\/[^/]*/, '')} on loopback, ${revokes.length} sequential calls: **p50 ${revokeP50.toFixed(1)} ms, p99 ${revokeP99.toFixed(1)} ms**.

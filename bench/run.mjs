@@ -89,7 +89,7 @@ async function load(port, path, tokens, { method = 'GET', duration = DURATION, c
   const cpu1 = pid ? cpuMicros(pid) : null;
   // Server CPU per answered request: steadier than req/s on a shared box (it does not count the waiting).
   const cpu = cpu0 !== null && cpu1 !== null && result.requests.total > 0 ? (cpu1 - cpu0) / result.requests.total : null;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, bad };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, bad, total: result.requests.total };
 }
 
 
@@ -141,19 +141,27 @@ async function main() {
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
   // Warm-up (not recorded): JIT, connection pools, and each cache filled with the 1,000 sessions.
   for (const t of targets) await load(t.port, t.path, tokens, { duration: Math.min(3, DURATION) });
-  const writes0 = await mysqlUpdates();
+  const writes0 = await mysqlCounters();
+  const uncached = { statements: 0, requests: 0 };
   for (let round = 1; round <= ROUNDS; round++) {
     // Each round starts at a different target: whatever lingers after a run (MariaDB flushing after the
     // uncached runs, the other server's garbage) then falls on different targets in different rounds.
     const shift = Math.floor(((round - 1) * targets.length) / ROUNDS);
     for (const t of [...targets.slice(shift), ...targets.slice(0, shift)]) {
+      // The uncached MariaDB runs: how many statements their reads took (they are coalesced, see auth-reads.ts).
+      const counting = t.name.startsWith('b mysql');
+      const before = counting ? await mysqlCounters() : null;
       const r = await load(t.port, t.path, tokens, { pid: t.pid });
+      if (before) {
+        uncached.statements += (await mysqlCounters()).Com_stmt_execute - before.Com_stmt_execute;
+        uncached.requests += r.total;
+      }
       runs[t.name].push(r);
       console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req`);
     }
   }
-  const writes1 = await mysqlUpdates();
-  // The MariaDB servers' last_active_at writes during the measured runs (nothing else updates meanwhile).
+  const writes1 = await mysqlCounters();
+  // The MariaDB servers' last_active_at writes during the measured runs (the sweep's, if one ran, would count too).
   const touches = { statements: writes1.Com_update - writes0.Com_update, rows: writes1.Handler_update - writes0.Handler_update };
   const med = Object.fromEntries(
     Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpu ?? NaN)) }]),
@@ -220,14 +228,14 @@ async function main() {
   A.stop();
   B.stop();
 
-  report({ med, runs, logins, verifies, list, revokes, lookups, touches, config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } });
+  report({ med, runs, logins, verifies, list, revokes, lookups, touches, uncached, config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } });
 }
 
-/** MariaDB's UPDATE statements (prepared ones included) and updated rows so far, server-wide. */
-async function mysqlUpdates() {
+/** MariaDB's UPDATE statements (prepared ones included), updated rows and executed prepared statements so far, server-wide. */
+async function mysqlCounters() {
   const conn = await createConnection(MYSQL_URL);
   try {
-    const [rows] = await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_update', 'Handler_update')");
+    const [rows] = await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_update', 'Handler_update', 'Com_stmt_execute')");
     return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
   } finally {
     await conn.end();

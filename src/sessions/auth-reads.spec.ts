@@ -40,6 +40,19 @@ describe('AuthReads (coalesced per-request session reads)', () => {
     expect(forged).toBeUndefined();
   });
 
+  it('a read asked while a statement is under way gets a statement of its own, never that earlier answer', async () => {
+    let release!: (rows: Row[]) => void;
+    execute.mockImplementationOnce(() => new Promise<Row[]>((r) => (release = r)));
+    const first = reads.read('s1', 'u1');
+    await new Promise((r) => setImmediate(r)); // the first statement is out
+    const second = reads.read('s1', 'u1');
+    await new Promise((r) => setImmediate(r));
+    expect(execute).toHaveBeenCalledTimes(2);
+    release([{ id: 's1', user_id: 'u1', stale: true }]);
+    await expect(first).resolves.toEqual({ id: 's1', user_id: 'u1', stale: true });
+    await expect(second).resolves.toBe(rows.s1);
+  });
+
   it('reads in separate turns run separately', async () => {
     await reads.read('s1', 'u1');
     await reads.read('s2', 'u2');
