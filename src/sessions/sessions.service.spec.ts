@@ -103,6 +103,11 @@ describe('SessionsService', () => {
       await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(UnauthorizedException);
     });
 
+    it('GET /v1/auth/me answers 503, not 500, when its own read cannot reach the database', async () => {
+      repo.findForAuth.mockRejectedValue(Object.assign(new Error('Pool is closed.'), { code: 'POOL_CLOSED' }));
+      await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(ServiceUnavailableException);
+    });
+
     it.each([
       ['missing', null],
       ['another user’s', row({ userId: 'user-2' })],

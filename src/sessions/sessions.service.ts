@@ -165,13 +165,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
       return { userId, sessionId, session: hit };
     }
     const ticket = this.cache.ticket();
-    let row;
-    try {
-      row = await this.sessions.findForAuth(sessionId, userId);
-    } catch (e) {
-      this.logger.error(`session lookup failed: ${(e as Error).message}`);
-      throw new ServiceUnavailableException('Session store unavailable');
-    }
+    const row = await this.readForAuth(sessionId, userId);
     if (!isLive(row, userId)) throw new UnauthorizedException('Session has ended');
     const expiredAt = expiryMoment(row, now, this.idleMs);
     if (expiredAt !== null) {
@@ -186,6 +180,16 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     return { userId, sessionId, session: entry, read: row };
   }
 
+  /** The hot read; a database that cannot answer is a 503, never a 401 or a 500. */
+  private async readForAuth(sessionId: string, userId: string): Promise<SessionAuthRow | null> {
+    try {
+      return await this.sessions.findForAuth(sessionId, userId);
+    } catch (e) {
+      this.logger.error(`session lookup failed: ${(e as Error).message}`);
+      throw new ServiceUnavailableException('Session store unavailable');
+    }
+  }
+
   /**
    * GET /v1/auth/me's body, as JSON, rendered once per session; later answers only splice in
    * `lastActiveAt`. From the row the check read, or, for a session answered from the cache
@@ -195,7 +199,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     let s = auth.session;
     let row = auth.read;
     if (!s?.me && !row) {
-      row = (await this.sessions.findForAuth(auth.sessionId, auth.userId)) ?? undefined;
+      row = (await this.readForAuth(auth.sessionId, auth.userId)) ?? undefined;
       if (!isLive(row, auth.userId)) throw new UnauthorizedException('Session has ended');
     }
     s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
