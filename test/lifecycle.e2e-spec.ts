@@ -31,6 +31,18 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       expect(Number(stored.refresh_generation)).toBe(1);
     });
 
+    it('moves last_active_at to the refresh time, never back behind a later stored one', async () => {
+      const first = await login(t.http, await registerUser(t.http));
+      t.clock.advance(1_000);
+      const second = (await refresh(first.refreshToken).expect(200)).body;
+      expect(Number((await row(first.sessionId)).last_active_at)).toBe(t.clock.now());
+      // A touch (batched, from another instance) stored a later time than this refresh's clock read.
+      await t.dataSource.query('UPDATE sessions SET last_active_at = ? WHERE id = ?', [t.clock.now() + 5_000, first.sessionId]);
+      t.clock.advance(1_000);
+      await refresh(second.refreshToken).expect(200);
+      expect(Number((await row(first.sessionId)).last_active_at)).toBe(t.clock.now() + 4_000);
+    });
+
     it('answers the just-rotated token within the grace with the current pair, without a new branch', async () => {
       const first = await login(t.http, await registerUser(t.http));
       const rotated = (await refresh(first.refreshToken).expect(200)).body;

@@ -237,8 +237,9 @@ export class SessionsRepository {
     const result = await this.repo()
       .createQueryBuilder()
       .update()
-      .set({ refreshTokenHash: next.hash, refreshGeneration: next.generation, refreshedAt: next.now, lastActiveAt: next.now })
-      .where('id = :id AND refresh_token_hash = :expectedHash AND token_deleted = :no', { id, expectedHash, no: false })
+      // last_active_at only moves forward: a batched touch may have stored a later time meanwhile.
+      .set({ refreshTokenHash: next.hash, refreshGeneration: next.generation, refreshedAt: next.now, lastActiveAt: () => 'CASE WHEN last_active_at < :now THEN :now ELSE last_active_at END' })
+      .where('id = :id AND refresh_token_hash = :expectedHash AND token_deleted = :no', { id, expectedHash, no: false, now: next.now })
       .execute();
     return (result.affected ?? 0) === 1;
   }
