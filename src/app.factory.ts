@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
@@ -9,8 +10,13 @@ import { AppValidationPipe } from './common/validation.pipe.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
 import { setupSwagger } from './swagger.js';
 
+export interface CreateAppOptions extends AppModuleOptions {
+  /** Where JSON log lines go (stdout by default); tests capture them. */
+  logDestination?: DestinationStream;
+}
+
 /** Builds the configured application; main.ts listens on it, the e2e tests drive it with supertest. */
-export async function createApp(options: AppModuleOptions & { config?: AppConfig } = {}): Promise<NestFastifyApplication> {
+export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const config = options.config ?? loadConfig();
   const logger = createLogger(config, options.logDestination);
   const adapter = new FastifyAdapter({

@@ -2,7 +2,6 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
-import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './common/clock.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
@@ -18,8 +17,6 @@ export interface AppModuleOptions {
   clock?: Clock;
   /** The cron sweep; tests call the sweep directly instead. */
   schedule?: boolean;
-  /** Where JSON log lines go (stdout by default; read by createApp); tests capture them. */
-  logDestination?: DestinationStream;
 }
 
 @Global()

@@ -2,6 +2,7 @@ import { SessionsService } from '../src/sessions/sessions.service.js';
 import { bearer, login, registerUser, TokenPair, UA } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
+import { flushTouches, storedLastActive } from './utils/sessions.js';
 
 const DAY = 86_400_000;
 
@@ -263,9 +264,8 @@ describe.each(testDatabases)('session cap on %s', (db) => {
     const second = await login(t.http, user);
     t.clock.advance(61_000);
     await me(first).expect(200);
-    await t.get(SessionsService).flushActivity();
-    const [r] = await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [first.sessionId]);
-    expect(Number(r.v)).toBe(t.clock.now());
+    await flushTouches(t);
+    expect(await storedLastActive(t, first.sessionId)).toBe(t.clock.now());
     const third = await login(t.http, user);
     await me(second).expect(401);
     await me(first).expect(200);

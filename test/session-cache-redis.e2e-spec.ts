@@ -141,7 +141,7 @@ const LEASE_MS = '600';
     await boot();
     const user = await registerUser(a.http);
     const pair = await login(a.http, user);
-    const onB = () => b.http.get('/v1/auth/me').set('Authorization', bearer(pair.accessToken)).expect(200);
+    const onB = () => b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
     await onB();
     expect(b.get(SessionInvalidation).lookup(pair.sessionId, user.id, b.clock.now(), 60_000)?.me?.[0]).toMatch(/"name":"User \d+"/);
     await a.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Renamed On A' }).expect(200);

@@ -1,7 +1,10 @@
+import { TransactionRunner } from '../src/database/transaction-runner.js';
 import { SessionInvalidation } from '../src/sessions/session-invalidation.js';
+import { SessionsService } from '../src/sessions/sessions.service.js';
 import { bearer, login, registerUser, TestUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
+import { flushTouches, storedLastActive } from './utils/sessions.js';
 
 /**
  * One process with the validity cache on (SQLite by default, MySQL with SESSION_CACHE=local):
@@ -114,12 +117,11 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     const pair = await cachedLogin(user);
     t.clock.advance(61_000);
     await me(pair, 200);
-    const lastActive = async () => Number((await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [pair.sessionId]))[0].v);
+    const lastActive = () => storedLastActive(t, pair.sessionId);
     // With the configured idle limit: a 60-s one would expire (and drop) the entry before the write lands.
     const cached = () => cache.lookup(pair.sessionId, user.id, t.clock.now(), t.config.session.idleTtl * 1000)?.lastActiveAt;
     // The write is batched behind the request: write the batch now rather than wait for its window.
-    const { SessionsService } = await import('../src/sessions/sessions.service.js');
-    await t.get(SessionsService).flushActivity();
+    await flushTouches(t);
     expect(await lastActive()).toBe(t.clock.now());
     expect(cached()).toBe(t.clock.now());
   });
@@ -127,8 +129,6 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
   it('a deleted user (sessions gone by FK cascade): the next request is 401', async () => {
     const user = await registerUser(t.http);
     const pair = await cachedLogin(user);
-    const { SessionsService } = await import('../src/sessions/sessions.service.js');
-    const { TransactionRunner } = await import('../src/database/transaction-runner.js');
     await t.get(TransactionRunner).run(async (em) => {
       await em.query('DELETE FROM users WHERE id = ?', [user.id]);
       await t.get(SessionsService).userDeleted(user.id, em);
@@ -143,7 +143,6 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     const user = await registerUser(t.http);
     const pair = await cachedLogin(user);
     await t.dataSource.query('UPDATE sessions SET expires_at = ? WHERE id = ?', [t.clock.now() - 1, pair.sessionId]);
-    const { SessionsService } = await import('../src/sessions/sessions.service.js');
     await t.get(SessionsService).sweep();
     expect(cache.lookup(pair.sessionId, user.id, t.clock.now(), 60_000)).toBeUndefined();
     await me(pair, 401);

@@ -1,6 +1,8 @@
 import { bearer, login, registerUser, UA } from './factories/users.js';
+import { SessionsRepository } from '../src/sessions/sessions.repository.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
+import { flushTouches, storedLastActive } from './utils/sessions.js';
 
 describe.each(testDatabases)('core API on %s', (db) => {
   let t: TestApp;
@@ -199,23 +201,21 @@ describe.each(testDatabases)('core API on %s', (db) => {
     });
 
     it('writes last_active_at at most once a minute', async () => {
-      const { SessionsService } = await import('../src/sessions/sessions.service.js');
       const user = await registerUser(t.http);
       const a = await login(t.http, user);
-      const read = async () => Number((await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [a.sessionId]))[0].v);
+      const read = () => storedLastActive(t, a.sessionId);
       const created = await read();
       t.clock.advance(30_000);
       await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
-      await t.get(SessionsService).flushActivity();
+      await flushTouches(t);
       expect(await read()).toBe(created);
       t.clock.advance(31_000);
       await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
-      await t.get(SessionsService).flushActivity();
+      await flushTouches(t);
       expect(await read()).toBe(created + 61_000);
     });
 
     it('writes many sessions\' last_active_at in one statement, skipping ended and recently written ones', async () => {
-      const { SessionsRepository } = await import('../src/sessions/sessions.repository.js');
       const repo = t.get(SessionsRepository);
       const user = await registerUser(t.http);
       const [a, b, ended, recent] = [await login(t.http, user), await login(t.http, user), await login(t.http, user), await login(t.http, user)];
@@ -223,7 +223,7 @@ describe.each(testDatabases)('core API on %s', (db) => {
       t.clock.advance(61_000);
       const now = t.clock.now();
       expect(await repo.touchLastActive([recent.sessionId], now - 1_000, now - 61_000)).toBe(1);
-      const read = async (id: string) => Number((await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [id]))[0].v);
+      const read = (id: string) => storedLastActive(t, id);
       const before = { ended: await read(ended.sessionId), recent: await read(recent.sessionId) };
       // Five ids, padded to eight by repeating the last one (a real session: counted once).
       const ids = [b.sessionId, ended.sessionId, recent.sessionId, '00000000-0000-4000-8000-000000000000', a.sessionId];
@@ -235,18 +235,17 @@ describe.each(testDatabases)('core API on %s', (db) => {
     });
 
     it('one batch writes sessions whose minute came up a moment apart (each stored a minute before its own request)', async () => {
-      const { SessionsService } = await import('../src/sessions/sessions.service.js');
       const user = await registerUser(t.http);
       const a = await login(t.http, user);
       t.clock.advance(100);
       const b = await login(t.http, user);
-      const read = async (id: string) => Number((await t.dataSource.query('SELECT last_active_at AS v FROM sessions WHERE id = ?', [id]))[0].v);
+      const read = (id: string) => storedLastActive(t, id);
       const [createdA, createdB] = [await read(a.sessionId), await read(b.sessionId)];
       t.clock.advance(59_900); // a's minute is up, b's is 100 ms away
       await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
       t.clock.advance(100);
       await t.http.get('/v1/auth/me').set('Authorization', bearer(b)).expect(200);
-      await t.get(SessionsService).flushActivity();
+      await flushTouches(t);
       expect(await read(a.sessionId)).toBe(createdA + 60_000);
       // The batch's earliest time when both shared one write; its own when the window closed between them.
       expect([createdA + 60_000, createdB + 60_000]).toContain(await read(b.sessionId));
@@ -255,7 +254,6 @@ describe.each(testDatabases)('core API on %s', (db) => {
 
   describe('auth', () => {
     it('session reads asked together (one statement on MySQL) each get their own row or none', async () => {
-      const { SessionsRepository } = await import('../src/sessions/sessions.repository.js');
       const repo = t.get(SessionsRepository);
       const [u1, u2] = [await registerUser(t.http), await registerUser(t.http)];
       const [a, b, c] = [await login(t.http, u1, { deviceName: 'A' }), await login(t.http, u1, { deviceName: 'B' }), await login(t.http, u2, { deviceName: 'C' })];

@@ -273,16 +273,13 @@ export class SessionsRepository {
   }
 
   /**
-   * A deleted user row takes its sessions with it (FK cascade), past every write above: account
-   * deletion calls this in the same transaction, so the eviction follows the commit.
+   * Evicts every cached session of the user, confirmed like a revocation: when the user row is
+   * deleted (its sessions go by FK cascade, past every write above; called in the deleting
+   * transaction, so the eviction follows the commit) and when the profile GET /v1/auth/me shows
+   * changed.
    */
-  userDeleted(userId: string, em?: EntityManager): Promise<void> {
+  evictUser(userId: string, em?: EntityManager): Promise<void> {
     return this.evict({ userId }, true, em);
-  }
-
-  /** The user's profile changed: no instance may keep answering with the cached one. */
-  profileChanged(userId: string): Promise<void> {
-    return this.evict({ userId }, true);
   }
 
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */

@@ -17,10 +17,10 @@ import { SessionsService, TOUCH_INTERVAL_MS } from './sessions.service.js';
 const NOW = 1_800_000_000_000;
 const IDLE = 1_209_600_000;
 
-
 describe('SessionsService', () => {
   let service: SessionsService;
   let repo: jest.Mocked<SessionsRepository>;
+  let users: { profile: jest.Mock };
   let clock: FakeClock;
   const config = loadConfig({ JWT_SECRET: 'x'.repeat(32) });
   const codec = new RefreshTokenCodec(config.auth.refreshKey);
@@ -49,7 +49,10 @@ describe('SessionsService', () => {
       providers: [
         SessionsService,
         { provide: SessionsRepository, useValue: { findForAuth: jest.fn(), touchLastActive: jest.fn().mockResolvedValue(1), markExpired: jest.fn().mockResolvedValue(undefined), findById: jest.fn(), rotateRefresh: jest.fn(), end: jest.fn().mockResolvedValue(1), idsEndedAt: jest.fn().mockResolvedValue([]) } },
-        { provide: UsersService, useValue: { onProfileChange: jest.fn() } },
+        {
+          provide: UsersService,
+          useValue: { onProfileChange: jest.fn(), profile: jest.fn((u: { createdAt: number }) => ({ ...u, roles: ['user'], createdAt: new Date(u.createdAt).toISOString() })) },
+        },
         { provide: TransactionRunner, useValue: {} },
         { provide: Clock, useValue: clock },
         { provide: GeoLocator, useValue: { lookup: () => null } },
@@ -60,6 +63,7 @@ describe('SessionsService', () => {
     }).compile();
     service = module.get(SessionsService);
     repo = module.get(SessionsRepository);
+    users = module.get(UsersService);
   });
 
   describe('validate (the per-request check)', () => {
@@ -75,8 +79,6 @@ describe('SessionsService', () => {
 
     it('renders GET /v1/auth/me once per session, then splices in only lastActiveAt', async () => {
       repo.findForAuth.mockResolvedValue(row({ display: { ...display, deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"' } }));
-      const users = { profile: jest.fn((u: typeof user) => ({ ...u, roles: ['user'], createdAt: new Date(u.createdAt).toISOString() })) };
-      Object.assign(service, { users });
       const auth = await service.validate('user-1', 's');
       const first = JSON.parse(await service.me(auth));
       expect(first).toEqual({
@@ -91,7 +93,6 @@ describe('SessionsService', () => {
     });
 
     it('GET /v1/auth/me without the row (a cache hit before the first /me, or no context) reads it once, and is 401 when it ended', async () => {
-      Object.assign(service, { users: { profile: (u: typeof user) => u } });
       repo.findForAuth.mockResolvedValue(row());
       const cached = { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 };
       expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's', session: cached })).session.id).toBe('s');

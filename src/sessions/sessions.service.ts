@@ -92,7 +92,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     this.codec = new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey);
     this.activity = new ActivityWriter(sessions, TOUCH_INTERVAL_MS, (e) => this.logger.warn(`touch failed: ${e.message}`));
     // The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation.
-    users.onProfileChange((userId) => this.sessions.profileChanged(userId));
+    users.onProfileChange((userId) => this.sessions.evictUser(userId));
   }
 
   private window(now = this.clock.now()): ActiveWindow {
@@ -340,7 +340,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
 
   /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */
   userDeleted(userId: string, em: EntityManager): Promise<void> {
-    return this.sessions.userDeleted(userId, em);
+    return this.sessions.evictUser(userId, em);
   }
 
   async adminList(userId: string, status: StatusFilter, limit: number): Promise<SessionResponse[]> {

@@ -16,7 +16,7 @@ const README_SCREENSHOTS_DIR = join(process.cwd(), 'docs', 'screenshots');
 const TEST_HOST = 'device-sessions.test';
 
 const chromiumMissing = !existsSync(CHROMIUM_PATH);
-const chromiumRequired = process.env.CI === 'true';
+const chromiumRequired = /^(true|1)$/i.test(process.env.CI ?? '');
 
 /**
  * describe() for suites that drive Chromium. Without Chromium they are skipped with a clear

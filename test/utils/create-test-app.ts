@@ -1,8 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import supertest from 'supertest';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/app.factory.js';
-import type { AppModuleOptions } from '../../src/app.module.js';
+import { createApp, type CreateAppOptions } from '../../src/app.factory.js';
 import { AppConfig, loadConfig } from '../../src/config/configuration.js';
 import { FakeClock } from './fake-clock.js';
 import { mysqlUrlForWorker } from './databases.js';
@@ -27,7 +26,7 @@ export async function createTestApp(
   db: 'sqlite' | 'mysql',
   env: Record<string, string> = {},
   /** `keepData`: join the worker's database as it is (a second instance booting next to a first). */
-  options: Pick<AppModuleOptions, 'logDestination'> & { keepData?: boolean } = {},
+  options: Pick<CreateAppOptions, 'logDestination'> & { keepData?: boolean } = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
