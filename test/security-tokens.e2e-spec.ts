@@ -1,5 +1,6 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { Strategy } from 'passport-jwt';
 import { bearer, login, registerUser, TokenPair, TestUser } from './factories/users.js';
 import { createTestApp, TEST_JWT_SECRET, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
@@ -67,6 +68,8 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
     await expect401(bearer(sign({ exp: Math.floor(t.clock.now() / 1000) - 1 })));
     await expect401(bearer(sign({ nbf: Math.floor(Date.now() / 1000) + 3600 })));
     const fresh = await login(t.http, user);
+    // Verified once, so remembered (VerifiedTokens): its exp still applies.
+    await t.http.get('/v1/auth/me').set('Authorization', bearer(fresh)).expect(200);
     t.clock.advance((t.config.auth.accessTokenTtl + 1) * 1000);
     try {
       await expect401(bearer(fresh));
@@ -83,8 +86,28 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
     ['a sid that is not a string', { sid: 42 }],
     ['an SQL-looking sid', { sid: "' OR '1'='1" }],
     ['no sub', { sub: undefined }],
-  ])('refuses %s', async (_, override) => {
-    await expect401(bearer(sign(override)));
+  ])('refuses %s, on every use', async (_, override) => {
+    // The second use finds the signature already verified (VerifiedTokens); the claims are checked again.
+    const token = bearer(sign(override));
+    await expect401(token);
+    await expect401(token);
+  });
+
+  it('verifies a token once, then only checks its claims and session; an altered copy is verified afresh', async () => {
+    const verifier = jest.spyOn(Strategy as unknown as { JwtVerifier: (...args: unknown[]) => void }, 'JwtVerifier');
+    try {
+      const p = await login(t.http, user);
+      for (let k = 0; k < 3; k++) await t.http.get('/v1/auth/me').set('Authorization', bearer(p)).expect(200);
+      expect(verifier).toHaveBeenCalledTimes(1);
+      const [h, , s] = p.accessToken.split('.');
+      await expect401(bearer(`${h}.${b64({ ...claims, sid: p.sessionId, sub: 'someone-else' })}.${s}`));
+      expect(verifier).toHaveBeenCalledTimes(2);
+      await t.http.post('/v1/auth/logout').set('Authorization', bearer(p)).expect(204);
+      await expect401(bearer(p));
+      expect(verifier).toHaveBeenCalledTimes(2);
+    } finally {
+      verifier.mockRestore();
+    }
   });
 
   it('refuses a token without exp, or with exp as a string', async () => {

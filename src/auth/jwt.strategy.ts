@@ -6,19 +6,30 @@ import type { AuthContext } from '../common/auth-context.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { VerifiedClaims, VerifiedTokens } from './verified-tokens.js';
 
 const MAX_TOKEN_LENGTH = 4096;
 const BEARER = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
+type Headers = { headers: Record<string, string | string[] | undefined> };
+
 /** `Authorization: Bearer <jwt>` only (scheme case-insensitive); never a query parameter. */
-export function bearerToken(req: { headers: Record<string, string | string[] | undefined> }): string | null {
+export function bearerToken(req: Headers): string | null {
   const header = req.headers.authorization;
   if (typeof header !== 'string' || header.length > MAX_TOKEN_LENGTH + 16) return null;
   return BEARER.exec(header.trim())?.[1] ?? null;
 }
 
+/** What Passport adds to a strategy for the length of one authenticate() call. */
+interface PassportActions {
+  success(user: unknown, info?: unknown): void;
+  error(err: unknown): void;
+}
+
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly verified: VerifiedTokens;
+
   constructor(
     private readonly sessions: SessionsService,
     private readonly clock: Clock,
@@ -32,15 +43,41 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       algorithms: ['HS256'],
       issuer: auth.issuer,
       audience: auth.audience,
-      // `exp` is checked in validate() against the injectable clock.
+      // `exp` is checked in check() against the injectable clock, on every request.
       ignoreExpiration: true,
+      passReqToCallback: true,
     });
+    this.verified = new VerifiedTokens(config.get('session', { infer: true }).cacheSize, () => clock.now());
   }
 
-  async validate(payload: unknown): Promise<AuthContext> {
-    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
-    if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') throw new UnauthorizedException('Malformed token');
-    if (p.exp * 1000 <= this.clock.now()) throw new UnauthorizedException('Token expired');
+  /**
+   * passport-jwt's flow (extract, verify, validate) for a token it has not verified yet; a token
+   * it has verified goes straight to the per-request check, with the same outcomes: success, or
+   * the check's error (a 401 or 503) through the guard.
+   */
+  override authenticate(req: Headers, options?: unknown): void {
+    const token = bearerToken(req);
+    const claims = token === null ? undefined : this.verified.get(token);
+    if (!claims) return super.authenticate(req as never, options);
+    const passport = this as unknown as PassportActions;
+    this.check(claims).then(
+      (auth) => passport.success(auth),
+      (e: unknown) => passport.error(e),
+    );
+  }
+
+  /** passport-jwt's verify callback: the token's signature, algorithm, issuer and audience passed. */
+  async validate(req: Headers, payload: unknown): Promise<AuthContext> {
+    const claims = (typeof payload === 'object' && payload !== null ? payload : {}) as VerifiedClaims;
+    const token = bearerToken(req);
+    if (token !== null) this.verified.add(token, claims, this.clock.now());
+    return this.check(claims);
+  }
+
+  /** Every request: the claims' shape, `exp`, then the session. */
+  private check(p: VerifiedClaims): Promise<AuthContext> {
+    if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') return Promise.reject(new UnauthorizedException('Malformed token'));
+    if (p.exp * 1000 <= this.clock.now()) return Promise.reject(new UnauthorizedException('Token expired'));
     return this.sessions.validate(p.sub, p.sid);
   }
 }
