@@ -27,7 +27,7 @@ export function report({ med, runs, logins, verifies, list, revokes, lookups, to
     return `${((100 * (Math.max(...xs) - Math.min(...xs))) / med[k].rps).toFixed(0)} %`;
   };
   const rows = Object.entries(med).map(
-    ([k, m]) => `| ${k} | ${m.rps.toFixed(0)} | ${spread(k)} | ${m.p50} | ${m.p99} | ${Number.isNaN(m.cpu) ? '?' : m.cpu.toFixed(0)} | ${r2(m.rps / c.rps)} | ${r2(m.rps / d.rps)} |`,
+    ([k, m]) => `| ${k} | ${m.rps.toFixed(0)} | ${spread(k)} | ${m.p50} | ${m.p99} | ${Number.isNaN(m.cpu) ? '?' : m.cpu.toFixed(0)} | ${Number.isNaN(m.dbMs) ? '?' : m.dbMs.toFixed(0)} | ${r2(m.rps / c.rps)} | ${r2(m.rps / d.rps)} |`,
   );
   const loginMs = median(logins);
   const hashMs = median(verifies);
@@ -46,8 +46,8 @@ Versions: ${versions.join(', ')}.
 
 ## GET /v1/auth/me, ${DISTINCT.toLocaleString()} distinct live sessions (of ${SESSIONS.toLocaleString()}), ${CONNECTIONS} connections, medians of ${ROUNDS} interleaved runs of ${DURATION} s
 
-| target | req/s | spread (max − min of the runs) | p50 ms | p99 ms | server CPU µs/req | ÷ (c) | ÷ (d) |
-|---|---|---|---|---|---|---|---|
+| target | req/s | spread (max − min of the runs) | p50 ms | p99 ms | server CPU µs/req | mariadbd CPU ms per run | ÷ (c) | ÷ (d) |
+|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 (c) and (d) answer the same route with a body of the same shape and size as ours (one of our real answers,
@@ -89,8 +89,8 @@ The rest of the distance to (c) is our app's other per-request work (guard, stra
 
 ## Noise
 
-The 2 cores are shared by the server under test, autocannon, MariaDB, and during this run other engineers'
-builds and tests on the same box (load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}). The spread column shows
+The 2 cores are shared by the server under test, autocannon, MariaDB and whatever else runs on the box
+(load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}; the mariadbd column shows how much CPU MariaDB took during each run). The spread column shows
 how far the runs of one target moved; read the ratios, which the interleaving (every target once per round)
 keeps comparable, rather than the absolute figures. p99 on a shared 2-core box mostly measures scheduling.
 `;

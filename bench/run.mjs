@@ -4,7 +4,7 @@
 // BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3).
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -75,9 +75,21 @@ async function start(name, script, port, extraEnv = {}) {
   throw new Error(`${name} did not start`);
 }
 
+/** MariaDB's server process (pid 0 when it runs elsewhere): its CPU during each run is printed beside the app's. */
+const mariadbPid = (() => {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'mariadbd') return Number(d);
+    } catch {}
+  }
+  return 0;
+})();
+
 async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid } = {}) {
   let i = 0;
   const cpu0 = pid ? cpuMicros(pid) : null;
+  const db0 = mariadbPid ? cpuMicros(mariadbPid) : null;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
@@ -87,9 +99,11 @@ async function load(port, path, tokens, { method = 'GET', duration = DURATION, c
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) console.warn(`  ! ${bad} non-2xx/errors of ${result.requests.total}`);
   const cpu1 = pid ? cpuMicros(pid) : null;
+  const db1 = mariadbPid ? cpuMicros(mariadbPid) : null;
   // Server CPU per answered request: steadier than req/s on a shared box (it does not count the waiting).
   const cpu = cpu0 !== null && cpu1 !== null && result.requests.total > 0 ? (cpu1 - cpu0) / result.requests.total : null;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, bad, total: result.requests.total };
+  const dbMs = db0 !== null && db1 !== null ? (db1 - db0) / 1000 : null;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, dbMs, bad, total: result.requests.total };
 }
 
 
@@ -157,14 +171,14 @@ async function main() {
         uncached.requests += r.total;
       }
       runs[t.name].push(r);
-      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req`);
+      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  mariadbd ${r.dbMs?.toFixed(0) ?? '?'} ms`);
     }
   }
   const writes1 = await mysqlCounters();
   // The MariaDB servers' last_active_at writes during the measured runs (the sweep's, if one ran, would count too).
   const touches = { statements: writes1.Com_update - writes0.Com_update, rows: writes1.Handler_update - writes0.Handler_update };
   const med = Object.fromEntries(
-    Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpu ?? NaN)) }]),
+    Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpu ?? NaN)), dbMs: median(rs.map((r) => r.dbMs ?? NaN)) }]),
   );
 
   // Login latency minus one password hash (MariaDB app, sequential).
