@@ -60,10 +60,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const claims = token === null ? undefined : this.verified.get(token);
     if (!claims) return super.authenticate(req as never, options);
     const passport = this as unknown as PassportActions;
-    this.check(claims).then(
-      (auth) => passport.success(auth),
-      (e: unknown) => passport.error(e),
-    );
+    this.check(claims)
+      .then(
+        (auth) => passport.success(auth),
+        (e: unknown) => passport.error(e),
+      )
+      .catch((e: unknown) => passport.error(e));
   }
 
   /** passport-jwt's verify callback: the token's signature, algorithm, issuer and audience passed. */
@@ -75,9 +77,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /** Every request: the claims' shape, `exp`, then the session. */
-  private check(p: VerifiedClaims): Promise<AuthContext> {
-    if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') return Promise.reject(new UnauthorizedException('Malformed token'));
-    if (p.exp * 1000 <= this.clock.now()) return Promise.reject(new UnauthorizedException('Token expired'));
+  private async check(p: VerifiedClaims): Promise<AuthContext> {
+    if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') throw new UnauthorizedException('Malformed token');
+    if (p.exp * 1000 <= this.clock.now()) throw new UnauthorizedException('Token expired');
     return this.sessions.validate(p.sub, p.sid);
   }
 }

@@ -10,18 +10,21 @@ export interface VerifiedClaims {
 /**
  * Access tokens whose signature, algorithm, issuer and audience passport-jwt has already
  * verified, with their claims. For one key that outcome depends on the token alone (`exp` is
- * checked on every request, in JwtStrategy.validate; an `nbf` once passed stays passed), so a
+ * checked on every request, in JwtStrategy's check; an `nbf` once passed stays passed), so a
  * token seen again needs no second HMAC and JSON decode — the largest piece of a request once
  * the session's answer is cached (`npm run bench`). Only tokens that passed are kept, so only
- * holders of valid tokens add entries; each is dropped at its `exp`, and the least recently
- * used go first beyond `capacity`.
+ * tokens this service signed, before their `exp`, add entries; each is dropped at its `exp`,
+ * and the least recently used go first beyond `capacity`.
  */
 export class VerifiedTokens {
   private readonly tokens: LRUCache<string, VerifiedClaims>;
 
   constructor(capacity: number, now: () => number) {
-    // ttlResolution 0: each lookup reads the clock (lru-cache would otherwise reuse a reading for 1 ms, with a timer per lookup).
-    this.tokens = new LRUCache({ max: capacity, perf: { now }, ttlResolution: 0 });
+    // Bounded by maxSize rather than max: with max, lru-cache allocates its index arrays for
+    // `capacity` entries up front (~44 bytes each, 420 MiB at SESSION_CACHE_SIZE's upper limit);
+    // this way they grow with use. ttlResolution 0: each lookup reads the clock (rather than
+    // reusing a reading for up to 1 ms, kept by a timer).
+    this.tokens = new LRUCache({ maxSize: capacity, sizeCalculation: () => 1, perf: { now }, ttlResolution: 0 });
   }
 
   get(token: string): VerifiedClaims | undefined {
