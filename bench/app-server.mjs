@@ -10,7 +10,7 @@ import { SessionsService } from '../dist/src/sessions/sessions.service.js';
 // (e), BENCH_SKIP_SESSION_CHECK=1: the same app with the session check replaced by "the token's claims
 // are enough" — what our app costs without session-awareness, so (a) against (e) prices the check itself.
 if (process.env.BENCH_SKIP_SESSION_CHECK === '1') {
-  SessionsService.prototype.validate = function skipped(userId, sessionId) {
+  SessionsService.prototype.validate = async function skipped(userId, sessionId) {
     return { userId, sessionId };
   };
 }

@@ -158,10 +158,11 @@ async function main() {
   const writes0 = await mysqlCounters();
   const uncached = { statements: 0, requests: 0 };
   for (let round = 1; round <= ROUNDS; round++) {
-    // Each round starts at a different target: whatever lingers after a run (MariaDB flushing after the
-    // uncached runs, the other server's garbage) then falls on different targets in different rounds.
-    const shift = Math.floor(((round - 1) * targets.length) / ROUNDS);
-    for (const t of [...targets.slice(shift), ...targets.slice(0, shift)]) {
+    // Each round runs the targets in its own order (a fixed shuffle per round), so each follows different
+    // targets in different rounds: whatever lingers after a run (MariaDB's work after the uncached runs, the
+    // load generator's garbage after the fastest server) does not always fall on the same one. (A rotation
+    // would not do: every target would keep its predecessor.)
+    for (const t of shuffled(targets, round)) {
       // The uncached MariaDB runs: how many statements their reads took (they are coalesced, see auth-reads.ts).
       const counting = t.name.startsWith('b mysql');
       const before = counting ? await mysqlCounters() : null;
@@ -243,6 +244,19 @@ async function main() {
   B.stop();
 
   report({ med, runs, logins, verifies, list, revokes, lookups, touches, uncached, config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } });
+}
+
+/** The targets in round `round`'s order: as listed in round 1, then a Fisher–Yates shuffle seeded by the round. */
+function shuffled(list, round) {
+  const out = [...list];
+  if (round === 1) return out;
+  let seed = round * 0x9e3779b9;
+  const random = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 /** MariaDB's UPDATE statements (prepared ones included), updated rows and executed prepared statements so far, server-wide. */
