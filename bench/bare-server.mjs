@@ -1,6 +1,7 @@
 // (d) The ceiling: bare node:http verifying an HS256 access token, no framework, no lookup; the same
 // body as (c) (BENCH_ME_SAMPLE, filled from the claims).
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import './gc-stats.mjs';
 import { createServer } from 'node:http';
 
 const key = Buffer.from(process.env.JWT_SECRET, 'utf8');

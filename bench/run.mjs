@@ -67,12 +67,21 @@ async function start(name, script, port, extraEnv = {}) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     try {
       await fetch(`http://127.0.0.1:${port}/v1/auth/me`);
-      return { name, port, pid: child.pid, stop: () => (child.kill('SIGTERM'), children.delete(child)) };
+      return { name, port, pid: child.pid, gc: () => gcTotals(child), stop: () => (child.kill('SIGTERM'), children.delete(child)) };
     } catch {
       await sleep(100);
     }
   }
   throw new Error(`${name} did not start`);
+}
+
+/** A server's GC pauses so far (bench/gc-stats.mjs answers over IPC). */
+function gcTotals(child) {
+  return new Promise((resolve) => {
+    const onMessage = (m) => m?.gc && (child.off('message', onMessage), resolve(m.gc));
+    child.on('message', onMessage);
+    child.send('gc');
+  });
 }
 
 /** MariaDB's server process (pid 0 when it runs elsewhere): its CPU during each run is printed beside the app's. */
@@ -86,8 +95,9 @@ const mariadbPid = (() => {
   return 0;
 })();
 
-async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid } = {}) {
+async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc } = {}) {
   let i = 0;
+  const gc0 = gc ? await gc() : null;
   const cpu0 = pid ? cpuMicros(pid) : null;
   const db0 = mariadbPid ? cpuMicros(mariadbPid) : null;
   const result = await autocannon({
@@ -103,7 +113,11 @@ async function load(port, path, tokens, { method = 'GET', duration = DURATION, c
   // Server CPU per answered request: steadier than req/s on a shared box (it does not count the waiting).
   const cpu = cpu0 !== null && cpu1 !== null && result.requests.total > 0 ? (cpu1 - cpu0) / result.requests.total : null;
   const dbMs = db0 !== null && db1 !== null ? (db1 - db0) / 1000 : null;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, dbMs, bad, total: result.requests.total };
+  const gc1 = gc ? await gc() : null;
+  // GC pauses per 1,000 answered requests, and the major collections during the run.
+  const gcMs = gc1 && result.requests.total > 0 ? (1000 * (gc1.scavengeMs - gc0.scavengeMs + gc1.majorMs - gc0.majorMs)) / result.requests.total : null;
+  const majors = gc1 ? gc1.majors - gc0.majors : null;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, dbMs, gcMs, majors, bad, total: result.requests.total };
 }
 
 
@@ -130,6 +144,7 @@ async function main() {
   servers['b mysql (off)'] = await start('b mysql', appJs, 4102, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
   servers['a sqlite (cache)'] = await start('a sqlite', appJs, 4103, { DATABASE_URL: `sqlite:${sqlitePath}` });
   servers['b sqlite (off)'] = await start('b sqlite', appJs, 4104, { DATABASE_URL: `sqlite:${sqlitePath}`, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
+  servers['f mysql (cache, V8 defaults)'] = await start('f mysql', appJs, 4112, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local', MIGRATIONS_RUN: 'false', BENCH_V8_DEFAULTS: '1' });
   servers['e mysql (no check)'] = await start('e mysql', appJs, 4111, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false', BENCH_SKIP_SESSION_CHECK: '1' });
   console.log('seeding 10,000 users / 100,000 sessions on MariaDB and SQLite…');
   await seed(mysql, now, passwordHash);
@@ -145,11 +160,11 @@ async function main() {
   // Interleaved: every round runs every target once, so drift from the shared machine spreads evenly.
   const targets = [];
   for (const [name, s] of Object.entries(servers)) {
-    if (name.startsWith('e')) targets.push({ name: `${name} auth only`, port: s.port, pid: s.pid, path: '/bench/auth' });
-    else if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ name, port: s.port, pid: s.pid, path: '/v1/auth/me' });
+    if (name.startsWith('e')) targets.push({ name: `${name} auth only`, port: s.port, pid: s.pid, gc: s.gc, path: '/bench/auth' });
+    else if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ name, port: s.port, pid: s.pid, gc: s.gc, path: '/v1/auth/me' });
     else {
-      targets.push({ name: `${name} /v1/auth/me`, port: s.port, pid: s.pid, path: '/v1/auth/me' });
-      targets.push({ name: `${name} auth only`, port: s.port, pid: s.pid, path: '/bench/auth' });
+      targets.push({ name: `${name} /v1/auth/me`, port: s.port, pid: s.pid, gc: s.gc, path: '/v1/auth/me' });
+      targets.push({ name: `${name} auth only`, port: s.port, pid: s.pid, gc: s.gc, path: '/bench/auth' });
     }
   }
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
@@ -166,20 +181,20 @@ async function main() {
       // The uncached MariaDB runs: how many statements their reads took (they are coalesced, see auth-reads.ts).
       const counting = t.name.startsWith('b mysql');
       const before = counting ? await mysqlCounters() : null;
-      const r = await load(t.port, t.path, tokens, { pid: t.pid });
+      const r = await load(t.port, t.path, tokens, { pid: t.pid, gc: t.gc });
       if (before) {
         uncached.statements += (await mysqlCounters()).Com_stmt_execute - before.Com_stmt_execute;
         uncached.requests += r.total;
       }
       runs[t.name].push(r);
-      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  mariadbd ${r.dbMs?.toFixed(0) ?? '?'} ms`);
+      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  gc ${r.gcMs?.toFixed(0) ?? '?'} ms/1k req, ${r.majors ?? '?'} major  mariadbd ${r.dbMs?.toFixed(0) ?? '?'} ms`);
     }
   }
   const writes1 = await mysqlCounters();
   // The MariaDB servers' last_active_at writes during the measured runs (the sweep's, if one ran, would count too).
   const touches = { statements: writes1.Com_update - writes0.Com_update, rows: writes1.Handler_update - writes0.Handler_update };
   const med = Object.fromEntries(
-    Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpu ?? NaN)), dbMs: median(rs.map((r) => r.dbMs ?? NaN)) }]),
+    Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpu ?? NaN)), dbMs: median(rs.map((r) => r.dbMs ?? NaN)), gcMs: median(rs.map((r) => r.gcMs ?? NaN)), majors: median(rs.map((r) => r.majors ?? NaN)) }]),
   );
 
   // Login latency minus one password hash (MariaDB app, sequential).

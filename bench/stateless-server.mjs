@@ -4,6 +4,7 @@
 // (c+ops), BENCH_OPS=1: the same app run to our operational standard — our security headers and
 // X-Request-Id, our request logging (pino through Fastify, LOG_LEVEL) — so the session check is the only difference.
 import 'reflect-metadata';
+import './gc-stats.mjs';
 import { Controller, Get, Injectable, Module, Req, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
