@@ -2,124 +2,31 @@
 // Knobs: BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32),
 // BENCH_LIST_ROWS (sessions table size for the list measurement, default 1000000; 0 skips it),
 // BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3).
-import { fork } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
-import autocannon from 'autocannon';
 import { createConnection, createPool } from 'mysql2/promise';
 import { AUTH_SQL } from '../dist/src/sessions/auth-reads.js';
+import { CONNECTIONS, DURATION, load, shuffled, start, stopAll, token } from './harness.mjs';
 import { median, report } from './report.mjs';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const env = process.env;
-const DURATION = Number(env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
-const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
 const LIST_ROWS = Number(env.BENCH_LIST_ROWS ?? 1_000_000);
 const MYSQL_URL = env.BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/bench_perf';
 const REDIS_URL = env.BENCH_REDIS ?? 'redis://127.0.0.1:6379/3';
-const SECRET = 'bench-secret-that-is-long-enough-for-hs256-use';
 const PASSWORD = 'bench password 1234';
 const USERS = 10_000;
 const SESSIONS = 100_000;
 const DISTINCT = 1_000;
 const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 const sqlitePath = join(os.tmpdir(), 'device-sessions-bench', 'bench.sqlite');
-
-const children = new Set();
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-function token(userId, sessionId) {
-  const b = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const iat = Math.floor(Date.now() / 1000);
-  const body = `${b({ alg: 'HS256', typ: 'JWT' })}.${b({ sub: userId, sid: sessionId, jti: `${sessionId}.0`, iat, exp: iat + 3600, iss: 'device-sessions', aud: 'device-sessions' })}`;
-  return `Bearer ${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
-}
-
-/** CPU time (user + system, µs) a process has used so far; null where /proc is missing. */
-function cpuMicros(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100); // clock ticks of 1/100 s (USER_HZ)
-  } catch {
-    return null;
-  }
-}
-
-/** Starts a server process and waits until it answers on its port. */
-async function start(name, script, port, extraEnv = {}) {
-  const child = fork(script, [], {
-    cwd: root,
-    // LOG_LEVEL=warn: successes are not logged, failures are (a production setting; see the README's Logs).
-    env: { ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: SECRET, PORT: String(port), RATE_LIMIT_PER_IP: '1000000', ...extraEnv },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    try {
-      await fetch(`http://127.0.0.1:${port}/v1/auth/me`);
-      return { name, port, pid: child.pid, gc: () => gcTotals(child), stop: () => (child.kill('SIGTERM'), children.delete(child)) };
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`${name} did not start`);
-}
-
-/** A server's GC pauses so far (bench/gc-stats.mjs answers over IPC). */
-function gcTotals(child) {
-  return new Promise((resolve) => {
-    const onMessage = (m) => m?.gc && (child.off('message', onMessage), resolve(m.gc));
-    child.on('message', onMessage);
-    child.send('gc');
-  });
-}
-
-/** MariaDB's server process (pid 0 when it runs elsewhere): its CPU during each run is printed beside the app's. */
-const mariadbPid = (() => {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'mariadbd') return Number(d);
-    } catch {}
-  }
-  return 0;
-})();
-
-async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc } = {}) {
-  let i = 0;
-  const gc0 = gc ? await gc() : null;
-  const cpu0 = pid ? cpuMicros(pid) : null;
-  const db0 = mariadbPid ? cpuMicros(mariadbPid) : null;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration,
-    requests: [{ method, path, setupRequest: (req) => ({ ...req, headers: { authorization: tokens[i++ % tokens.length] } }) }],
-  });
-  const bad = result.non2xx + result.errors + result.timeouts;
-  if (bad > 0) console.warn(`  ! ${bad} non-2xx/errors of ${result.requests.total}`);
-  const cpu1 = pid ? cpuMicros(pid) : null;
-  const db1 = mariadbPid ? cpuMicros(mariadbPid) : null;
-  // Server CPU per answered request: steadier than req/s on a shared box (it does not count the waiting).
-  const cpu = cpu0 !== null && cpu1 !== null && result.requests.total > 0 ? (cpu1 - cpu0) / result.requests.total : null;
-  const dbMs = db0 !== null && db1 !== null ? (db1 - db0) / 1000 : null;
-  const gc1 = gc ? await gc() : null;
-  // GC pauses per 1,000 answered requests, and the major collections during the run.
-  const gcMs = gc1 && result.requests.total > 0 ? (1000 * (gc1.scavengeMs - gc0.scavengeMs + gc1.majorMs - gc0.majorMs)) / result.requests.total : null;
-  const majors = gc1 ? gc1.majors - gc0.majors : null;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, dbMs, gcMs, majors, bad, total: result.requests.total };
-}
-
 
 async function seed(db, now, passwordHash) {
   await runSql(db, seedStatements(db.type, { users: USERS, sessions: SESSIONS, passwordHash, now }));
@@ -261,19 +168,6 @@ async function main() {
   report({ med, runs, logins, verifies, list, revokes, lookups, touches, uncached, config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } });
 }
 
-/** The targets in round `round`'s order: as listed in round 1, then a Fisher–Yates shuffle seeded by the round. */
-function shuffled(list, round) {
-  const out = [...list];
-  if (round === 1) return out;
-  let seed = round * 0x9e3779b9;
-  const random = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 /** MariaDB's UPDATE statements (prepared ones included), updated rows and executed prepared statements so far, server-wide. */
 async function mysqlCounters() {
   const conn = await createConnection(MYSQL_URL);
@@ -304,4 +198,4 @@ main()
     console.error(e);
     process.exitCode = 1;
   })
-  .finally(() => children.forEach((c) => c.kill('SIGTERM')));
+  .finally(stopAll);
