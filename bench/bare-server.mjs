@@ -1,8 +1,6 @@
 // (d) The ceiling: bare node:http verifying an HS256 access token, no framework, no lookup; the same
 // body as (c) (BENCH_ME_SAMPLE, filled from the claims).
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import '../dist/src/v8-flags.js'; // the same V8 settings as our app
-import './gc-stats.mjs';
 import { createServer } from 'node:http';
 
 const key = Buffer.from(process.env.JWT_SECRET, 'utf8');

@@ -4,9 +4,11 @@ import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { createConnection } from 'mysql2/promise';
+import { sessionId } from './seed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -26,6 +28,21 @@ export function token(userId, sessionId) {
   return `Bearer ${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
 }
 
+/** Tokens for the seed's first `count` users' first sessions (u-k, session 8000-k: one live session each). */
+export const seededTokens = (count) => Array.from({ length: count }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
+
+/** Drops and recreates the MySQL database `url` names. */
+export async function freshDatabase(url) {
+  const database = new URL(url).pathname.slice(1);
+  const admin = await createConnection(url.replace(/\/[^/]+$/, '/'));
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.query(`CREATE DATABASE \`${database}\``);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** CPU time (user + system, µs) a process has used so far; null where /proc is missing. */
 function cpuMicros(pid) {
   try {
@@ -36,9 +53,9 @@ function cpuMicros(pid) {
   }
 }
 
-/** Starts a server process and waits until it answers on its port. */
+/** Starts a server process (through bench/launch.mjs) and waits until it answers on its port. */
 export async function start(name, script, port, extraEnv = {}) {
-  const child = fork(script, [], {
+  const child = fork(join(root, 'bench', 'launch.mjs'), [pathToFileURL(script).href], {
     cwd: root,
     // LOG_LEVEL=warn: successes are not logged, failures are (a production setting; see the README's Logs).
     env: { ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: SECRET, PORT: String(port), RATE_LIMIT_PER_IP: '1000000', ...extraEnv },

@@ -8,21 +8,16 @@
 // (default mysql://root@127.0.0.1:3306/bench_pretenuring).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnection } from 'mysql2/promise';
-import { load, shuffled, start, stopAll, token } from './harness.mjs';
+import { freshDatabase, load, seededTokens, shuffled, start, stopAll } from './harness.mjs';
 import { median } from './report.mjs';
-import { runSql, seedStatements, sessionId } from './seed.mjs';
+import { runSql, seedStatements } from './seed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MYSQL_URL = process.env.BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/bench_pretenuring';
 
 async function main() {
-  const database = new URL(MYSQL_URL).pathname.slice(1);
-  const admin = await createConnection(MYSQL_URL.replace(/\/[^/]+$/, '/'));
-  await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  await admin.query(`CREATE DATABASE \`${database}\``);
-  await admin.end();
+  await freshDatabase(MYSQL_URL);
 
   const app = join(here, 'app-server.mjs');
   const db = { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local' };
@@ -32,7 +27,7 @@ async function main() {
   servers.push(await start('V8 defaults 2', app, 4304, { ...db, MIGRATIONS_RUN: 'false', BENCH_V8_DEFAULTS: '1' }));
   // The seed hashes no password: nobody logs in here.
   await runSql({ type: 'mysql', url: MYSQL_URL }, seedStatements('mysql', { users: 10_000, sessions: 100_000, passwordHash: 'unused', now: Date.now() }));
-  const tokens = Array.from({ length: 1_000 }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
+  const tokens = seededTokens(1_000);
   const sample = await (await fetch('http://127.0.0.1:4301/v1/auth/me', { headers: { authorization: tokens[0] } })).text();
   servers.push(await start('c stateless nest, V8 defaults', join(here, 'stateless-server.mjs'), 4305, { BENCH_ME_SAMPLE: sample, BENCH_V8_DEFAULTS: '1' }));
 

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { createConnection, createPool } from 'mysql2/promise';
 import { AUTH_SQL } from '../dist/src/sessions/auth-reads.js';
-import { CONNECTIONS, DURATION, load, shuffled, start, stopAll, token } from './harness.mjs';
+import { CONNECTIONS, DURATION, freshDatabase, load, seededTokens, shuffled, start, stopAll, token } from './harness.mjs';
 import { median, report } from './report.mjs';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
 
@@ -35,10 +35,7 @@ async function seed(db, now, passwordHash) {
 async function main() {
   const now = Date.now();
   const passwordHash = await hash(PASSWORD, ARGON2);
-  const admin = await createConnection(MYSQL_URL.replace(/\/[^/]+$/, '/'));
-  await admin.query(`DROP DATABASE IF EXISTS \`${new URL(MYSQL_URL).pathname.slice(1)}\``);
-  await admin.query(`CREATE DATABASE \`${new URL(MYSQL_URL).pathname.slice(1)}\``);
-  await admin.end();
+  await freshDatabase(MYSQL_URL);
   rmSync(dirname(sqlitePath), { recursive: true, force: true });
   mkdirSync(dirname(sqlitePath), { recursive: true });
 
@@ -55,7 +52,7 @@ async function main() {
   console.log('seeding 10,000 users / 100,000 sessions on MariaDB and SQLite…');
   await seed(mysql, now, passwordHash);
   await seed(sqlite, now, passwordHash);
-  const tokens = Array.from({ length: DISTINCT }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
+  const tokens = seededTokens(DISTINCT);
   // (c) and (d) answer with one of our real bodies, filled from the token's claims: the same shape and size.
   const sample = await (await fetch('http://127.0.0.1:4101/v1/auth/me', { headers: { authorization: tokens[0] } })).text();
   const sampleEnv = { BENCH_ME_SAMPLE: sample };
@@ -71,11 +68,11 @@ async function main() {
   // Interleaved: every round runs every target once, so drift from the shared machine spreads evenly.
   const targets = [];
   for (const [name, s] of Object.entries(servers)) {
-    if (name.startsWith('e')) targets.push({ name: `${name} auth only`, port: s.port, pid: s.pid, gc: s.gc, path: '/bench/auth' });
-    else if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ name, port: s.port, pid: s.pid, gc: s.gc, path: '/v1/auth/me' });
+    if (name.startsWith('e')) targets.push({ ...s, name: `${name} auth only`, path: '/bench/auth' });
+    else if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ ...s, name, path: '/v1/auth/me' });
     else {
-      targets.push({ name: `${name} /v1/auth/me`, port: s.port, pid: s.pid, gc: s.gc, path: '/v1/auth/me' });
-      targets.push({ name: `${name} auth only`, port: s.port, pid: s.pid, gc: s.gc, path: '/bench/auth' });
+      targets.push({ ...s, name: `${name} /v1/auth/me`, path: '/v1/auth/me' });
+      targets.push({ ...s, name: `${name} auth only`, path: '/bench/auth' });
     }
   }
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
@@ -105,7 +102,7 @@ async function main() {
   // The MariaDB servers' last_active_at writes during the measured runs (the sweep's, if one ran, would count too).
   const touches = { statements: writes1.Com_update - writes0.Com_update, rows: writes1.Handler_update - writes0.Handler_update };
   const med = Object.fromEntries(
-    Object.entries(runs).map(([k, rs]) => [k, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpu: median(rs.map((r) => r.cpu ?? NaN)), dbMs: median(rs.map((r) => r.dbMs ?? NaN)), gcMs: median(rs.map((r) => r.gcMs ?? NaN)), majors: median(rs.map((r) => r.majors ?? NaN)) }]),
+    Object.entries(runs).map(([k, rs]) => [k, Object.fromEntries(['rps', 'p50', 'p99', 'cpu', 'dbMs', 'gcMs', 'majors'].map((f) => [f, median(rs.map((r) => r[f] ?? NaN))]))]),
   );
 
   // Login latency minus one password hash (MariaDB app, sequential).
