@@ -89,7 +89,9 @@ export const mariadbPid = (() => {
     if (!/^\d+$/.test(d)) continue;
     try {
       if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'mariadbd') return Number(d);
-    } catch {}
+    } catch {
+      // gone meanwhile
+    }
   }
   return 0;
 })();

@@ -7,7 +7,7 @@ import { createLogger, fastifyLogging, PinoNestLogger } from './common/logging.j
 import { registerResponseHeaders } from './common/security-headers.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
-import { AppConfig, loadConfig } from './config/configuration.js';
+import { loadConfig } from './config/configuration.js';
 import { setupSwagger } from './swagger.js';
 
 export interface CreateAppOptions extends AppModuleOptions {

@@ -5,7 +5,8 @@ import { createTestApp, TestApp } from './utils/create-test-app.js';
 
 const HOUR = 3_600_000;
 const ACCESS_TOKEN_TTL_MS = 900_000;
-const storedAuth = (page: Page) => page.evaluate(`JSON.parse(sessionStorage.getItem('device-sessions.auth'))`) as Promise<{ accessToken: string; refreshToken: string; sessionId: string } | null>;
+const storedAuth = (page: Page) =>
+  page.evaluate<{ accessToken: string; refreshToken: string; sessionId: string } | null>(`JSON.parse(sessionStorage.getItem('device-sessions.auth'))`);
 
 describe('devices page over HTTP', () => {
   let t: TestApp;

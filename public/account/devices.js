@@ -241,8 +241,8 @@
         const pair = await request('POST', '/v1/auth/login', { body: { email, password: view.password.value } });
         auth.set({ email, accessToken: pair.accessToken, refreshToken: pair.refreshToken, sessionId: pair.sessionId });
       } catch (e) {
-        if (e.status === 401) throw new Error('Wrong email or password.');
-        if (e.status === 429) throw new Error(`Too many attempts. Try again ${waitText(Number(e.retryAfter))}.`);
+        if (e.status === 401) throw new Error('Wrong email or password.', { cause: e });
+        if (e.status === 429) throw new Error(`Too many attempts. Try again ${waitText(Number(e.retryAfter))}.`, { cause: e });
         throw e;
       }
       view.password.value = '';

@@ -14,6 +14,7 @@ import {
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { AuthContext } from '../common/auth-context.js';
+import type { CheckedSession } from '../sessions/checked-session.js';
 import { Client, type ClientInfo } from '../common/decorators/client-info.decorator.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
@@ -85,7 +86,7 @@ export class AuthController {
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   // The body comes rendered (see SessionsService.me): Fastify sends a string as it is.
   @Header('Content-Type', 'application/json; charset=utf-8')
-  me(@CurrentAuth() auth: AuthContext): Promise<string> {
+  me(@CurrentAuth() auth: CheckedSession): Promise<string> {
     return this.auth.me(auth);
   }
 }

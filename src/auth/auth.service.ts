@@ -1,6 +1,7 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
+import type { CheckedSession } from '../sessions/checked-session.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { LoginContext, SessionsService } from '../sessions/sessions.service.js';
 import { normalizeEmail } from '../users/dto/email.rules.js';
@@ -59,7 +60,7 @@ export class AuthService {
   }
 
   /** GET /v1/auth/me's body as JSON (a MeResponse), from what the session check read. */
-  me(auth: AuthContext): Promise<string> {
+  me(auth: CheckedSession): Promise<string> {
     return this.sessions.me(auth);
   }
 

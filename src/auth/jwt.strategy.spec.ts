@@ -3,7 +3,6 @@ import type { ConfigService } from '@nestjs/config';
 import jwt from 'jsonwebtoken';
 import { createSecretKey } from 'node:crypto';
 import { Strategy } from 'passport-jwt';
-import type { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
@@ -36,7 +35,7 @@ describe('JwtStrategy', () => {
     now = T0 + 1_000;
     validate = jest.fn((userId: string, sessionId: string) => Promise.resolve({ userId, sessionId }));
     const config = { get: (key: keyof AppConfig) => (key === 'auth' ? auth : { cacheSize: 100 }) } as unknown as ConfigService<AppConfig, true>;
-    strategy = new JwtStrategy({ validate } as unknown as SessionsService, { now: () => now } as Clock, config);
+    strategy = new JwtStrategy({ validate } as unknown as SessionsService, { now: () => now }, config);
     verifier = jest.spyOn(Strategy as unknown as { JwtVerifier: (...args: unknown[]) => void }, 'JwtVerifier');
   });
   afterEach(() => verifier.mockRestore());

@@ -2,7 +2,7 @@ import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
-import type { AuthContext } from '../common/auth-context.js';
+import type { CheckedSession } from '../sessions/checked-session.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -69,7 +69,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /** passport-jwt's verify callback: the token's signature, algorithm, issuer and audience passed. */
-  async validate(req: Headers, payload: unknown): Promise<AuthContext> {
+  async validate(req: Headers, payload: unknown): Promise<CheckedSession> {
     const claims = (typeof payload === 'object' && payload !== null ? payload : {}) as VerifiedClaims;
     const token = bearerToken(req);
     if (token !== null) this.verified.add(token, claims, this.clock.now());
@@ -77,7 +77,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /** Every request: the claims' shape, `exp`, then the session. */
-  private async check(p: VerifiedClaims): Promise<AuthContext> {
+  private async check(p: VerifiedClaims): Promise<CheckedSession> {
     if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') throw new UnauthorizedException('Malformed token');
     if (p.exp * 1000 <= this.clock.now()) throw new UnauthorizedException('Token expired');
     return this.sessions.validate(p.sub, p.sid);

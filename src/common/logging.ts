@@ -99,7 +99,7 @@ class LazyRequestLogger {
   private write(level: Level, args: unknown[]): void {
     if (!this.parent.isLevelEnabled(level)) return;
     const logger = this.logger;
-    (logger[level] as (...a: unknown[]) => void).apply(logger, args);
+    Reflect.apply(logger[level], logger, args);
   }
   silent(): void {}
 }
@@ -107,7 +107,7 @@ class LazyRequestLogger {
 /** Fastify's `childLoggerFactory`. A route with its own log level gets a real child at once. */
 export function requestLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
   if (options.level !== undefined) return logger.child(bindings, options);
-  return new LazyRequestLogger(logger as Pino, bindings, options) as unknown as FastifyBaseLogger;
+  return new LazyRequestLogger(logger as Pino, bindings, options);
 }
 
 /** Why a request failed, as its error response said; noted by the exception filter. */

@@ -29,7 +29,7 @@ export function pageHeaders(): Record<string, string> {
       },
     },
   })({} as IncomingMessage, recorder as unknown as ServerResponse, (e?: unknown) => void (failure = e));
-  if (failure) throw failure;
+  if (failure) throw failure instanceof Error ? failure : new Error('helmet failed', { cause: failure });
   return headers;
 }
 

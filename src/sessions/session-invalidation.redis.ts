@@ -167,6 +167,7 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
   /** Resolves when each instance has acknowledged or its registered lease has lapsed. */
   private acknowledged(waiter: Waiter, leases: Map<string, number>): Promise<void> {
     return new Promise((resolve) => {
+      // eslint-disable-next-line prefer-const -- check() may run, and read it, before it is set
       let timer: NodeJS.Timeout | undefined;
       const check = () => {
         const now = this.now();

@@ -36,7 +36,7 @@ export const TOUCH_BATCH_MAX = 256;
 const touchSql = (n: number) =>
   `UPDATE sessions SET last_active_at = ? WHERE token_deleted = ? AND last_active_at <= ? AND id IN (${'?, '.repeat(n - 1)}?)`;
 
-const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 @Injectable()
 export class SessionsRepository {

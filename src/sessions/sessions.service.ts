@@ -1,6 +1,7 @@
 import { Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleDestroy, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AuthContext } from '../common/auth-context.js';
+import type { CheckedSession } from './checked-session.js';
 import { Clock } from '../common/clock.js';
 import { newId, randomSecret } from '../common/random.js';
 import type { AppConfig } from '../config/configuration.js';
@@ -157,7 +158,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
    * (see SessionInvalidation) skips the read; a miss reads the row and may fill the cache.
    * A database that cannot answer is a 503, never a 401 (clients drop their tokens on 401).
    */
-  async validate(userId: string, sessionId: string): Promise<AuthContext> {
+  async validate(userId: string, sessionId: string): Promise<CheckedSession> {
     const now = this.clock.now();
     const hit = this.cache.lookup(sessionId, userId, now, this.idleMs);
     if (hit) {
@@ -195,7 +196,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
    * `lastActiveAt`. From the row the check read, or, for a session answered from the cache
    * before its first GET /v1/auth/me, from one read of its own.
    */
-  async me(auth: AuthContext): Promise<string> {
+  async me(auth: CheckedSession): Promise<string> {
     let s = auth.session;
     let row = auth.read;
     if (!s?.me && !row) {

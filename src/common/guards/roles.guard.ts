@@ -18,7 +18,7 @@ export class RolesGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const required = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
     if (!required?.length) return true;
-    const auth: AuthContext | undefined = context.switchToHttp().getRequest().user;
+    const auth = context.switchToHttp().getRequest<{ user?: AuthContext }>().user;
     const held = auth ? await this.roles.rolesOf(auth.userId) : [];
     if (!required.every((r) => held.includes(r))) throw new ForbiddenException(`Requires role: ${required.join(', ')}`);
     return true;

@@ -12,7 +12,7 @@ export const normalizeEmail = (email: string): string => email.trim().toLowerCas
 export const IsUserEmail = () =>
   applyDecorators(
     ApiProperty({ example: 'ada@example.com', maxLength: 254 }),
-    Transform(({ value }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
     IsString(),
     MaxLength(254),
     IsEmail(),
