@@ -14,7 +14,14 @@ const layer = (files, forbidden, message, { entities = false } = {}) => ({
   rules: {
     'no-restricted-imports': [
       'error',
-      { patterns: [{ group: forbidden.flatMap((m) => (entities ? [`**/${m}/**`, `!**/${m}/*.entity.js`] : [`**/${m}/**`])), message }] },
+      {
+        patterns: [
+          {
+            group: forbidden.flatMap((m) => (entities ? [`**/${m}/**`, `!**/${m}/*.entity.js`] : [`**/${m}/**`])),
+            message,
+          },
+        ],
+      },
     ],
   },
 });
@@ -33,7 +40,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Nest's decorators and DI lean on classes and `any`-typed metadata; these add noise, not safety.
       '@typescript-eslint/no-extraneous-class': 'off',
       '@typescript-eslint/unbound-method': 'off',
@@ -56,9 +66,19 @@ export default tseslint.config(
   // Plain JavaScript (bench, scripts, the browser page) is linted without type information.
   { files: ['**/*.mjs', '**/*.cjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['public/**/*.js'], languageOptions: { globals: { ...globals.browser }, sourceType: 'script' } },
-  layer(['src/common/**', 'src/config/**'], [...features, 'database'], 'common and config are the bottom layer: they import no feature module.'),
-  layer(['src/database/**'], features, 'database may import entity files only (the DataSource lists them).', { entities: true }),
-  layer(['src/users/**'], ['auth', 'sessions', 'audit', 'events', 'health'], 'users is below sessions and auth: it imports neither (tell the world through events).'),
+  layer(
+    ['src/common/**', 'src/config/**'],
+    [...features, 'database'],
+    'common and config are the bottom layer: they import no feature module.',
+  ),
+  layer(['src/database/**'], features, 'database may import entity files only (the DataSource lists them).', {
+    entities: true,
+  }),
+  layer(
+    ['src/users/**'],
+    ['auth', 'sessions', 'audit', 'events', 'health'],
+    'users is below sessions and auth: it imports neither (tell the world through events).',
+  ),
   layer(['src/audit/**'], ['auth', 'sessions', 'users', 'events', 'health'], 'audit is a leaf below auth.'),
   layer(['src/sessions/**'], ['auth', 'audit', 'events', 'health'], 'sessions is below auth: it never imports auth.'),
   layer(['src/events/**'], ['auth', 'users', 'audit', 'health'], 'events consumes session events only.'),

@@ -14,22 +14,26 @@ function esmPackages() {
         continue;
       }
       const manifest = `${dir}/${entry.name}/package.json`;
-      if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).type === 'module') names.push(prefix + entry.name);
+      if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).type === 'module')
+        names.push(prefix + entry.name);
     }
   };
   visit('node_modules');
   return names.map((n) => n.replace(/[.+]/g, '\\$&'));
 }
 
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    target: 'es2022',
-    keepClassNames: true,
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      target: 'es2022',
+      keepClassNames: true,
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    },
+    module: { type: 'commonjs' },
   },
-  module: { type: 'commonjs' },
-}];
+];
 
 const common = {
   transform: { '^.+\\.(ts|js|mjs)$': swc },
@@ -46,6 +50,11 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     // globalSetup builds dist/ once for the e2e suites that start the built service.
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], globalSetup: '<rootDir>/test/global-setup.cjs' },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/global-setup.cjs',
+    },
   ],
 };

@@ -21,7 +21,11 @@ class BenchAuthController {
   }
 }
 Req()(BenchAuthController.prototype, 'auth', 0);
-Get('auth')(BenchAuthController.prototype, 'auth', Object.getOwnPropertyDescriptor(BenchAuthController.prototype, 'auth'));
+Get('auth')(
+  BenchAuthController.prototype,
+  'auth',
+  Object.getOwnPropertyDescriptor(BenchAuthController.prototype, 'auth'),
+);
 Controller('bench')(BenchAuthController);
 
 const forRoot = AppModule.forRoot.bind(AppModule);

@@ -15,12 +15,24 @@ function verify(header) {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   const head = JSON.parse(Buffer.from(m[1], 'base64url').toString());
   const claims = JSON.parse(Buffer.from(m[2], 'base64url').toString());
-  if (head.alg !== 'HS256' || claims.iss !== 'device-sessions' || claims.aud !== 'device-sessions' || claims.exp * 1000 <= Date.now()) return null;
+  if (
+    head.alg !== 'HS256' ||
+    claims.iss !== 'device-sessions' ||
+    claims.aud !== 'device-sessions' ||
+    claims.exp * 1000 <= Date.now()
+  )
+    return null;
   return claims;
 }
 
 createServer((req, res) => {
   const claims = req.method === 'GET' && req.url === '/v1/auth/me' ? verify(req.headers.authorization) : null;
   res.writeHead(claims ? 200 : 401, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(claims ? { user: { ...sample.user, id: claims.sub }, session: { ...sample.session, id: claims.sid } } : { statusCode: 401 }));
+  res.end(
+    JSON.stringify(
+      claims
+        ? { user: { ...sample.user, id: claims.sub }, session: { ...sample.session, id: claims.sid } }
+        : { statusCode: 401 },
+    ),
+  );
 }).listen(port, '127.0.0.1', () => process.send?.('ready'));

@@ -8,7 +8,10 @@ new PerformanceObserver((list) => {
     if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) {
       totals.scavenges++;
       totals.scavengeMs += e.duration;
-    } else if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR || e.detail.kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) {
+    } else if (
+      e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR ||
+      e.detail.kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL
+    ) {
       totals.majors++;
       totals.majorMs += e.duration;
     }

@@ -29,7 +29,8 @@ export function token(userId, sessionId) {
 }
 
 /** Tokens for the seed's first `count` users' first sessions (u-k, session 8000-k: one live session each). */
-export const seededTokens = (count) => Array.from({ length: count }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
+export const seededTokens = (count) =>
+  Array.from({ length: count }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
 
 /** Drops and recreates the MySQL database `url` names. */
 export async function freshDatabase(url) {
@@ -58,7 +59,15 @@ export async function start(name, script, port, extraEnv = {}) {
   const child = fork(join(root, 'bench', 'launch.mjs'), [pathToFileURL(script).href], {
     cwd: root,
     // LOG_LEVEL=warn: successes are not logged, failures are (a production setting; see the README's Logs).
-    env: { ...env, NODE_ENV: 'production', LOG_LEVEL: 'warn', JWT_SECRET: SECRET, PORT: String(port), RATE_LIMIT_PER_IP: '1000000', ...extraEnv },
+    env: {
+      ...env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: SECRET,
+      PORT: String(port),
+      RATE_LIMIT_PER_IP: '1000000',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.add(child);
@@ -66,7 +75,13 @@ export async function start(name, script, port, extraEnv = {}) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
     try {
       await fetch(`http://127.0.0.1:${port}/v1/auth/me`);
-      return { name, port, pid: child.pid, gc: () => gcTotals(child), stop: () => (child.kill('SIGTERM'), children.delete(child)) };
+      return {
+        name,
+        port,
+        pid: child.pid,
+        gc: () => gcTotals(child),
+        stop: () => (child.kill('SIGTERM'), children.delete(child)),
+      };
     } catch {
       await sleep(100);
     }
@@ -96,7 +111,12 @@ export const mariadbPid = (() => {
   return 0;
 })();
 
-export async function load(port, path, tokens, { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc } = {}) {
+export async function load(
+  port,
+  path,
+  tokens,
+  { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc } = {},
+) {
   let i = 0;
   const gc0 = gc ? await gc() : null;
   const cpu0 = pid ? cpuMicros(pid) : null;
@@ -105,20 +125,36 @@ export async function load(port, path, tokens, { method = 'GET', duration = DURA
     url: `http://127.0.0.1:${port}`,
     connections,
     duration,
-    requests: [{ method, path, setupRequest: (req) => ({ ...req, headers: { authorization: tokens[i++ % tokens.length] } }) }],
+    requests: [
+      { method, path, setupRequest: (req) => ({ ...req, headers: { authorization: tokens[i++ % tokens.length] } }) },
+    ],
   });
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) console.warn(`  ! ${bad} non-2xx/errors of ${result.requests.total}`);
   const cpu1 = pid ? cpuMicros(pid) : null;
   const db1 = mariadbPid ? cpuMicros(mariadbPid) : null;
   // Server CPU per answered request: steadier than req/s on a shared box (it does not count the waiting).
-  const cpu = cpu0 !== null && cpu1 !== null && result.requests.total > 0 ? (cpu1 - cpu0) / result.requests.total : null;
+  const cpu =
+    cpu0 !== null && cpu1 !== null && result.requests.total > 0 ? (cpu1 - cpu0) / result.requests.total : null;
   const dbMs = db0 !== null && db1 !== null ? (db1 - db0) / 1000 : null;
   const gc1 = gc ? await gc() : null;
   // GC pauses per 1,000 answered requests, and the major collections during the run.
-  const gcMs = gc1 && result.requests.total > 0 ? (1000 * (gc1.scavengeMs - gc0.scavengeMs + gc1.majorMs - gc0.majorMs)) / result.requests.total : null;
+  const gcMs =
+    gc1 && result.requests.total > 0
+      ? (1000 * (gc1.scavengeMs - gc0.scavengeMs + gc1.majorMs - gc0.majorMs)) / result.requests.total
+      : null;
   const majors = gc1 ? gc1.majors - gc0.majors : null;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpu, dbMs, gcMs, majors, bad, total: result.requests.total };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpu,
+    dbMs,
+    gcMs,
+    majors,
+    bad,
+    total: result.requests.total,
+  };
 }
 
 /** The targets in round `round`'s order: as listed in round 1, then a Fisher–Yates shuffle seeded by the round. */
@@ -126,7 +162,7 @@ export function shuffled(list, round) {
   const out = [...list];
   if (round === 1) return out;
   let seed = round * 0x9e3779b9;
-  const random = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j], out[i]];

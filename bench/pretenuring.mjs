@@ -26,10 +26,20 @@ async function main() {
   servers.push(await start('V8 defaults 1', app, 4303, { ...db, MIGRATIONS_RUN: 'false', BENCH_V8_DEFAULTS: '1' }));
   servers.push(await start('V8 defaults 2', app, 4304, { ...db, MIGRATIONS_RUN: 'false', BENCH_V8_DEFAULTS: '1' }));
   // The seed hashes no password: nobody logs in here.
-  await runSql({ type: 'mysql', url: MYSQL_URL }, seedStatements('mysql', { users: 10_000, sessions: 100_000, passwordHash: 'unused', now: Date.now() }));
+  await runSql(
+    { type: 'mysql', url: MYSQL_URL },
+    seedStatements('mysql', { users: 10_000, sessions: 100_000, passwordHash: 'unused', now: Date.now() }),
+  );
   const tokens = seededTokens(1_000);
-  const sample = await (await fetch('http://127.0.0.1:4301/v1/auth/me', { headers: { authorization: tokens[0] } })).text();
-  servers.push(await start('c stateless nest, V8 defaults', join(here, 'stateless-server.mjs'), 4305, { BENCH_ME_SAMPLE: sample, BENCH_V8_DEFAULTS: '1' }));
+  const sample = await (
+    await fetch('http://127.0.0.1:4301/v1/auth/me', { headers: { authorization: tokens[0] } })
+  ).text();
+  servers.push(
+    await start('c stateless nest, V8 defaults', join(here, 'stateless-server.mjs'), 4305, {
+      BENCH_ME_SAMPLE: sample,
+      BENCH_V8_DEFAULTS: '1',
+    }),
+  );
 
   for (const s of servers) await load(s.port, '/v1/auth/me', tokens, { duration: 3 }); // warm-up from a cold cache, as in bench/run.mjs
   const since = new Map(await Promise.all(servers.map(async (s) => [s, await s.gc()])));
@@ -38,16 +48,22 @@ async function main() {
     for (const s of shuffled(servers, round)) {
       const r = await load(s.port, '/v1/auth/me', tokens, { pid: s.pid, gc: s.gc });
       runs.get(s).push(r);
-      console.log(`round ${round} ${s.name.padEnd(30)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  gc ${r.gcMs?.toFixed(1)} ms/1k req, ${r.majors} major`);
+      console.log(
+        `round ${round} ${s.name.padEnd(30)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  gc ${r.gcMs?.toFixed(1)} ms/1k req, ${r.majors} major`,
+      );
     }
   }
-  console.log('\n| process | req/s | p99 ms | server CPU µs/req | GC pause ms per 1,000 req | ms per scavenge | major GCs per run |\n|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| process | req/s | p99 ms | server CPU µs/req | GC pause ms per 1,000 req | ms per scavenge | major GCs per run |\n|---|---|---|---|---|---|---|',
+  );
   for (const s of servers) {
     const rs = runs.get(s);
     const [g0, g1] = [since.get(s), await s.gc()];
     const perScavenge = (g1.scavengeMs - g0.scavengeMs) / Math.max(1, g1.scavenges - g0.scavenges);
     const m = (f) => median(rs.map(f));
-    console.log(`| ${s.name} | ${m((r) => r.rps).toFixed(0)} | ${m((r) => r.p99)} | ${m((r) => r.cpu ?? NaN).toFixed(0)} | ${m((r) => r.gcMs ?? NaN).toFixed(1)} | ${perScavenge.toFixed(2)} | ${m((r) => r.majors)} |`);
+    console.log(
+      `| ${s.name} | ${m((r) => r.rps).toFixed(0)} | ${m((r) => r.p99)} | ${m((r) => r.cpu ?? NaN).toFixed(0)} | ${m((r) => r.gcMs ?? NaN).toFixed(1)} | ${perScavenge.toFixed(2)} | ${m((r) => r.majors)} |`,
+    );
   }
 }
 

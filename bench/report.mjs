@@ -27,15 +27,24 @@ export function report({ med, runs, logins, verifies, list, revokes, lookups, to
     return `${((100 * (Math.max(...xs) - Math.min(...xs))) / med[k].rps).toFixed(0)} %`;
   };
   const rows = Object.entries(med).map(
-    ([k, m]) => `| ${k} | ${m.rps.toFixed(0)} | ${spread(k)} | ${m.p50} | ${m.p99} | ${Number.isNaN(m.cpu) ? '?' : m.cpu.toFixed(0)} | ${Number.isNaN(m.gcMs) ? '?' : m.gcMs.toFixed(1)} | ${Number.isNaN(m.majors) ? '?' : m.majors} | ${Number.isNaN(m.dbMs) ? '?' : m.dbMs.toFixed(0)} | ${r2(m.rps / c.rps)} | ${r2(m.rps / d.rps)} |`,
+    ([k, m]) =>
+      `| ${k} | ${m.rps.toFixed(0)} | ${spread(k)} | ${m.p50} | ${m.p99} | ${Number.isNaN(m.cpu) ? '?' : m.cpu.toFixed(0)} | ${Number.isNaN(m.gcMs) ? '?' : m.gcMs.toFixed(1)} | ${Number.isNaN(m.majors) ? '?' : m.majors} | ${Number.isNaN(m.dbMs) ? '?' : m.dbMs.toFixed(0)} | ${r2(m.rps / c.rps)} | ${r2(m.rps / d.rps)} |`,
   );
   const loginMs = median(logins);
   const hashMs = median(verifies);
   const revokeP50 = pct(revokes, 50);
   const revokeP99 = pct(revokes, 99);
-  const versions = ['@nestjs/core', '@nestjs/platform-fastify', 'fastify', 'passport-jwt', 'mysql2', 'better-sqlite3', 'typeorm', 'ioredis', 'autocannon'].map(
-    (p) => `${p} ${JSON.parse(readPkg(p)).version}`,
-  );
+  const versions = [
+    '@nestjs/core',
+    '@nestjs/platform-fastify',
+    'fastify',
+    'passport-jwt',
+    'mysql2',
+    'better-sqlite3',
+    'typeorm',
+    'ioredis',
+    'autocannon',
+  ].map((p) => `${p} ${JSON.parse(readPkg(p)).version}`);
   const md = `# Benchmark results
 
 Command: \`BENCH_DURATION=${DURATION} BENCH_ROUNDS=${ROUNDS} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_LIST_ROWS=${LIST_ROWS} npm run bench\` — ${new Date().toISOString()}
@@ -95,7 +104,10 @@ verification, which (e) and (a) do once per token and process (src/auth/verified
 ## Noise
 
 The 2 cores are shared by the server under test, autocannon, MariaDB and whatever else runs on the box
-(load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}; the mariadbd column shows how much CPU MariaDB took during each run). The spread column shows
+(load average at the end: ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ')}; the mariadbd column shows how much CPU MariaDB took during each run). The spread column shows
 how far the runs of one target moved; read the ratios, which the interleaving (every target once per round)
 keeps comparable, rather than the absolute figures. p99 on a shared 2-core box mostly measures scheduling.
 `;

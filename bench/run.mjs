@@ -11,7 +11,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { createConnection, createPool } from 'mysql2/promise';
 import { AUTH_SQL } from '../dist/src/sessions/auth-reads.js';
-import { CONNECTIONS, DURATION, freshDatabase, load, seededTokens, shuffled, start, stopAll, token } from './harness.mjs';
+import {
+  CONNECTIONS,
+  DURATION,
+  freshDatabase,
+  load,
+  seededTokens,
+  shuffled,
+  start,
+  stopAll,
+  token,
+} from './harness.mjs';
 import { median, report } from './report.mjs';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
 
@@ -45,24 +55,47 @@ async function main() {
   // Servers (each its own process); migrations run at the first start, then the seed.
   const servers = {};
   servers['a mysql (cache)'] = await start('a mysql', appJs, 4101, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local' });
-  servers['b mysql (off)'] = await start('b mysql', appJs, 4102, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
+  servers['b mysql (off)'] = await start('b mysql', appJs, 4102, {
+    DATABASE_URL: MYSQL_URL,
+    SESSION_CACHE: 'off',
+    MIGRATIONS_RUN: 'false',
+  });
   servers['a sqlite (cache)'] = await start('a sqlite', appJs, 4103, { DATABASE_URL: `sqlite:${sqlitePath}` });
-  servers['b sqlite (off)'] = await start('b sqlite', appJs, 4104, { DATABASE_URL: `sqlite:${sqlitePath}`, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false' });
-  servers['e mysql (no check)'] = await start('e mysql', appJs, 4111, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'off', MIGRATIONS_RUN: 'false', BENCH_SKIP_SESSION_CHECK: '1' });
+  servers['b sqlite (off)'] = await start('b sqlite', appJs, 4104, {
+    DATABASE_URL: `sqlite:${sqlitePath}`,
+    SESSION_CACHE: 'off',
+    MIGRATIONS_RUN: 'false',
+  });
+  servers['e mysql (no check)'] = await start('e mysql', appJs, 4111, {
+    DATABASE_URL: MYSQL_URL,
+    SESSION_CACHE: 'off',
+    MIGRATIONS_RUN: 'false',
+    BENCH_SKIP_SESSION_CHECK: '1',
+  });
   console.log('seeding 10,000 users / 100,000 sessions on MariaDB and SQLite…');
   await seed(mysql, now, passwordHash);
   await seed(sqlite, now, passwordHash);
   const tokens = seededTokens(DISTINCT);
   // (c) and (d) answer with one of our real bodies, filled from the token's claims: the same shape and size.
-  const sample = await (await fetch('http://127.0.0.1:4101/v1/auth/me', { headers: { authorization: tokens[0] } })).text();
+  const sample = await (
+    await fetch('http://127.0.0.1:4101/v1/auth/me', { headers: { authorization: tokens[0] } })
+  ).text();
   const sampleEnv = { BENCH_ME_SAMPLE: sample };
   servers['c stateless nest'] = await start('c', join(here, 'stateless-server.mjs'), 4105, sampleEnv);
-  servers['c+ops stateless nest'] = await start('c+ops', join(here, 'stateless-server.mjs'), 4110, { ...sampleEnv, BENCH_OPS: '1' });
+  servers['c+ops stateless nest'] = await start('c+ops', join(here, 'stateless-server.mjs'), 4110, {
+    ...sampleEnv,
+    BENCH_OPS: '1',
+  });
   servers['d bare node:http'] = await start('d', join(here, 'bare-server.mjs'), 4106, sampleEnv);
   // (f) starts last and takes load at once, as an instance does when a deploy puts it into service:
   // V8 tenures request-path allocation sites when load comes soon after startup (processes left idle
   // for 30 s first escaped it; README › Scale), and the others here idle through the seeding.
-  servers['f mysql (cache, V8 defaults)'] = await start('f mysql', appJs, 4112, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local', MIGRATIONS_RUN: 'false', BENCH_V8_DEFAULTS: '1' });
+  servers['f mysql (cache, V8 defaults)'] = await start('f mysql', appJs, 4112, {
+    DATABASE_URL: MYSQL_URL,
+    SESSION_CACHE: 'local',
+    MIGRATIONS_RUN: 'false',
+    BENCH_V8_DEFAULTS: '1',
+  });
   await load(4112, '/v1/auth/me', tokens, { duration: Math.min(3, DURATION) });
 
   // Interleaved: every round runs every target once, so drift from the shared machine spreads evenly.
@@ -95,21 +128,35 @@ async function main() {
         uncached.requests += r.total;
       }
       runs[t.name].push(r);
-      console.log(`round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  gc ${r.gcMs?.toFixed(0) ?? '?'} ms/1k req, ${r.majors ?? '?'} major  mariadbd ${r.dbMs?.toFixed(0) ?? '?'} ms`);
+      console.log(
+        `round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  gc ${r.gcMs?.toFixed(0) ?? '?'} ms/1k req, ${r.majors ?? '?'} major  mariadbd ${r.dbMs?.toFixed(0) ?? '?'} ms`,
+      );
     }
   }
   const writes1 = await mysqlCounters();
   // The MariaDB servers' last_active_at writes during the measured runs (the sweep's, if one ran, would count too).
-  const touches = { statements: writes1.Com_update - writes0.Com_update, rows: writes1.Handler_update - writes0.Handler_update };
+  const touches = {
+    statements: writes1.Com_update - writes0.Com_update,
+    rows: writes1.Handler_update - writes0.Handler_update,
+  };
   const med = Object.fromEntries(
-    Object.entries(runs).map(([k, rs]) => [k, Object.fromEntries(['rps', 'p50', 'p99', 'cpu', 'dbMs', 'gcMs', 'majors'].map((f) => [f, median(rs.map((r) => r[f] ?? NaN))]))]),
+    Object.entries(runs).map(([k, rs]) => [
+      k,
+      Object.fromEntries(
+        ['rps', 'p50', 'p99', 'cpu', 'dbMs', 'gcMs', 'majors'].map((f) => [f, median(rs.map((r) => r[f] ?? NaN))]),
+      ),
+    ]),
   );
 
   // Login latency minus one password hash (MariaDB app, sequential).
   const logins = [];
   for (let k = 0; k < 30; k++) {
     const t0 = performance.now();
-    const res = await fetch('http://127.0.0.1:4101/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `bench${k + 1}@example.com`, password: PASSWORD }) });
+    const res = await fetch('http://127.0.0.1:4101/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `bench${k + 1}@example.com`, password: PASSWORD }),
+    });
     logins.push(performance.now() - t0);
     if (res.status !== 200) throw new Error(`login ${res.status}`);
   }
@@ -129,10 +176,20 @@ async function main() {
     await runSql(mysql, [
       `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ('u-heavy', 'heavy@example.com', 'Heavy', '${passwordHash}', ${now}, ${now})`,
       extraSessions('mysql', { idPrefix: '8001', userExpr: `'u-heavy'`, count: 100, now, ended: false }),
-      extraSessions('mysql', { idPrefix: '8002', userExpr: `CONCAT('u-', (n % ${USERS}) + 1)`, count: LIST_ROWS - SESSIONS - 100, now, ended: true }),
+      extraSessions('mysql', {
+        idPrefix: '8002',
+        userExpr: `CONCAT('u-', (n % ${USERS}) + 1)`,
+        count: LIST_ROWS - SESSIONS - 100,
+        now,
+        ended: true,
+      }),
       'ANALYZE TABLE sessions',
     ]);
-    const s = await start('list', appJs, 4107, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local', MIGRATIONS_RUN: 'false' });
+    const s = await start('list', appJs, 4107, {
+      DATABASE_URL: MYSQL_URL,
+      SESSION_CACHE: 'local',
+      MIGRATIONS_RUN: 'false',
+    });
     await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { duration: 2, connections: 8 });
     list = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 1 });
     list.loaded = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 8 });
@@ -146,19 +203,32 @@ async function main() {
   await sleep(1500); // both hold a lease
   const revokes = [];
   const keeper = token('u-1', sessionId('8000', 1));
-  for (let k = 1; k < 10; k++) await fetch('http://127.0.0.1:4109/v1/auth/me', { headers: { authorization: token('u-1', sessionId('8000', 1 + k * USERS)) } });
+  for (let k = 1; k < 10; k++)
+    await fetch('http://127.0.0.1:4109/v1/auth/me', {
+      headers: { authorization: token('u-1', sessionId('8000', 1 + k * USERS)) },
+    });
   for (let k = 1; k < 10; k++) {
     const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${sessionId('8000', 1 + k * USERS)}`, { method: 'DELETE', headers: { authorization: keeper } });
+    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${sessionId('8000', 1 + k * USERS)}`, {
+      method: 'DELETE',
+      headers: { authorization: keeper },
+    });
     revokes.push(performance.now() - t0);
     if (res.status !== 204) throw new Error(`revoke ${res.status}`);
   }
   // More revocations: the 100 sessions of u-heavy, or fresh logins when the list step was skipped.
   for (let k = 0; k < 200; k++) {
-    const login = await fetch('http://127.0.0.1:4108/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench2@example.com', password: PASSWORD }) });
+    const login = await fetch('http://127.0.0.1:4108/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench2@example.com', password: PASSWORD }),
+    });
     const { sessionId: fresh } = await login.json();
     const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${fresh}`, { method: 'DELETE', headers: { authorization: token('u-2', sessionId('8000', 2)) } });
+    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${fresh}`, {
+      method: 'DELETE',
+      headers: { authorization: token('u-2', sessionId('8000', 2)) },
+    });
     revokes.push(performance.now() - t0);
     if (res.status !== 204) throw new Error(`revoke ${res.status}`);
     if (k % 50 === 49) process.stdout.write('.');
@@ -166,14 +236,27 @@ async function main() {
   A.stop();
   B.stop();
 
-  report({ med, runs, logins, verifies, list, revokes, lookups, touches, uncached, config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } });
+  report({
+    med,
+    runs,
+    logins,
+    verifies,
+    list,
+    revokes,
+    lookups,
+    touches,
+    uncached,
+    config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL },
+  });
 }
 
 /** MariaDB's UPDATE statements (prepared ones included), updated rows and executed prepared statements so far, server-wide. */
 async function mysqlCounters() {
   const conn = await createConnection(MYSQL_URL);
   try {
-    const [rows] = await conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_update', 'Handler_update', 'Com_stmt_execute')");
+    const [rows] = await conn.query(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_update', 'Handler_update', 'Com_stmt_execute')",
+    );
     return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
   } finally {
     await conn.end();
@@ -187,7 +270,8 @@ async function rawLookups(ids) {
   const end = performance.now() + DURATION * 1000;
   await Promise.all(
     Array.from({ length: 16 }, async (_, w) => {
-      for (let i = w; performance.now() < end; i += 16, done++) await pool.execute(AUTH_SQL, [ids[i % ids.length], `u-${(i % ids.length) + 1}`]);
+      for (let i = w; performance.now() < end; i += 16, done++)
+        await pool.execute(AUTH_SQL, [ids[i % ids.length], `u-${(i % ids.length) + 1}`]);
     }),
   );
   await pool.end();

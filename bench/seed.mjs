@@ -7,7 +7,9 @@ const SESSION_COLUMNS = `id, user_id, device_name, device_type, browser_name, os
 
 /** A version-4-shaped UUID from a sequence number: `00000000-0000-4000-<kind>-<n, 12 digits>` (the API validates ids). */
 export function uuid(dialect, kind) {
-  return dialect === 'mysql' ? `CONCAT('00000000-0000-4000-${kind}-', LPAD(n, 12, '0'))` : `'00000000-0000-4000-${kind}-' || printf('%012d', n)`;
+  return dialect === 'mysql'
+    ? `CONCAT('00000000-0000-4000-${kind}-', LPAD(n, 12, '0'))`
+    : `'00000000-0000-4000-${kind}-' || printf('%012d', n)`;
 }
 export const sessionId = (kind, n) => `00000000-0000-4000-${kind}-${String(n).padStart(12, '0')}`;
 
@@ -19,7 +21,9 @@ function sessionSelect(dialect, { idPrefix, user, now, ended }) {
 }
 
 const seq = (dialect, count) =>
-  dialect === 'mysql' ? `(SELECT seq AS n FROM seq_1_to_${count})` : `(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${count}) SELECT n FROM s)`;
+  dialect === 'mysql'
+    ? `(SELECT seq AS n FROM seq_1_to_${count})`
+    : `(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${count}) SELECT n FROM s)`;
 
 export function seedStatements(dialect, { users, sessions, passwordHash, now }) {
   const cat = (...parts) => (dialect === 'mysql' ? `CONCAT(${parts.join(', ')})` : parts.join(' || '));

@@ -37,7 +37,11 @@ class MeController {
 }
 // Decorators applied by hand: this file is plain JavaScript.
 Req()(MeController.prototype, 'me', 0);
-UseGuards(AuthGuard('jwt'))(MeController.prototype, 'me', Object.getOwnPropertyDescriptor(MeController.prototype, 'me'));
+UseGuards(AuthGuard('jwt'))(
+  MeController.prototype,
+  'me',
+  Object.getOwnPropertyDescriptor(MeController.prototype, 'me'),
+);
 Get('me')(MeController.prototype, 'me', Object.getOwnPropertyDescriptor(MeController.prototype, 'me'));
 Controller('v1/auth')(MeController);
 
@@ -50,7 +54,9 @@ if (ops) {
   const { createLogger, fastifyLogging } = await import('../dist/src/common/logging.js');
   const { loadConfig } = await import('../dist/src/config/configuration.js');
   ({ registerResponseHeaders } = await import('../dist/src/common/security-headers.js'));
-  const logger = createLogger(loadConfig({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', JWT_SECRET: process.env.JWT_SECRET }));
+  const logger = createLogger(
+    loadConfig({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', JWT_SECRET: process.env.JWT_SECRET }),
+  );
   adapterOptions = fastifyLogging(logger);
 }
 const app = await NestFactory.create(BenchModule, new FastifyAdapter(adapterOptions), { logger: ['error'] });

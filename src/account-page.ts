@@ -15,5 +15,8 @@ const ACCOUNT_DIR = join(process.cwd(), 'public', 'account');
 export async function registerAccountPage(app: NestFastifyApplication): Promise<void> {
   if (!existsSync(ACCOUNT_DIR)) throw new Error(`the devices page is missing: ${ACCOUNT_DIR} does not exist`);
   await app.register(fastifyStatic, { root: ACCOUNT_DIR, prefix: '/account/', wildcard: false, index: false });
-  app.getHttpAdapter().getInstance().get('/account/devices', (_request, reply) => reply.sendFile('devices.html'));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/account/devices', (_request, reply) => reply.sendFile('devices.html'));
 }

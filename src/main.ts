@@ -41,14 +41,17 @@ async function main(): Promise<void> {
     await app.close();
     logger.log(`stopped; database pool ${dataSource.isInitialized ? 'still open' : 'closed'}`);
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, (s) => {
-    shutdown(s).catch((e: Error) => {
-      logger.error(`shutdown failed: ${e.message}`);
-      process.exit(1);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, (s) => {
+      shutdown(s).catch((e: Error) => {
+        logger.error(`shutdown failed: ${e.message}`);
+        process.exit(1);
+      });
     });
-  });
   await app.listen({ port: config.app.port, host: '0.0.0.0' });
-  logger.log(`device-sessions listening on http://localhost:${config.app.port} (docs at /docs, database: ${config.database.type})`);
+  logger.log(
+    `device-sessions listening on http://localhost:${config.app.port} (docs at /docs, database: ${config.database.type})`,
+  );
 }
 
 main().catch((e: Error) => {

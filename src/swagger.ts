@@ -11,7 +11,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
         'Approximate locations: <a href="https://db-ip.com">IP Geolocation by DB-IP</a> (CC BY 4.0), unless GEOIP_DB_PATH names another database.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The accessToken of a TokenPair' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'The accessToken of a TokenPair',
+    })
     .build();
   return SwaggerModule.createDocument(app, config);
 }

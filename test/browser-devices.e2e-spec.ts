@@ -1,12 +1,21 @@
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { login, registerUser, TestUser, UA } from './factories/users.js';
-import { describeInBrowser, launchChromium, listenForBrowser, openContext, pageProblems, saveScreenshot } from './utils/browser.js';
+import {
+  describeInBrowser,
+  launchChromium,
+  listenForBrowser,
+  openContext,
+  pageProblems,
+  saveScreenshot,
+} from './utils/browser.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 
 const HOUR = 3_600_000;
 const ACCESS_TOKEN_TTL_MS = 900_000;
 const storedAuth = (page: Page) =>
-  page.evaluate<{ accessToken: string; refreshToken: string; sessionId: string } | null>(`JSON.parse(sessionStorage.getItem('device-sessions.auth'))`);
+  page.evaluate<{ accessToken: string; refreshToken: string; sessionId: string } | null>(
+    `JSON.parse(sessionStorage.getItem('device-sessions.auth'))`,
+  );
 
 describe('devices page over HTTP', () => {
   let t: TestApp;
@@ -23,8 +32,14 @@ describe('devices page over HTTP', () => {
     // Reached over plain http on a non-local host, that directive would leave the page without its script and styles.
     expect(page.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(page.text).toContain('<script src="/account/devices.js" defer></script>');
-    await t.http.get('/account/devices.js').expect(200).expect('Content-Type', /javascript/);
-    await t.http.get('/account/devices.css').expect(200).expect('Content-Type', /text\/css/);
+    await t.http
+      .get('/account/devices.js')
+      .expect(200)
+      .expect('Content-Type', /javascript/);
+    await t.http
+      .get('/account/devices.css')
+      .expect(200)
+      .expect('Content-Type', /text\/css/);
   });
 
   it('answers unknown /account paths and path tricks with the API 404 body', async () => {
@@ -61,8 +76,16 @@ describeInBrowser('devices page in Chromium', () => {
     await Promise.all(contexts.splice(0).map((c) => c.close()));
   });
 
-  async function device(userAgent: string, ip: string, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await openContext(browser, baseURL, { userAgent, extraHTTPHeaders: { 'X-Forwarded-For': ip }, ...options });
+  async function device(
+    userAgent: string,
+    ip: string,
+    options: BrowserContextOptions = {},
+  ): Promise<{ page: Page; problems: string[] }> {
+    const context = await openContext(browser, baseURL, {
+      userAgent,
+      extraHTTPHeaders: { 'X-Forwarded-For': ip },
+      ...options,
+    });
     contexts.push(context);
     const page = await context.newPage();
     const problems = pageProblems(page);
@@ -123,7 +146,10 @@ describeInBrowser('devices page in Chromium', () => {
     t.clock.advance(3 * HOUR);
 
     // The phone also checks the narrow layout and the dark colour scheme.
-    const phone = await device(UA.iphoneSafari, '198.51.100.7', { viewport: { width: 390, height: 760 }, colorScheme: 'dark' });
+    const phone = await device(UA.iphoneSafari, '198.51.100.7', {
+      viewport: { width: 390, height: 760 },
+      colorScheme: 'dark',
+    });
     await signIn(phone.page, user);
     const laptop = await device(UA.macChrome, '203.0.113.10');
     await signIn(laptop.page, user);
@@ -141,10 +167,22 @@ describeInBrowser('devices page in Chromium', () => {
     await expectText(phoneRow.locator('.device-name'), 'Mobile Safari on iPhone');
     expect(await phoneRow.locator('.badge').count()).toBe(0);
     await expectText(phoneRow.locator('.device-meta').first(), 'Unknown location · 198.51.100.7');
-    expect(await rows(laptop.page).locator('time').allTextContents()).toEqual(['Active now', 'Active now', 'Active 3 hours ago', 'Active 2 days ago']);
-    expect(await laptop.page.locator('.device-icon').evaluateAll((icons) => icons.map((i) => (i as unknown as { title: string }).title))).toEqual(['desktop', 'mobile', 'tablet', 'desktop']);
+    expect(await rows(laptop.page).locator('time').allTextContents()).toEqual([
+      'Active now',
+      'Active now',
+      'Active 3 hours ago',
+      'Active 2 days ago',
+    ]);
+    expect(
+      await laptop.page
+        .locator('.device-icon')
+        .evaluateAll((icons) => icons.map((i) => (i as unknown as { title: string }).title)),
+    ).toEqual(['desktop', 'mobile', 'tablet', 'desktop']);
     const shell = (await laptop.page.locator('main').boundingBox())!;
-    await saveScreenshot(laptop.page, 'devices', { readme: true, clip: { x: 0, y: 0, width: 1100, height: shell.y + shell.height } });
+    await saveScreenshot(laptop.page, 'devices', {
+      readme: true,
+      clip: { x: 0, y: 0, width: 1100, height: shell.y + shell.height },
+    });
 
     // The phone's narrow layout has no horizontal scrolling.
     await phone.page.getByRole('button', { name: 'Refresh' }).click();
@@ -171,7 +209,9 @@ describeInBrowser('devices page in Chromium', () => {
     expect(await laptop.page.getByRole('button', { name: 'Sign out of all other devices' }).isHidden()).toBe(true);
 
     // Signing out this device ends its session on the server too.
-    await row(laptop.page, laptopSession).getByRole('button', { name: /Sign out of this device/ }).click();
+    await row(laptop.page, laptopSession)
+      .getByRole('button', { name: /Sign out of this device/ })
+      .click();
     await expectText(laptop.page.getByRole('status'), 'You signed out of this device.');
     expect(await storedAuth(laptop.page)).toBeNull();
     const [{ end_reason }] = await t.dataSource.query('SELECT end_reason FROM sessions WHERE id = ?', [laptopSession]);

@@ -1,5 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
-import { describeInBrowser, launchChromium, listenForBrowser, openContext, pageProblems, saveScreenshot } from './utils/browser.js';
+import {
+  describeInBrowser,
+  launchChromium,
+  listenForBrowser,
+  openContext,
+  pageProblems,
+  saveScreenshot,
+} from './utils/browser.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { UA } from './factories/users.js';
 
@@ -38,13 +45,20 @@ describeInBrowser('Swagger UI in Chromium', () => {
   }
 
   it('registers, logs in, authorizes with the token and lists the session — all through the UI', async () => {
-    const context = await openContext(browser, baseURL, { userAgent: UA.macChrome, viewport: { width: 1280, height: 900 } });
+    const context = await openContext(browser, baseURL, {
+      userAgent: UA.macChrome,
+      viewport: { width: 1280, height: 900 },
+    });
     const page = await context.newPage();
     const problems = pageProblems(page);
     await page.goto('/docs');
     await page.locator('.information-container .title').filter({ hasText: 'device-sessions' }).waitFor();
 
-    const registered = await tryItOut(page, 'AuthController_register', { email: EMAIL, password: PASSWORD, name: 'Ada Lovelace' });
+    const registered = await tryItOut(page, 'AuthController_register', {
+      email: EMAIL,
+      password: PASSWORD,
+      name: 'Ada Lovelace',
+    });
     expect(registered.status).toBe('201');
     expect(JSON.parse(registered.body)).toMatchObject({ email: EMAIL, name: 'Ada Lovelace', roles: ['user'] });
 
@@ -88,7 +102,10 @@ describeInBrowser('Swagger UI in Chromium', () => {
     await op.evaluate((element) => element.scrollIntoView());
     const top = (await op.boundingBox())!;
     const body = (await op.locator('.live-responses-table .response-col_description pre').first().boundingBox())!;
-    await saveScreenshot(page, 'swagger', { readme: true, clip: { x: top.x, y: top.y, width: top.width, height: body.y + body.height + 6 - top.y } });
+    await saveScreenshot(page, 'swagger', {
+      readme: true,
+      clip: { x: top.x, y: top.y, width: top.width, height: body.y + body.height + 6 - top.y },
+    });
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -21,7 +21,12 @@ describe.each(testDatabases)('security events and signed webhooks on %s', (db) =
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    t = await createTestApp(db, { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_DELAY_MS: '5', WEBHOOK_TIMEOUT_MS: '300' });
+    t = await createTestApp(db, {
+      WEBHOOK_URL: receiver.url,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_RETRY_DELAY_MS: '5',
+      WEBHOOK_TIMEOUT_MS: '300',
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -37,9 +42,25 @@ describe.each(testDatabases)('security events and signed webhooks on %s', (db) =
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.headers['x-device-sessions-event']).toBe('session.created');
     expect(request.headers['x-device-sessions-delivery']).toBe(created.id);
-    expect(verifySignature(SECRET, request.body, String(request.headers[SIGNATURE_HEADER]), Math.floor(Date.now() / 1000))).toBe(true);
-    expect(verifySignature('another-secret-entirely', request.body, String(request.headers[SIGNATURE_HEADER]), Math.floor(Date.now() / 1000))).toBe(false);
-    expect(verifySignature(SECRET, request.body.replace('"newDevice":true', '"newDevice":false'), String(request.headers[SIGNATURE_HEADER]), Math.floor(Date.now() / 1000))).toBe(false);
+    expect(
+      verifySignature(SECRET, request.body, String(request.headers[SIGNATURE_HEADER]), Math.floor(Date.now() / 1000)),
+    ).toBe(true);
+    expect(
+      verifySignature(
+        'another-secret-entirely',
+        request.body,
+        String(request.headers[SIGNATURE_HEADER]),
+        Math.floor(Date.now() / 1000),
+      ),
+    ).toBe(false);
+    expect(
+      verifySignature(
+        SECRET,
+        request.body.replace('"newDevice":true', '"newDevice":false'),
+        String(request.headers[SIGNATURE_HEADER]),
+        Math.floor(Date.now() / 1000),
+      ),
+    ).toBe(false);
     expect(created).toEqual({
       id: expect.any(String),
       type: 'session.created',
@@ -47,7 +68,13 @@ describe.each(testDatabases)('security events and signed webhooks on %s', (db) =
       data: {
         userId: user.id,
         newDevice: true,
-        session: expect.objectContaining({ id: pair.sessionId, deviceName: 'Chrome on macOS', ipAddress: '8.8.8.8', location: { country: 'US', region: null, city: null }, status: 'active' }),
+        session: expect.objectContaining({
+          id: pair.sessionId,
+          deviceName: 'Chrome on macOS',
+          ipAddress: '8.8.8.8',
+          location: { country: 'US', region: null, city: null },
+          status: 'active',
+        }),
       },
     });
 
@@ -68,7 +95,10 @@ describe.each(testDatabases)('security events and signed webhooks on %s', (db) =
     await next(3);
 
     await t.http.delete(`/v1/sessions/${b.sessionId}`).set('Authorization', bearer(a)).expect(204);
-    expect((await next())[0]).toMatchObject({ type: 'session.revoked', data: { userId: user.id, sessionIds: [b.sessionId], reason: 'remote_logout' } });
+    expect((await next())[0]).toMatchObject({
+      type: 'session.revoked',
+      data: { userId: user.id, sessionIds: [b.sessionId], reason: 'remote_logout' },
+    });
 
     await t.http.delete('/v1/sessions?scope=others').set('Authorization', bearer(a)).expect(200, { revoked: 1 });
     expect((await next())[0].data).toEqual({ userId: user.id, sessionIds: [c.sessionId], reason: 'logout_all' });
@@ -91,8 +121,15 @@ describe.each(testDatabases)('security events and signed webhooks on %s', (db) =
     await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(401);
     const got = await next(2);
     expect(got.map((e) => e.type).sort()).toEqual(['session.refresh_reuse', 'session.revoked']);
-    expect(got.find((e) => e.type === 'session.refresh_reuse').data).toEqual({ userId: user.id, sessionId: pair.sessionId });
-    expect(got.find((e) => e.type === 'session.revoked').data).toEqual({ userId: user.id, sessionIds: [pair.sessionId], reason: 'refresh_reuse' });
+    expect(got.find((e) => e.type === 'session.refresh_reuse').data).toEqual({
+      userId: user.id,
+      sessionId: pair.sessionId,
+    });
+    expect(got.find((e) => e.type === 'session.revoked').data).toEqual({
+      userId: user.id,
+      sessionIds: [pair.sessionId],
+      reason: 'refresh_reuse',
+    });
   });
 
   it('retries a delivery answered with 500, same id and body, freshly signed', async () => {
@@ -103,7 +140,9 @@ describe.each(testDatabases)('security events and signed webhooks on %s', (db) =
     expect(b.body).toBe(a.body);
     expect(c.body).toBe(a.body);
     expect(c.headers['x-device-sessions-delivery']).toBe(a.headers['x-device-sessions-delivery']);
-    expect(verifySignature(SECRET, c.body, String(c.headers[SIGNATURE_HEADER]), Math.floor(Date.now() / 1000))).toBe(true);
+    expect(verifySignature(SECRET, c.body, String(c.headers[SIGNATURE_HEADER]), Math.floor(Date.now() / 1000))).toBe(
+      true,
+    );
   });
 
   it('does not retry a delivery the receiver refuses with 400', async () => {
@@ -137,7 +176,12 @@ describe('webhook failures stay out of the request', () => {
     const dead = await startReceiver();
     const url = dead.url;
     await dead.close();
-    const t = await createTestApp('sqlite', { WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_DELAY_MS: '5', WEBHOOK_MAX_ATTEMPTS: '2' });
+    const t = await createTestApp('sqlite', {
+      WEBHOOK_URL: url,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_RETRY_DELAY_MS: '5',
+      WEBHOOK_MAX_ATTEMPTS: '2',
+    });
     try {
       const user = await registerUser(t.http);
       const pair = await login(t.http, user);
@@ -152,16 +196,37 @@ describe('webhook failures stay out of the request', () => {
 describe('webhook configuration', () => {
   const base = { JWT_SECRET: 'x'.repeat(32) };
   it.each([
-    [{ WEBHOOK_URL: 'http://hooks.internal/x' }, 'Invalid configuration: WEBHOOK_SECRET: WEBHOOK_SECRET must be set when WEBHOOK_URL is'],
-    [{ WEBHOOK_URL: 'http://hooks.internal/x', WEBHOOK_SECRET: 'short' }, 'Invalid configuration: WEBHOOK_SECRET: WEBHOOK_SECRET must be at least 16 characters'],
-    [{ WEBHOOK_URL: 'ftp://hooks.internal/x', WEBHOOK_SECRET: SECRET }, 'Invalid configuration: WEBHOOK_URL: WEBHOOK_URL must be an http(s) URL'],
-    [{ WEBHOOK_TIMEOUT_MS: '10' }, 'Invalid configuration: WEBHOOK_TIMEOUT_MS: WEBHOOK_TIMEOUT_MS must not be less than 100'],
-    [{ WEBHOOK_MAX_ATTEMPTS: '0' }, 'Invalid configuration: WEBHOOK_MAX_ATTEMPTS: WEBHOOK_MAX_ATTEMPTS must not be less than 1'],
+    [
+      { WEBHOOK_URL: 'http://hooks.internal/x' },
+      'Invalid configuration: WEBHOOK_SECRET: WEBHOOK_SECRET must be set when WEBHOOK_URL is',
+    ],
+    [
+      { WEBHOOK_URL: 'http://hooks.internal/x', WEBHOOK_SECRET: 'short' },
+      'Invalid configuration: WEBHOOK_SECRET: WEBHOOK_SECRET must be at least 16 characters',
+    ],
+    [
+      { WEBHOOK_URL: 'ftp://hooks.internal/x', WEBHOOK_SECRET: SECRET },
+      'Invalid configuration: WEBHOOK_URL: WEBHOOK_URL must be an http(s) URL',
+    ],
+    [
+      { WEBHOOK_TIMEOUT_MS: '10' },
+      'Invalid configuration: WEBHOOK_TIMEOUT_MS: WEBHOOK_TIMEOUT_MS must not be less than 100',
+    ],
+    [
+      { WEBHOOK_MAX_ATTEMPTS: '0' },
+      'Invalid configuration: WEBHOOK_MAX_ATTEMPTS: WEBHOOK_MAX_ATTEMPTS must not be less than 1',
+    ],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
   });
 
   it('defaults to no webhook', () => {
-    expect(loadConfig(base).webhook).toEqual({ url: undefined, secret: '', timeoutMs: 5000, maxAttempts: 5, retryDelayMs: 1000 });
+    expect(loadConfig(base).webhook).toEqual({
+      url: undefined,
+      secret: '',
+      timeoutMs: 5000,
+      maxAttempts: 5,
+      retryDelayMs: 1000,
+    });
   });
 });

@@ -39,7 +39,11 @@ mysql('faults fail closed (MySQL behind a TCP proxy we cut)', () => {
     expectUnavailable(await t.http.get('/v1/sessions').set('Authorization', bearer(pair)));
     expectUnavailable(await t.http.post('/v1/auth/logout').set('Authorization', bearer(pair)));
     expectUnavailable(await t.http.post('/v1/auth/login').send({ email: user.email, password: user.password }));
-    expectUnavailable(await t.http.post('/v1/auth/register').send({ email: 'new.during.outage@example.com', password: 'correct horse battery staple' }));
+    expectUnavailable(
+      await t.http
+        .post('/v1/auth/register')
+        .send({ email: 'new.during.outage@example.com', password: 'correct horse battery staple' }),
+    );
     expectUnavailable(await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }));
     expect((await t.http.get('/health')).status).toBe(503);
 

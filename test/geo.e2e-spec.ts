@@ -11,7 +11,14 @@ const fixture = join(dir, 'city.mmdb');
 writeFileSync(
   fixture,
   buildMmdb([
-    { cidr: '81.2.69.0/24', data: { country: { iso_code: 'GB' }, subdivisions: [{ names: { en: 'England' } }], city: { names: { en: 'London' } } } },
+    {
+      cidr: '81.2.69.0/24',
+      data: {
+        country: { iso_code: 'GB' },
+        subdivisions: [{ names: { en: 'England' } }],
+        city: { names: { en: 'London' } },
+      },
+    },
     { cidr: '5.9.0.0/16', data: { country_code: 'DE', state1: 'Saxony', city: 'Falkenstein' } },
   ]),
 );
@@ -39,12 +46,20 @@ describe.each(testDatabases)('approximate location on %s', (db) => {
       expect(await locationOf(t, ip)).toEqual({ country, region: null, city: null });
     });
 
-    it.each(['127.0.0.1', '10.1.2.3', '192.168.0.7', '172.16.5.4', '100.64.0.1', '::1', 'fe80::1', 'fd00::5', '203.0.113.10', '2001:db8::1'])(
-      'gives null for the private, loopback or reserved address %s',
-      async (ip) => {
-        expect(await locationOf(t, ip)).toBeNull();
-      },
-    );
+    it.each([
+      '127.0.0.1',
+      '10.1.2.3',
+      '192.168.0.7',
+      '172.16.5.4',
+      '100.64.0.1',
+      '::1',
+      'fe80::1',
+      'fd00::5',
+      '203.0.113.10',
+      '2001:db8::1',
+    ])('gives null for the private, loopback or reserved address %s', async (ip) => {
+      expect(await locationOf(t, ip)).toBeNull();
+    });
   });
 
   describe('with GEOIP_DB_PATH pointing at a city database', () => {
@@ -71,7 +86,10 @@ describe.each(testDatabases)('approximate location on %s', (db) => {
       const user = await registerUser(t.http);
       const pair = await login(t.http, user, { ip: '81.2.69.142' });
       const res = await t.http.get('/v1/sessions').set('Authorization', bearer(pair)).expect(200);
-      expect(res.body[0]).toMatchObject({ ipAddress: '81.2.69.142', location: { country: 'GB', region: 'England', city: 'London' } });
+      expect(res.body[0]).toMatchObject({
+        ipAddress: '81.2.69.142',
+        location: { country: 'GB', region: 'England', city: 'London' },
+      });
     });
   });
 
@@ -88,10 +106,19 @@ describe.each(testDatabases)('approximate location on %s', (db) => {
 describe('a bad GEOIP_DB_PATH stops the start with one clear line', () => {
   it.each([
     ['a missing file', join(dir, 'missing.mmdb')],
-    ['a corrupt file', (() => { const p = join(dir, 'corrupt.mmdb'); writeFileSync(p, 'not a database'); return p; })()],
+    [
+      'a corrupt file',
+      (() => {
+        const p = join(dir, 'corrupt.mmdb');
+        writeFileSync(p, 'not a database');
+        return p;
+      })(),
+    ],
   ])('%s', async (_, path) => {
     await expect(createTestApp('sqlite', { GEOIP_DB_PATH: path })).rejects.toThrow(
-      new RegExp(`^Invalid configuration: GEOIP_DB_PATH: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a readable MaxMind database \\(.+\\)$`),
+      new RegExp(
+        `^Invalid configuration: GEOIP_DB_PATH: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a readable MaxMind database \\(.+\\)$`,
+      ),
     );
   });
 });

@@ -7,5 +7,9 @@ const { join } = require('node:path');
 
 module.exports = function buildOnce() {
   const root = join(__dirname, '..');
-  execSync(require(join(root, 'package.json')).scripts.build, { cwd: root, stdio: 'inherit', env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` } });
+  execSync(require(join(root, 'package.json')).scripts.build, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` },
+  });
 };

@@ -23,7 +23,13 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       t.clock.advance(1_000);
       const res = await refresh(first.refreshToken).expect(200);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, sessionId: first.sessionId });
+      expect(res.body).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        sessionId: first.sessionId,
+      });
       expect(res.body.refreshToken).not.toBe(first.refreshToken);
       expect(res.body.accessToken).not.toBe(first.accessToken);
       await me(res.body).expect(200);
@@ -38,7 +44,10 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       const second = (await refresh(first.refreshToken).expect(200)).body;
       expect(Number((await row(first.sessionId)).last_active_at)).toBe(t.clock.now());
       // A touch (batched, from another instance) stored a later time than this refresh's clock read.
-      await t.dataSource.query('UPDATE sessions SET last_active_at = ? WHERE id = ?', [t.clock.now() + 5_000, first.sessionId]);
+      await t.dataSource.query('UPDATE sessions SET last_active_at = ? WHERE id = ?', [
+        t.clock.now() + 5_000,
+        first.sessionId,
+      ]);
       t.clock.advance(1_000);
       await refresh(second.refreshToken).expect(200);
       expect(Number((await row(first.sessionId)).last_active_at)).toBe(t.clock.now() + 4_000);
@@ -98,7 +107,13 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       await refresh(first.refreshToken).expect(200);
     });
 
-    it.each([{}, { refreshToken: 42 }, { refreshToken: '' }, { refreshToken: 'x'.repeat(201) }, { refreshToken: 'x', more: 1 }])('answers 400 for %j', async (body) => {
+    it.each([
+      {},
+      { refreshToken: 42 },
+      { refreshToken: '' },
+      { refreshToken: 'x'.repeat(201) },
+      { refreshToken: 'x', more: 1 },
+    ])('answers 400 for %j', async (body) => {
       await t.http.post('/v1/auth/refresh').send(body).expect(400);
     });
 
@@ -142,7 +157,11 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       await refresh(pair.refreshToken).expect(401);
       const other = await login(t.http, user);
       const res = await t.http.get(`/v1/sessions/${pair.sessionId}`).set('Authorization', bearer(other)).expect(200);
-      expect(res.body).toMatchObject({ status: 'expired', endReason: 'expired', endedAt: new Date(expiresAt).toISOString() });
+      expect(res.body).toMatchObject({
+        status: 'expired',
+        endReason: 'expired',
+        endedAt: new Date(expiresAt).toISOString(),
+      });
     });
 
     it('the sweep marks expired sessions and purges old history in batches, leaving active ones', async () => {
@@ -175,14 +194,24 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       const here = await login(t.http, user);
       const phone = await login(t.http, user, { ua: UA.iphoneSafari });
       const pc = await login(t.http, user, { ua: UA.windowsFirefox });
-      await t.http.post('/v1/users/me/password').set('Authorization', bearer(here)).send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
+      await t.http
+        .post('/v1/users/me/password')
+        .set('Authorization', bearer(here))
+        .send({ currentPassword: user.password, newPassword: 'a brand new passphrase' })
+        .expect(204);
       await me(here).expect(200);
       await me(phone).expect(401);
       await me(pc).expect(401);
       await refresh(phone.refreshToken).expect(401);
       const all = await t.http.get('/v1/sessions?status=all').set('Authorization', bearer(here)).expect(200);
-      const ends = Object.fromEntries(all.body.map((s: { id: string; endReason: string; status: string }) => [s.id, `${s.status}/${s.endReason}`]));
-      expect(ends).toEqual({ [here.sessionId]: 'active/null', [phone.sessionId]: 'logged_out/password_change', [pc.sessionId]: 'logged_out/password_change' });
+      const ends = Object.fromEntries(
+        all.body.map((s: { id: string; endReason: string; status: string }) => [s.id, `${s.status}/${s.endReason}`]),
+      );
+      expect(ends).toEqual({
+        [here.sessionId]: 'active/null',
+        [phone.sessionId]: 'logged_out/password_change',
+        [pc.sessionId]: 'logged_out/password_change',
+      });
       await t.http.post('/v1/auth/login').send({ email: user.email, password: user.password }).expect(401);
       await t.http.post('/v1/auth/login').send({ email: user.email, password: 'a brand new passphrase' }).expect(200);
     });
@@ -191,7 +220,11 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       const user = await registerUser(t.http);
       const here = await login(t.http, user);
       const other = await login(t.http, user);
-      const res = await t.http.post('/v1/users/me/password').set('Authorization', bearer(here)).send({ currentPassword: 'not my password', newPassword: 'a brand new passphrase' }).expect(403);
+      const res = await t.http
+        .post('/v1/users/me/password')
+        .set('Authorization', bearer(here))
+        .send({ currentPassword: 'not my password', newPassword: 'a brand new passphrase' })
+        .expect(403);
       expect(res.body).toEqual({ statusCode: 403, error: 'Forbidden', message: 'Current password is wrong' });
       await me(other).expect(200);
       await t.http.post('/v1/auth/login').send({ email: user.email, password: user.password }).expect(200);
@@ -220,15 +253,36 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       const user = await registerUser(t.http);
       const a = await login(t.http, user);
       const b = await login(t.http, user, { ua: UA.iphoneSafari });
-      const list = await t.http.get(`/v1/admin/users/${user.id}/sessions`).set('Authorization', bearer(admin)).expect(200);
-      expect(list.body.map((s: { id: string; current: boolean }) => [s.id, s.current]).sort()).toEqual([[a.sessionId, false], [b.sessionId, false]].sort());
-      const res = await t.http.delete(`/v1/admin/users/${user.id}/sessions`).set('Authorization', bearer(admin)).expect(200);
+      const list = await t.http
+        .get(`/v1/admin/users/${user.id}/sessions`)
+        .set('Authorization', bearer(admin))
+        .expect(200);
+      expect(list.body.map((s: { id: string; current: boolean }) => [s.id, s.current]).sort()).toEqual(
+        [
+          [a.sessionId, false],
+          [b.sessionId, false],
+        ].sort(),
+      );
+      const res = await t.http
+        .delete(`/v1/admin/users/${user.id}/sessions`)
+        .set('Authorization', bearer(admin))
+        .expect(200);
       expect(res.body).toEqual({ revoked: 2 });
       await me(a).expect(401);
       await me(b).expect(401);
-      const history = await t.http.get(`/v1/admin/users/${user.id}/sessions?status=all`).set('Authorization', bearer(admin)).expect(200);
-      expect(history.body.every((s: { status: string; endReason: string }) => s.status === 'revoked' && s.endReason === 'admin')).toBe(true);
-      const again = await t.http.delete(`/v1/admin/users/${user.id}/sessions`).set('Authorization', bearer(admin)).expect(200);
+      const history = await t.http
+        .get(`/v1/admin/users/${user.id}/sessions?status=all`)
+        .set('Authorization', bearer(admin))
+        .expect(200);
+      expect(
+        history.body.every(
+          (s: { status: string; endReason: string }) => s.status === 'revoked' && s.endReason === 'admin',
+        ),
+      ).toBe(true);
+      const again = await t.http
+        .delete(`/v1/admin/users/${user.id}/sessions`)
+        .set('Authorization', bearer(admin))
+        .expect(200);
       expect(again.body).toEqual({ revoked: 0 });
     });
 
@@ -236,7 +290,10 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       const admin = await login(t.http, await registerUser(t.http, { email: 'admin@example.com' }));
       const user = await registerUser(t.http);
       const normal = await login(t.http, user);
-      const res = await t.http.get(`/v1/admin/users/${user.id}/sessions`).set('Authorization', bearer(normal)).expect(403);
+      const res = await t.http
+        .get(`/v1/admin/users/${user.id}/sessions`)
+        .set('Authorization', bearer(normal))
+        .expect(403);
       expect(res.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
       await t.http.delete(`/v1/admin/users/${user.id}/sessions`).set('Authorization', bearer(normal)).expect(403);
       await me(normal).expect(200);
@@ -244,7 +301,10 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
       await t.http.get(`/v1/admin/users/${unknown}/sessions`).set('Authorization', bearer(admin)).expect(404);
       await t.http.delete(`/v1/admin/users/${unknown}/sessions`).set('Authorization', bearer(admin)).expect(404);
       await t.http.get('/v1/admin/users/nope/sessions').set('Authorization', bearer(admin)).expect(400);
-      await t.http.get(`/v1/admin/users/${user.id}/sessions?status=bad`).set('Authorization', bearer(admin)).expect(400);
+      await t.http
+        .get(`/v1/admin/users/${user.id}/sessions?status=bad`)
+        .set('Authorization', bearer(admin))
+        .expect(400);
     });
   });
 });
@@ -277,7 +337,10 @@ describe.each(testDatabases)('session cap on %s', (db) => {
   it('keeps the cap under concurrent logins', async () => {
     const user = await registerUser(t.http);
     await Promise.all(Array.from({ length: 6 }, () => login(t.http, user)));
-    const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND token_deleted = ?', [user.id, false]);
+    const [{ n }] = await t.dataSource.query(
+      'SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND token_deleted = ?',
+      [user.id, false],
+    );
     expect(Number(n)).toBe(2);
   });
 });

@@ -2,9 +2,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateOpenApiJson } from '../src/openapi.js';
 
-type Schema = { type?: string; properties?: Record<string, Schema>; required?: string[]; nullable?: boolean; $ref?: string; allOf?: Schema[]; items?: Schema; enum?: unknown[] };
+type Schema = {
+  type?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  nullable?: boolean;
+  $ref?: string;
+  allOf?: Schema[];
+  items?: Schema;
+  enum?: unknown[];
+};
 interface Doc {
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> }; responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: Schema }> };
+        responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+      }
+    >
+  >;
   components: { schemas: Record<string, Schema> };
 }
 
@@ -33,13 +51,17 @@ describe('openapi.json, the artifact client teams generate from', () => {
       for (const [method, op] of Object.entries(ops)) {
         const bodies: [string, Record<string, { schema: Schema }> | undefined][] = [
           ['request', op.requestBody?.content],
-          ...Object.entries(op.responses).map(([code, r]): [string, Record<string, { schema: Schema }> | undefined] => [code, r.content]),
+          ...Object.entries(op.responses).map(([code, r]): [string, Record<string, { schema: Schema }> | undefined] => [
+            code,
+            r.content,
+          ]),
         ];
         for (const [where, content] of bodies) {
           if (content && !content['application/json']?.schema) missing.push(`${method.toUpperCase()} ${path} ${where}`);
         }
         const ok = Object.entries(op.responses).find(([code]) => code.startsWith('2') && code !== '204');
-        if (ok && !ok[1].content?.['application/json']?.schema) missing.push(`${method.toUpperCase()} ${path} ${ok[0]} has no schema`);
+        if (ok && !ok[1].content?.['application/json']?.schema)
+          missing.push(`${method.toUpperCase()} ${path} ${ok[0]} has no schema`);
       }
     }
     expect(missing).toEqual([]);
@@ -50,13 +72,18 @@ describe('openapi.json, the artifact client teams generate from', () => {
     for (const [name, schema] of Object.entries(doc.components.schemas)) {
       if (schema.type !== 'object' || !schema.properties) continue;
       if (!schema.required?.length) problems.push(`${name}: no required list`);
-      for (const key of schema.required ?? []) if (!(key in schema.properties)) problems.push(`${name}.${key}: required but not a property`);
+      for (const key of schema.required ?? [])
+        if (!(key in schema.properties)) problems.push(`${name}.${key}: required but not a property`);
     }
     expect(problems).toEqual([]);
     // Responses always carry every key (null when unknown), so every property of a *Response is required.
     const partial = Object.entries(doc.components.schemas)
       .filter(([name]) => name.endsWith('Response') || ['DeviceInfo', 'NameVersion', 'LocationInfo'].includes(name))
-      .flatMap(([name, s]) => Object.keys(s.properties ?? {}).filter((k) => !s.required?.includes(k)).map((k) => `${name}.${k}`));
+      .flatMap(([name, s]) =>
+        Object.keys(s.properties ?? {})
+          .filter((k) => !s.required?.includes(k))
+          .map((k) => `${name}.${k}`),
+      );
     expect(partial).toEqual([]);
     expect(doc.components.schemas.UserResponse.properties!.name.nullable).toBe(true);
     const session = doc.components.schemas.SessionResponse;

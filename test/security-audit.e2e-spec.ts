@@ -35,7 +35,11 @@ describe.each(testDatabases)('login audit and logs on %s', (db) => {
   it('records success, wrong password, unknown email and lock-out — with user, IP, User-Agent, time, never a secret', async () => {
     const user = await registerUser(t.http, { password: 'audit passphrase one' });
     const send = (email: string, password: string) =>
-      t.http.post('/v1/auth/login').set('User-Agent', UA.iphoneSafari).set('X-Forwarded-For', '198.51.100.7').send({ email, password });
+      t.http
+        .post('/v1/auth/login')
+        .set('User-Agent', UA.iphoneSafari)
+        .set('X-Forwarded-For', '198.51.100.7')
+        .send({ email, password });
 
     const ok = await send(user.email.toUpperCase(), user.password).expect(200);
     t.clock.advance(1000);
@@ -63,7 +67,15 @@ describe.each(testDatabases)('login audit and logs on %s', (db) => {
     const hashes = audit.map((r: { email_hash: string }) => r.email_hash);
     expect(new Set(hashes).size).toBe(2); // one account's attempts group together, whatever the case typed
     const all = JSON.stringify(audit);
-    for (const secret of [user.password, 'wrong passphrase', ok.body.accessToken, ok.body.refreshToken, user.email, 'nobody.here']) expect(all).not.toContain(secret);
+    for (const secret of [
+      user.password,
+      'wrong passphrase',
+      ok.body.accessToken,
+      ok.body.refreshToken,
+      user.email,
+      'nobody.here',
+    ])
+      expect(all).not.toContain(secret);
   });
 
   it('purges records older than SESSION_RETENTION_DAYS', async () => {
@@ -86,12 +98,28 @@ describe.each(testDatabases)('login audit and logs on %s', (db) => {
     await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(401); // reuse: logged as a warning
     await t.http.get('/v1/auth/me').set('Authorization', bearer(next)).expect(401);
     await t.http.post('/v1/auth/login').send({ email: user.email, password: 'log secret wrong' }).expect(401);
-    await t.http.post('/v1/auth/login').set('Content-Type', 'application/json').send(`{"email":"${user.email}","password":"log secret broken`).expect(400);
+    await t.http
+      .post('/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(`{"email":"${user.email}","password":"log secret broken`)
+      .expect(400);
     const fresh = await login(t.http, user);
-    await t.http.post('/v1/users/me/password').set('Authorization', bearer(fresh)).send({ currentPassword: 'log secret wrong', newPassword: 'log secret new one' }).expect(403);
+    await t.http
+      .post('/v1/users/me/password')
+      .set('Authorization', bearer(fresh))
+      .send({ currentPassword: 'log secret wrong', newPassword: 'log secret new one' })
+      .expect(403);
 
     const logs = output.join('\n');
     expect(logs).toMatch(/refresh token reuse/); // the capture works: something was logged
-    for (const secret of ['log secret', pair.accessToken, pair.refreshToken, next.accessToken, next.refreshToken, fresh.accessToken]) expect(logs).not.toContain(secret);
+    for (const secret of [
+      'log secret',
+      pair.accessToken,
+      pair.refreshToken,
+      next.accessToken,
+      next.refreshToken,
+      fresh.accessToken,
+    ])
+      expect(logs).not.toContain(secret);
   });
 });

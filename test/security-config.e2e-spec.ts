@@ -5,7 +5,10 @@ const root = join(__dirname, '..');
 const main = join(root, 'dist/src/main.js');
 
 /** Runs the built service with exactly this environment; resolves when it exits or has logged `until`. */
-function run(env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  env: Record<string, string>,
+  until?: RegExp,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [main], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
@@ -29,19 +32,31 @@ const base = { PORT: '0', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'info' };
 /** Bad configuration stops the real process with one clear line naming the variable (ASVS 14.1.x, 2.10.4). */
 describe('configuration at start (built dist/src/main.js)', () => {
   it.each([
-    ['production without JWT_SECRET', { NODE_ENV: 'production' }, 'Invalid configuration: JWT_SECRET: JWT_SECRET must be set when NODE_ENV=production'],
-    ['production with a 31-character JWT_SECRET', { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) }, 'Invalid configuration: JWT_SECRET: JWT_SECRET must be at least 32 characters'],
+    [
+      'production without JWT_SECRET',
+      { NODE_ENV: 'production' },
+      'Invalid configuration: JWT_SECRET: JWT_SECRET must be set when NODE_ENV=production',
+    ],
+    [
+      'production with a 31-character JWT_SECRET',
+      { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) },
+      'Invalid configuration: JWT_SECRET: JWT_SECRET must be at least 32 characters',
+    ],
     ['a non-numeric PORT', { PORT: 'eighty' }, 'Invalid configuration: PORT:'],
     ['a bad DATABASE_URL', { DATABASE_URL: 'postgres://x/y' }, 'Invalid configuration: DATABASE_URL:'],
     ['a bad TRUST_PROXY', { TRUST_PROXY: 'maybe' }, 'Invalid configuration: TRUST_PROXY:'],
-  ])('refuses to start with %s: exit 1 and one line on stderr', async (_, env, line) => {
-    const { code, stderr } = await run({ ...base, ...env });
-    expect(code).toBe(1);
-    const lines = stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(line);
-    expect(stderr).not.toMatch(/at .*\.js|Error:/);
-  }, 30_000);
+  ])(
+    'refuses to start with %s: exit 1 and one line on stderr',
+    async (_, env, line) => {
+      const { code, stderr } = await run({ ...base, ...env });
+      expect(code).toBe(1);
+      const lines = stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(line);
+      expect(stderr).not.toMatch(/at .*\.js|Error:/);
+    },
+    30_000,
+  );
 
   it('starts in production with a 32-character secret (so the refusals above are down to the secret)', async () => {
     const { stdout } = await run({ ...base, NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(32) }, /listening/);

@@ -12,7 +12,12 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
   afterAll(() => t.close());
 
   it('sends the API header set on JSON answers (OWASP REST), errors included, and no x-powered-by', async () => {
-    const answers = [await t.http.get('/health').expect(200), await t.http.get('/v1/auth/me').expect(401), await t.http.get('/v1/nope').expect(404), await t.http.get('/docs-json').expect(200)];
+    const answers = [
+      await t.http.get('/health').expect(200),
+      await t.http.get('/v1/auth/me').expect(401),
+      await t.http.get('/v1/nope').expect(404),
+      await t.http.get('/docs-json').expect(200),
+    ];
     for (const res of answers) {
       expect(res.headers).toMatchObject({
         'cache-control': 'no-store',
@@ -26,7 +31,7 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
     }
   });
 
-  it.each(['/docs', '/account/devices'])('sends helmet\'s page set on the HTML page %s', async (path) => {
+  it.each(['/docs', '/account/devices'])("sends helmet's page set on the HTML page %s", async (path) => {
     const res = await t.http.get(path).redirects(1).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.headers).toMatchObject({
@@ -42,10 +47,16 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
   });
 
   it('answers CORS for an allowed origin and not for another', async () => {
-    const allowed = await t.http.options('/v1/auth/login').set('Origin', 'https://app.example.com').set('Access-Control-Request-Method', 'POST');
+    const allowed = await t.http
+      .options('/v1/auth/login')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'POST');
     expect(allowed.status).toBeLessThan(300);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
-    const refused = await t.http.options('/v1/auth/login').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const refused = await t.http
+      .options('/v1/auth/login')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     const simple = await t.http.get('/health').set('Origin', 'https://evil.example');
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();
@@ -53,7 +64,9 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
   });
 
   it('refuses a body over BODY_LIMIT with 413 in the usual error shape, storing nothing', async () => {
-    const res = await t.http.post('/v1/auth/register').send({ email: 'big@example.com', password: 'correct horse battery staple', name: 'x'.repeat(4096) });
+    const res = await t.http
+      .post('/v1/auth/register')
+      .send({ email: 'big@example.com', password: 'correct horse battery staple', name: 'x'.repeat(4096) });
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.any(String) });
     const [{ n }] = await t.dataSource.query(`SELECT COUNT(*) AS n FROM users WHERE email = 'big@example.com'`);
@@ -65,7 +78,11 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
     ['a deeply nested body', 'application/json', '{"a":'.repeat(5000) + '1' + '}'.repeat(5000)],
     ['a form-encoded body', 'application/x-www-form-urlencoded', 'email=a%40b.c&password=x'],
     ['XML', 'application/xml', '<login><email>a@b.c</email></login>'],
-    ['a __proto__ key', 'application/json', '{"email":"p@example.com","password":"correct horse battery staple","__proto__":{"admin":true}}'],
+    [
+      'a __proto__ key',
+      'application/json',
+      '{"email":"p@example.com","password":"correct horse battery staple","__proto__":{"admin":true}}',
+    ],
   ])('answers 4xx (never 500, no internals) for %s', async (_, type, body) => {
     const res = await t.http.post('/v1/auth/register').set('Content-Type', type).send(body);
     expect(res.status).toBeGreaterThanOrEqual(400);
@@ -77,7 +94,13 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
   it('shows no internals for unknown routes, methods or odd ids', async () => {
     const user = await registerUser(t.http);
     const pair = await login(t.http, user);
-    for (const path of ["/v1/sessions/' OR '1'='1", '/v1/sessions/%00', `/v1/sessions/${'x'.repeat(2000)}`, '/v1/nope', '/../../etc/passwd']) {
+    for (const path of [
+      "/v1/sessions/' OR '1'='1",
+      '/v1/sessions/%00',
+      `/v1/sessions/${'x'.repeat(2000)}`,
+      '/v1/nope',
+      '/../../etc/passwd',
+    ]) {
       const res = await t.http.get(path).set('Authorization', bearer(pair));
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);

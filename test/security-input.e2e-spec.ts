@@ -3,7 +3,15 @@ import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 
 type Body = Record<string, unknown>;
-type Route = { name: string; method: 'post' | 'patch'; path: string; auth: boolean; valid: () => Body; required: string[]; optional: string[] };
+type Route = {
+  name: string;
+  method: 'post' | 'patch';
+  path: string;
+  auth: boolean;
+  valid: () => Body;
+  required: string[];
+  optional: string[];
+};
 
 /** Values no field of ours accepts; `null` only where the field is required (optional fields treat null as absent). */
 const BAD: [string, unknown][] = [
@@ -33,15 +41,57 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   /** Everything a request could change: users, sessions and the login audit, row by row. */
   const snapshot = async () =>
     JSON.stringify(
-      await Promise.all(['users', 'sessions', 'login_audit'].map((table) => t.dataSource.query(`SELECT * FROM ${table} ORDER BY id`))),
+      await Promise.all(
+        ['users', 'sessions', 'login_audit'].map((table) => t.dataSource.query(`SELECT * FROM ${table} ORDER BY id`)),
+      ),
     );
 
   const routes: Route[] = [
-    { name: 'register', method: 'post', path: '/v1/auth/register', auth: false, valid: () => ({ email: 'fresh.input@example.com', password: 'correct horse battery staple', name: 'Fresh' }), required: ['email', 'password'], optional: ['name'] },
-    { name: 'login', method: 'post', path: '/v1/auth/login', auth: false, valid: () => ({ email: user.email, password: user.password, deviceName: 'Laptop' }), required: ['email', 'password'], optional: ['deviceName'] },
-    { name: 'refresh', method: 'post', path: '/v1/auth/refresh', auth: false, valid: () => ({ refreshToken: pair.refreshToken }), required: ['refreshToken'], optional: [] },
-    { name: 'update profile', method: 'patch', path: '/v1/users/me', auth: true, valid: () => ({ name: 'New name' }), required: ['name'], optional: [] },
-    { name: 'change password', method: 'post', path: '/v1/users/me/password', auth: true, valid: () => ({ currentPassword: user.password, newPassword: 'a brand new passphrase' }), required: ['currentPassword', 'newPassword'], optional: [] },
+    {
+      name: 'register',
+      method: 'post',
+      path: '/v1/auth/register',
+      auth: false,
+      valid: () => ({ email: 'fresh.input@example.com', password: 'correct horse battery staple', name: 'Fresh' }),
+      required: ['email', 'password'],
+      optional: ['name'],
+    },
+    {
+      name: 'login',
+      method: 'post',
+      path: '/v1/auth/login',
+      auth: false,
+      valid: () => ({ email: user.email, password: user.password, deviceName: 'Laptop' }),
+      required: ['email', 'password'],
+      optional: ['deviceName'],
+    },
+    {
+      name: 'refresh',
+      method: 'post',
+      path: '/v1/auth/refresh',
+      auth: false,
+      valid: () => ({ refreshToken: pair.refreshToken }),
+      required: ['refreshToken'],
+      optional: [],
+    },
+    {
+      name: 'update profile',
+      method: 'patch',
+      path: '/v1/users/me',
+      auth: true,
+      valid: () => ({ name: 'New name' }),
+      required: ['name'],
+      optional: [],
+    },
+    {
+      name: 'change password',
+      method: 'post',
+      path: '/v1/users/me/password',
+      auth: true,
+      valid: () => ({ currentPassword: user.password, newPassword: 'a brand new passphrase' }),
+      required: ['currentPassword', 'newPassword'],
+      optional: [],
+    },
   ];
 
   const send = (route: Route, body: unknown, contentType?: string) => {
@@ -54,7 +104,10 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   const expect400Unchanged = async (route: Route, body: unknown, contentType?: string) => {
     const before = await snapshot();
     const res = await send(route, body, contentType);
-    expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: expect.anything() } });
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: expect.anything() },
+    });
     expect(await snapshot()).toBe(before);
   };
 
@@ -62,13 +115,20 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   const cases = routes.flatMap((route) => {
     const with_ = (patch: Body) => () => ({ ...route.valid(), ...patch });
     return [
-      ...[...route.required, ...route.optional].flatMap((field) => BAD.map(([what, value]) => [route.name, `${field} as ${what}`, route, with_({ [field]: value })] as const)),
+      ...[...route.required, ...route.optional].flatMap((field) =>
+        BAD.map(([what, value]) => [route.name, `${field} as ${what}`, route, with_({ [field]: value })] as const),
+      ),
       ...route.required.flatMap((field) => [
         [route.name, `${field} null`, route, with_({ [field]: null })] as const,
         [route.name, `${field} missing`, route, with_({ [field]: undefined })] as const,
       ]),
       [route.name, 'an unknown property', route, with_({ isAdmin: true })] as const,
-      [route.name, 'a prototype-pollution property', route, with_({ constructor: { prototype: { admin: true } } })] as const,
+      [
+        route.name,
+        'a prototype-pollution property',
+        route,
+        with_({ constructor: { prototype: { admin: true } } }),
+      ] as const,
       [route.name, 'an array for the body', route, () => [route.valid()]] as const,
       [route.name, 'an empty array', route, () => []] as const,
       [route.name, 'an empty object', route, () => ({})] as const,
@@ -79,22 +139,40 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
     await expect400Unchanged(route, body());
   });
 
-  it.each(routes.map((r) => [r.name, r] as const))('%s: a JSON string, number or null body → 400, nothing stored', async (_, route) => {
-    for (const raw of ['"a string"', '42', 'null', 'true']) await expect400Unchanged(route, raw, 'application/json');
-  });
+  it.each(routes.map((r) => [r.name, r] as const))(
+    '%s: a JSON string, number or null body → 400, nothing stored',
+    async (_, route) => {
+      for (const raw of ['"a string"', '42', 'null', 'true']) await expect400Unchanged(route, raw, 'application/json');
+    },
+  );
 
   it.each([
     ['an email with a NUL byte', { email: 'nul\u0000@example.com', password: 'correct horse battery staple' }],
-    ['an email with a right-to-left override', { email: 'evil\u202e@example.com', password: 'correct horse battery staple' }],
-    ['an email of 300 characters', { email: `${'a'.repeat(290)}@example.com`, password: 'correct horse battery staple' }],
+    [
+      'an email with a right-to-left override',
+      { email: 'evil\u202e@example.com', password: 'correct horse battery staple' },
+    ],
+    [
+      'an email of 300 characters',
+      { email: `${'a'.repeat(290)}@example.com`, password: 'correct horse battery staple' },
+    ],
     ['an email with two @', { email: 'a@b@example.com', password: 'correct horse battery staple' }],
     ['a password of 129 emoji-free characters', { email: 'u1@example.com', password: 'x'.repeat(129) }],
-    ['an email with a zero-width space', { email: 'zero\u200bwidth@example.com', password: 'correct horse battery staple' }],
+    [
+      'an email with a zero-width space',
+      { email: 'zero\u200bwidth@example.com', password: 'correct horse battery staple' },
+    ],
     ['a password of 129 emoji (516 bytes)', { email: 'u2@example.com', password: '🔑'.repeat(129) }],
-    ['a password of 100 U+FDFA (NFKC expands past 512 bytes)', { email: 'u3@example.com', password: '\ufdfa'.repeat(100) }],
+    [
+      'a password of 100 U+FDFA (NFKC expands past 512 bytes)',
+      { email: 'u3@example.com', password: '\ufdfa'.repeat(100) },
+    ],
     ['a common password', { email: 'u4@example.com', password: 'password123' }],
     ['a common password in full-width letters', { email: 'u5@example.com', password: 'ｐａｓｓｗｏｒｄ１２３' }],
-    ['a name of 101 characters', { email: 'u6@example.com', password: 'correct horse battery staple', name: 'é'.repeat(101) }],
+    [
+      'a name of 101 characters',
+      { email: 'u6@example.com', password: 'correct horse battery staple', name: 'é'.repeat(101) },
+    ],
     ['a name of only spaces', { email: 'u7@example.com', password: 'correct horse battery staple', name: '   ' }],
   ])('register: %s → 400, nothing stored', async (_, body) => {
     await expect400Unchanged(routes[0], body);
@@ -124,11 +202,41 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   });
 
   it.each([
-    ['a non-admin listing sessions', 'get', (): string => `/v1/admin/users/${user.id}/sessions`, (): TokenPair => pair, 403],
-    ['a non-admin revoking sessions', 'delete', (): string => `/v1/admin/users/${user.id}/sessions`, (): TokenPair => pair, 403],
-    ['an admin with a dot-dot user id', 'delete', (): string => '/v1/admin/users/../sessions', (): TokenPair => admin, 400],
-    ['an admin with a non-uuid user id', 'delete', (): string => '/v1/admin/users/1 OR 1=1/sessions', (): TokenPair => admin, 400],
-    ['an admin with a bad status', 'get', (): string => `/v1/admin/users/${user.id}/sessions?status=deleted`, (): TokenPair => admin, 400],
+    [
+      'a non-admin listing sessions',
+      'get',
+      (): string => `/v1/admin/users/${user.id}/sessions`,
+      (): TokenPair => pair,
+      403,
+    ],
+    [
+      'a non-admin revoking sessions',
+      'delete',
+      (): string => `/v1/admin/users/${user.id}/sessions`,
+      (): TokenPair => pair,
+      403,
+    ],
+    [
+      'an admin with a dot-dot user id',
+      'delete',
+      (): string => '/v1/admin/users/../sessions',
+      (): TokenPair => admin,
+      400,
+    ],
+    [
+      'an admin with a non-uuid user id',
+      'delete',
+      (): string => '/v1/admin/users/1 OR 1=1/sessions',
+      (): TokenPair => admin,
+      400,
+    ],
+    [
+      'an admin with a bad status',
+      'get',
+      (): string => `/v1/admin/users/${user.id}/sessions?status=deleted`,
+      (): TokenPair => admin,
+      400,
+    ],
   ] as const)('admin routes: %s → %s, nothing changed', async (_, method, path, who, status) => {
     const before = await snapshot();
     const res = await t.http[method](path()).set('Authorization', bearer(who()));

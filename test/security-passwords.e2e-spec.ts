@@ -10,17 +10,24 @@ describe.each(testDatabases)('passwords on %s', (db) => {
   });
   afterAll(() => t.close());
 
-  it.each(['password123', 'iloveyou', 'qwertyuiop', 'Password1', 'ＰＡＳＳＷＯＲＤ１'])('refuses the common password %j at register, saying why', async (password) => {
-    const res = await t.http.post('/v1/auth/register').send({ email: 'common@example.com', password }).expect(400);
-    expect(res.body.message).toEqual([expect.stringMatching(/password is one of the most commonly used passwords/)]);
-    const [{ n }] = await t.dataSource.query(`SELECT COUNT(*) AS n FROM users WHERE email = 'common@example.com'`);
-    expect(Number(n)).toBe(0);
-  });
+  it.each(['password123', 'iloveyou', 'qwertyuiop', 'Password1', 'ＰＡＳＳＷＯＲＤ１'])(
+    'refuses the common password %j at register, saying why',
+    async (password) => {
+      const res = await t.http.post('/v1/auth/register').send({ email: 'common@example.com', password }).expect(400);
+      expect(res.body.message).toEqual([expect.stringMatching(/password is one of the most commonly used passwords/)]);
+      const [{ n }] = await t.dataSource.query(`SELECT COUNT(*) AS n FROM users WHERE email = 'common@example.com'`);
+      expect(Number(n)).toBe(0);
+    },
+  );
 
   it('refuses a common new password on change and keeps the old one and the other sessions', async () => {
     const user = await registerUser(t.http);
     const [a, b] = [await login(t.http, user), await login(t.http, user)];
-    const res = await t.http.post('/v1/users/me/password').set('Authorization', bearer(a)).send({ currentPassword: user.password, newPassword: 'football' }).expect(400);
+    const res = await t.http
+      .post('/v1/users/me/password')
+      .set('Authorization', bearer(a))
+      .send({ currentPassword: user.password, newPassword: 'football' })
+      .expect(400);
     expect(res.body.message).toEqual([expect.stringMatching(/newPassword is one of the most commonly used passwords/)]);
     await t.http.get('/v1/auth/me').set('Authorization', bearer(b)).expect(200);
     await login(t.http, user);
@@ -38,7 +45,10 @@ describe.each(testDatabases)('passwords on %s', (db) => {
   it('never truncates: a password differing only in its last character does not log in', async () => {
     const password = `${'long passphrase '.repeat(7)}end!`.slice(0, 128);
     const user = await registerUser(t.http, { password });
-    await t.http.post('/v1/auth/login').send({ email: user.email, password: `${password.slice(0, -1)}?` }).expect(401);
+    await t.http
+      .post('/v1/auth/login')
+      .send({ email: user.email, password: `${password.slice(0, -1)}?` })
+      .expect(401);
     await t.http.post('/v1/auth/login').send({ email: user.email, password }).expect(200);
   });
 
@@ -51,8 +61,14 @@ describe.each(testDatabases)('passwords on %s', (db) => {
 
   it('gives an unknown email and a wrong password the same answer', async () => {
     const user = await registerUser(t.http);
-    const wrong = await t.http.post('/v1/auth/login').send({ email: user.email, password: 'not the password' }).expect(401);
-    const unknown = await t.http.post('/v1/auth/login').send({ email: 'never.registered@example.com', password: 'not the password' }).expect(401);
+    const wrong = await t.http
+      .post('/v1/auth/login')
+      .send({ email: user.email, password: 'not the password' })
+      .expect(401);
+    const unknown = await t.http
+      .post('/v1/auth/login')
+      .send({ email: 'never.registered@example.com', password: 'not the password' })
+      .expect(401);
     expect(unknown.body).toEqual(wrong.body);
     expect(Object.keys(unknown.headers).sort()).toEqual(Object.keys(wrong.headers).sort());
   });

@@ -14,7 +14,10 @@ withRedis('rate limits in Redis, shared by two instances', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    [a, b] = await Promise.all([createTestApp('sqlite', { ...LIMITS, REDIS_URL: redisUrl! }), createTestApp('sqlite', { ...LIMITS, REDIS_URL: redisUrl! })]);
+    [a, b] = await Promise.all([
+      createTestApp('sqlite', { ...LIMITS, REDIS_URL: redisUrl! }),
+      createTestApp('sqlite', { ...LIMITS, REDIS_URL: redisUrl! }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
@@ -27,7 +30,8 @@ withRedis('rate limits in Redis, shared by two instances', () => {
 
   it('counts one client IP across both instances', async () => {
     const ip = randomIp();
-    const hit = (app: TestApp) => app.http.post('/v1/auth/register').set('X-Forwarded-For', ip).send({ email: 'bad', password: 'x' });
+    const hit = (app: TestApp) =>
+      app.http.post('/v1/auth/register').set('X-Forwarded-For', ip).send({ email: 'bad', password: 'x' });
     for (const app of [a, b, a]) expect((await hit(app)).status).toBe(400);
     expect429(await hit(b));
     expect429(await hit(a));
@@ -35,16 +39,44 @@ withRedis('rate limits in Redis, shared by two instances', () => {
 
   it('locks an account across both instances', async () => {
     const email = `shared.${randomInt(1e9)}@example.com`;
-    for (const app of [a, b, a]) await app.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email, password: 'wrong password' }).expect(401);
-    expect429(await b.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email, password: 'wrong password' }));
+    for (const app of [a, b, a])
+      await app.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email, password: 'wrong password' })
+        .expect(401);
+    expect429(
+      await b.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email, password: 'wrong password' }),
+    );
   });
 
   it('clears the count on success, on every instance', async () => {
     const user = await registerUser(a.http);
-    for (const app of [a, b]) await app.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: 'wrong password' }).expect(401);
-    await a.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: user.password }).expect(200);
-    for (const app of [b, b]) await app.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: 'wrong password' }).expect(401);
-    await b.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: 'x' + user.email, password: 'wrong password' }).expect(401);
+    for (const app of [a, b])
+      await app.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email: user.email, password: 'wrong password' })
+        .expect(401);
+    await a.http
+      .post('/v1/auth/login')
+      .set('X-Forwarded-For', randomIp())
+      .send({ email: user.email, password: user.password })
+      .expect(200);
+    for (const app of [b, b])
+      await app.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email: user.email, password: 'wrong password' })
+        .expect(401);
+    await b.http
+      .post('/v1/auth/login')
+      .set('X-Forwarded-For', randomIp())
+      .send({ email: 'x' + user.email, password: 'wrong password' })
+      .expect(401);
   });
 });
 
@@ -81,7 +113,12 @@ withRedis('rate limits when Redis goes away', () => {
     // ioredis reconnects on its own schedule; poll the app until it does (bounded).
     let status = 0;
     for (let i = 0; i < 40 && status !== 200; i++) {
-      status = (await t.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: user.password })).status;
+      status = (
+        await t.http
+          .post('/v1/auth/login')
+          .set('X-Forwarded-For', randomIp())
+          .send({ email: user.email, password: user.password })
+      ).status;
       if (status !== 200) await new Promise((r) => setTimeout(r, 250));
     }
     expect(status).toBe(200);

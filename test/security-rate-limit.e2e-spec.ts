@@ -8,42 +8,88 @@ import { expect429, randomIp } from './utils/rate-limit.js';
 describe.each(testDatabases)('rate limits in memory on %s', (db) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(db, { RATE_LIMIT_PER_IP: '3', RATE_LIMIT_WINDOW: '60', LOGIN_FAILURES_PER_ACCOUNT: '3', LOGIN_FAILURES_WINDOW: '900' });
+    t = await createTestApp(db, {
+      RATE_LIMIT_PER_IP: '3',
+      RATE_LIMIT_WINDOW: '60',
+      LOGIN_FAILURES_PER_ACCOUNT: '3',
+      LOGIN_FAILURES_WINDOW: '900',
+    });
   });
   afterAll(() => t.close());
 
   it.each([
     // A new email each time for login, so the per-account limit stays out of the way.
-    ['login', '/v1/auth/login', () => ({ email: `ip.limit.${randomInt(1e9)}@example.com`, password: 'whatever it is' })],
+    [
+      'login',
+      '/v1/auth/login',
+      () => ({ email: `ip.limit.${randomInt(1e9)}@example.com`, password: 'whatever it is' }),
+    ],
     ['register', '/v1/auth/register', () => ({ email: 'not-an-email', password: 'x' })],
     ['refresh', '/v1/auth/refresh', () => ({ refreshToken: 'not-a-token' })],
   ])('limits %s per client IP, with Retry-After; other IPs are unaffected', async (_, path, body) => {
     const me = randomIp();
-    for (let i = 0; i < 3; i++) expect((await t.http.post(path).set('X-Forwarded-For', me).send(body())).status).not.toBe(429);
+    for (let i = 0; i < 3; i++)
+      expect((await t.http.post(path).set('X-Forwarded-For', me).send(body())).status).not.toBe(429);
     expect429(await t.http.post(path).set('X-Forwarded-For', me).send(body()));
-    expect((await t.http.post(path).set('X-Forwarded-For', `198.51.100.${randomInt(1, 255)}`).send(body())).status).not.toBe(429);
+    expect(
+      (
+        await t.http
+          .post(path)
+          .set('X-Forwarded-For', `198.51.100.${randomInt(1, 255)}`)
+          .send(body())
+      ).status,
+    ).not.toBe(429);
   });
 
   it('locks an account after LOGIN_FAILURES_PER_ACCOUNT failures, from any IP, even with the right password, until the window ends', async () => {
     const user = await registerUser(t.http);
-    for (let i = 0; i < 3; i++) await t.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: `wrong ${i} password` }).expect(401);
-    expect429(await t.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email.toUpperCase(), password: user.password }));
+    for (let i = 0; i < 3; i++)
+      await t.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email: user.email, password: `wrong ${i} password` })
+        .expect(401);
+    expect429(
+      await t.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email: user.email.toUpperCase(), password: user.password }),
+    );
     const sessions = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [user.id]);
     expect(Number(sessions[0].n)).toBe(0);
     t.clock.advance(900_000);
-    await t.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: user.password }).expect(200);
+    await t.http
+      .post('/v1/auth/login')
+      .set('X-Forwarded-For', randomIp())
+      .send({ email: user.email, password: user.password })
+      .expect(200);
   });
 
   it('locks an unknown email the same way (the limit reveals nothing about accounts)', async () => {
     const email = `ghost.${Date.now()}@example.com`;
-    for (let i = 0; i < 3; i++) await t.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email, password: 'wrong password' }).expect(401);
-    expect429(await t.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email, password: 'wrong password' }));
+    for (let i = 0; i < 3; i++)
+      await t.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email, password: 'wrong password' })
+        .expect(401);
+    expect429(
+      await t.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email, password: 'wrong password' }),
+    );
   });
 
   it('a successful login clears the failure count', async () => {
     const user = await registerUser(t.http);
     for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 2; i++) await t.http.post('/v1/auth/login').set('X-Forwarded-For', randomIp()).send({ email: user.email, password: 'wrong password' }).expect(401);
+      for (let i = 0; i < 2; i++)
+        await t.http
+          .post('/v1/auth/login')
+          .set('X-Forwarded-For', randomIp())
+          .send({ email: user.email, password: 'wrong password' })
+          .expect(401);
       await login(t.http, user, { ip: randomIp() });
     }
   });
@@ -52,7 +98,10 @@ describe.each(testDatabases)('rate limits in memory on %s', (db) => {
     const user = await registerUser(t.http);
     let pair = await login(t.http, user, { ip: randomIp() });
     const change = (currentPassword: string) =>
-      t.http.post('/v1/users/me/password').set('Authorization', bearer(pair)).send({ currentPassword, newPassword: 'a completely new passphrase' });
+      t.http
+        .post('/v1/users/me/password')
+        .set('Authorization', bearer(pair))
+        .send({ currentPassword, newPassword: 'a completely new passphrase' });
     for (let i = 0; i < 3; i++) await change(`guess number ${i}`).expect(403);
     expect429(await change(user.password));
     t.clock.advance(900_000);

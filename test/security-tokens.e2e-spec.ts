@@ -51,13 +51,25 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
 
   it.each([
     ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`],
-    ['alg None with the real signature', () => `${b64({ alg: 'None', typ: 'JWT' })}.${b64(claims)}.${pair.accessToken.split('.')[2]}`],
+    [
+      'alg None with the real signature',
+      () => `${b64({ alg: 'None', typ: 'JWT' })}.${b64(claims)}.${pair.accessToken.split('.')[2]}`,
+    ],
     ['HS384 with the right key', () => sign({}, { algorithm: 'HS384' })],
     ['HS512 with the right key', () => sign({}, { algorithm: 'HS512' })],
     ['RS256 with a made-up key', () => jwt.sign(claims, rsa, { algorithm: 'RS256', noTimestamp: true })],
     ['ES256 with a made-up key', () => jwt.sign(claims, ec, { algorithm: 'ES256', noTimestamp: true })],
-    ['HS256 with a wrong key', () => jwt.sign(claims, 'another-secret-that-is-long-enough-for-hs256', { noTimestamp: true })],
-    ['a tampered payload (sub changed, signature kept)', () => { const [h, , s] = pair.accessToken.split('.'); return `${h}.${b64({ ...claims, sub: 'someone-else' })}.${s}`; }],
+    [
+      'HS256 with a wrong key',
+      () => jwt.sign(claims, 'another-secret-that-is-long-enough-for-hs256', { noTimestamp: true }),
+    ],
+    [
+      'a tampered payload (sub changed, signature kept)',
+      () => {
+        const [h, , s] = pair.accessToken.split('.');
+        return `${h}.${b64({ ...claims, sub: 'someone-else' })}.${s}`;
+      },
+    ],
     ['a truncated signature', () => pair.accessToken.slice(0, -4)],
     ['no signature', () => pair.accessToken.split('.').slice(0, 2).join('.') + '.'],
   ])('refuses %s', async (_, token) => {
@@ -113,7 +125,10 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
   });
 
   it('refuses a token without exp, or with exp as a string', async () => {
-    await t.http.get('/v1/auth/me').set('Authorization', bearer(forge(JSON.stringify(claims)))).expect(200);
+    await t.http
+      .get('/v1/auth/me')
+      .set('Authorization', bearer(forge(JSON.stringify(claims))))
+      .expect(200);
     await expect401(bearer(forge(JSON.stringify({ ...claims, exp: undefined }))));
     await expect401(bearer(forge(JSON.stringify({ ...claims, exp: String(claims.exp) }))));
   });
@@ -121,7 +136,9 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
   it("refuses a token carrying another user's session id", async () => {
     const other = await login(t.http, await registerUser(t.http));
     await expect401(bearer(sign({ sid: other.sessionId })));
-    await expect401(bearer(sign({ sub: (await t.http.get('/v1/auth/me').set('Authorization', bearer(other))).body.user.id })));
+    await expect401(
+      bearer(sign({ sub: (await t.http.get('/v1/auth/me').set('Authorization', bearer(other))).body.user.id })),
+    );
   });
 
   it('refuses the token of a deleted user', async () => {
@@ -148,7 +165,14 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
     ['an x5u header', { x5u: 'https://attacker.example/cert.pem' }],
   ])('ignores %s: the key never comes from the token', async (_, header) => {
     // Signed with an attacker key the header points at: refused.
-    await expect401(bearer(jwt.sign(claims, 'attacker key that is long enough!!', { noTimestamp: true, header: { alg: 'HS256', ...header } })));
+    await expect401(
+      bearer(
+        jwt.sign(claims, 'attacker key that is long enough!!', {
+          noTimestamp: true,
+          header: { alg: 'HS256', ...header },
+        }),
+      ),
+    );
   });
 
   it.each([

@@ -68,7 +68,14 @@ const LEASE_MS = '600';
     const shots = await load.stop();
     const after = shots.filter((s) => s.start > returnedAt);
     const [row] = await a.dataSource.query('SELECT token_deleted FROM sessions WHERE id = ?', [victim.sessionId]);
-    return { revoke, after, before: shots.filter((s) => s.end < returnedAt), ended: Number(row.token_deleted) === 1, victim, other };
+    return {
+      revoke,
+      after,
+      before: shots.filter((s) => s.end < returnedAt),
+      ended: Number(row.token_deleted) === 1,
+      victim,
+      other,
+    };
   }
 
   it('Redis up: the revoke call returns after B evicted; B never answers 200 after it', async () => {
@@ -85,7 +92,11 @@ const LEASE_MS = '600';
     await boot();
     const { revoke, after, ended } = await revokeUnderLoad(() => redis.kill());
     expect(revoke.status).toBe(503);
-    expect(revoke.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/retry/) });
+    expect(revoke.body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: expect.stringMatching(/retry/),
+    });
     expect(ended).toBe(true);
     expect((b.get(SessionInvalidation) as RedisSessionInvalidation).leased).toBe(false);
     expect(after.filter((s) => s.status === 200)).toHaveLength(0);
@@ -107,7 +118,10 @@ const LEASE_MS = '600';
     const [victim, other] = [await login(a.http, user), await login(a.http, user)];
     await a.http.get('/v1/auth/me').set('Authorization', bearer(other)).expect(200);
     proxy!.hold();
-    const stalled = b.http.get('/v1/auth/me').set('Authorization', bearer(victim)).then((r) => r.status);
+    const stalled = b.http
+      .get('/v1/auth/me')
+      .set('Authorization', bearer(victim))
+      .then((r) => r.status);
     // The row has been read (the answer is waiting in the proxy) before the revocation starts.
     while (proxy!.heldCount === 0) await sleep(5);
     const revoke = await a.http.delete(`/v1/sessions/${victim.sessionId}`).set('Authorization', bearer(other));
@@ -123,7 +137,8 @@ const LEASE_MS = '600';
     await boot();
     const user = await registerUser(a.http);
     const [keep, x, y] = [await login(a.http, user), await login(a.http, user), await login(a.http, user)];
-    const onB = (pair: { accessToken: string }) => b.http.get('/v1/auth/me').set('Authorization', bearer(pair.accessToken));
+    const onB = (pair: { accessToken: string }) =>
+      b.http.get('/v1/auth/me').set('Authorization', bearer(pair.accessToken));
     for (const pair of [keep, x]) await onB(pair).expect(200);
     expect(b.get(SessionInvalidation).size).toBe(2);
     await a.http.delete('/v1/sessions?scope=others').set('Authorization', bearer(keep)).expect(200);
@@ -132,7 +147,11 @@ const LEASE_MS = '600';
     await onB(keep).expect(200);
     const z = await login(a.http, user);
     await onB(z).expect(200);
-    await a.http.post('/v1/users/me/password').set('Authorization', bearer(keep)).send({ currentPassword: user.password, newPassword: 'another long passphrase' }).expect(204);
+    await a.http
+      .post('/v1/users/me/password')
+      .set('Authorization', bearer(keep))
+      .send({ currentPassword: user.password, newPassword: 'another long passphrase' })
+      .expect(204);
     await onB(z).expect(401);
     await onB(keep).expect(200);
   });
@@ -143,7 +162,9 @@ const LEASE_MS = '600';
     const pair = await login(a.http, user);
     const onB = () => b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
     await onB();
-    expect(b.get(SessionInvalidation).lookup(pair.sessionId, user.id, b.clock.now(), 60_000)?.me?.[0]).toMatch(/"name":"User \d+"/);
+    expect(b.get(SessionInvalidation).lookup(pair.sessionId, user.id, b.clock.now(), 60_000)?.me?.[0]).toMatch(
+      /"name":"User \d+"/,
+    );
     await a.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Renamed On A' }).expect(200);
     expect((await onB()).body.user.name).toBe('Renamed On A');
   });

@@ -15,12 +15,17 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
   let t: TestApp;
   let cache: SessionInvalidation;
   beforeAll(async () => {
-    t = await createTestApp(db, { SESSION_CACHE: db === 'mysql' ? 'local' : 'auto', ADMIN_EMAILS: 'root@example.com', MAX_SESSIONS_PER_USER: '3' });
+    t = await createTestApp(db, {
+      SESSION_CACHE: db === 'mysql' ? 'local' : 'auto',
+      ADMIN_EMAILS: 'root@example.com',
+      MAX_SESSIONS_PER_USER: '3',
+    });
     cache = t.get(SessionInvalidation);
   });
   afterAll(() => t.close());
 
-  const me = (token: { accessToken: string }, status: number) => t.http.get('/v1/auth/me').set('Authorization', bearer(token.accessToken)).expect(status);
+  const me = (token: { accessToken: string }, status: number) =>
+    t.http.get('/v1/auth/me').set('Authorization', bearer(token.accessToken)).expect(status);
 
   /** Logs in and makes sure the session is being answered from the cache. */
   async function cachedLogin(user: TestUser) {
@@ -57,18 +62,31 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     const pair = await cachedLogin(user);
     const other = await cachedLogin(user);
     const fromCache = (await me(pair, 200)).body;
-    expect(fromCache).toMatchObject({ user: { id: user.id, email: user.email, roles: ['user'] }, session: { id: pair.sessionId, current: true, status: 'active' } });
+    expect(fromCache).toMatchObject({
+      user: { id: user.id, email: user.email, roles: ['user'] },
+      session: { id: pair.sessionId, current: true, status: 'active' },
+    });
     // The same session as the device list (read from the database) shows it.
-    const listed = (await t.http.get('/v1/sessions').set('Authorization', bearer(pair)).expect(200)).body.find((s: { id: string }) => s.id === pair.sessionId);
+    const listed = (await t.http.get('/v1/sessions').set('Authorization', bearer(pair)).expect(200)).body.find(
+      (s: { id: string }) => s.id === pair.sessionId,
+    );
     expect(fromCache.session).toEqual(listed);
-    await t.http.patch('/v1/users/me').set('Authorization', bearer(other)).send({ name: 'Renamed Elsewhere' }).expect(200);
+    await t.http
+      .patch('/v1/users/me')
+      .set('Authorization', bearer(other))
+      .send({ name: 'Renamed Elsewhere' })
+      .expect(200);
     expect((await me(pair, 200)).body.user.name).toBe('Renamed Elsewhere');
   });
 
   it('password change: the other sessions are 401 at once, this one stays', async () => {
     const user = await registerUser(t.http);
     const [a, b] = [await cachedLogin(user), await cachedLogin(user)];
-    await t.http.post('/v1/users/me/password').set('Authorization', bearer(a)).send({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
+    await t.http
+      .post('/v1/users/me/password')
+      .set('Authorization', bearer(a))
+      .send({ currentPassword: user.password, newPassword: 'a brand new passphrase' })
+      .expect(204);
     await me(b, 401);
     await me(a, 200);
   });
@@ -119,7 +137,8 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     await me(pair, 200);
     const lastActive = () => storedLastActive(t, pair.sessionId);
     // With the configured idle limit: a 60-s one would expire (and drop) the entry before the write lands.
-    const cached = () => cache.lookup(pair.sessionId, user.id, t.clock.now(), t.config.session.idleTtl * 1000)?.lastActiveAt;
+    const cached = () =>
+      cache.lookup(pair.sessionId, user.id, t.clock.now(), t.config.session.idleTtl * 1000)?.lastActiveAt;
     // The write is batched behind the request: write the batch now rather than wait for its window.
     await flushTouches(t);
     expect(await lastActive()).toBe(t.clock.now());

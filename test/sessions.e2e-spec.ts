@@ -13,14 +13,26 @@ describe.each(testDatabases)('core API on %s', (db) => {
 
   describe('register', () => {
     it('creates a user and never returns a password hash', async () => {
-      const res = await t.http.post('/v1/auth/register').send({ email: '  Grace@Example.COM ', password: 'correct horse battery staple', name: 'Grace' }).expect(201);
-      expect(res.body).toEqual({ id: expect.any(String), email: 'grace@example.com', name: 'Grace', roles: ['user'], createdAt: expect.any(String) });
+      const res = await t.http
+        .post('/v1/auth/register')
+        .send({ email: '  Grace@Example.COM ', password: 'correct horse battery staple', name: 'Grace' })
+        .expect(201);
+      expect(res.body).toEqual({
+        id: expect.any(String),
+        email: 'grace@example.com',
+        name: 'Grace',
+        roles: ['user'],
+        createdAt: expect.any(String),
+      });
       expect(JSON.stringify(res.body)).not.toMatch(/argon|hash|password/i);
     });
 
     it('answers 409 for an email taken in another case', async () => {
       await registerUser(t.http, { email: 'taken@example.com' });
-      const res = await t.http.post('/v1/auth/register').send({ email: 'TAKEN@example.com', password: 'another good password' }).expect(409);
+      const res = await t.http
+        .post('/v1/auth/register')
+        .send({ email: 'TAKEN@example.com', password: 'another good password' })
+        .expect(409);
       expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message: 'Email is already registered' });
     });
 
@@ -40,7 +52,10 @@ describe.each(testDatabases)('core API on %s', (db) => {
     });
 
     it('grants the admin role to ADMIN_EMAILS', async () => {
-      const res = await t.http.post('/v1/auth/register').send({ email: 'Boss@example.com', password: 'correct horse battery staple' }).expect(201);
+      const res = await t.http
+        .post('/v1/auth/register')
+        .send({ email: 'Boss@example.com', password: 'correct horse battery staple' })
+        .expect(201);
       expect(res.body.roles).toEqual(['user', 'admin']);
     });
   });
@@ -48,19 +63,39 @@ describe.each(testDatabases)('core API on %s', (db) => {
   describe('login', () => {
     it('returns a TokenPair, not cacheable', async () => {
       const user = await registerUser(t.http);
-      const res = await t.http.post('/v1/auth/login').send({ email: user.email.toUpperCase(), password: user.password }).expect(200);
+      const res = await t.http
+        .post('/v1/auth/login')
+        .send({ email: user.email.toUpperCase(), password: user.password })
+        .expect(200);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, sessionId: expect.any(String) });
+      expect(res.body).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        sessionId: expect.any(String),
+      });
       const claims = JSON.parse(Buffer.from(res.body.accessToken.split('.')[1], 'base64url').toString());
-      expect(claims).toMatchObject({ sub: user.id, sid: res.body.sessionId, iss: 'device-sessions', aud: 'device-sessions' });
+      expect(claims).toMatchObject({
+        sub: user.id,
+        sid: res.body.sessionId,
+        iss: 'device-sessions',
+        aud: 'device-sessions',
+      });
       expect(claims.exp - claims.iat).toBe(900);
       expect(typeof claims.jti).toBe('string');
     });
 
     it('gives the same 401 for an unknown email and a wrong password', async () => {
       const user = await registerUser(t.http);
-      const wrong = await t.http.post('/v1/auth/login').send({ email: user.email, password: 'wrong password!' }).expect(401);
-      const unknown = await t.http.post('/v1/auth/login').send({ email: 'nobody@example.com', password: 'wrong password!' }).expect(401);
+      const wrong = await t.http
+        .post('/v1/auth/login')
+        .send({ email: user.email, password: 'wrong password!' })
+        .expect(401);
+      const unknown = await t.http
+        .post('/v1/auth/login')
+        .send({ email: 'nobody@example.com', password: 'wrong password!' })
+        .expect(401);
       expect(wrong.body).toEqual(unknown.body);
       expect(wrong.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid email or password' });
     });
@@ -69,7 +104,10 @@ describe.each(testDatabases)('core API on %s', (db) => {
       await t.http.post('/v1/auth/login').set('Content-Type', 'application/json').send('{"email":').expect(400);
       await t.http.post('/v1/auth/login').send({ email: 'x@example.com' }).expect(400);
       await t.http.post('/v1/auth/login').send(['x']).expect(400);
-      await t.http.post('/v1/auth/login').send({ email: 'x@example.com', password: 'p', deviceName: 'x'.repeat(101) }).expect(400);
+      await t.http
+        .post('/v1/auth/login')
+        .send({ email: 'x@example.com', password: 'p', deviceName: 'x'.repeat(101) })
+        .expect(400);
       const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions');
       const before = Number(n);
       await t.http.post('/v1/auth/login').send({ email: 'x@example.com', password: 'p', extra: 1 }).expect(400);
@@ -99,8 +137,18 @@ describe.each(testDatabases)('core API on %s', (db) => {
         endedAt: null,
         endReason: null,
       });
-      expect(byId[phone.sessionId]).toMatchObject({ current: false, deviceName: 'Mobile Safari on iPhone', device: { type: 'mobile', vendor: 'Apple', model: 'iPhone' }, ipAddress: '198.51.100.20' });
-      expect(byId[pc.sessionId]).toMatchObject({ deviceName: 'Gaming PC', device: { type: 'desktop', vendor: null, model: null }, browser: { name: 'Firefox' }, os: { name: 'Windows' } });
+      expect(byId[phone.sessionId]).toMatchObject({
+        current: false,
+        deviceName: 'Mobile Safari on iPhone',
+        device: { type: 'mobile', vendor: 'Apple', model: 'iPhone' },
+        ipAddress: '198.51.100.20',
+      });
+      expect(byId[pc.sessionId]).toMatchObject({
+        deviceName: 'Gaming PC',
+        device: { type: 'desktop', vendor: null, model: null },
+        browser: { name: 'Firefox' },
+        os: { name: 'Windows' },
+      });
 
       await t.http.delete(`/v1/sessions/${phone.sessionId}`).set('Authorization', bearer(mac)).expect(204);
       await t.http.get('/v1/auth/me').set('Authorization', bearer(phone)).expect(401);
@@ -118,13 +166,21 @@ describe.each(testDatabases)('core API on %s', (db) => {
       await t.http.get('/v1/auth/me').set('Authorization', bearer(mac)).expect(401);
 
       // The three logins share one fake-clock instant, so compare by id rather than by created_at order.
-      const rows = await t.dataSource.query('SELECT id, token_deleted, logged_out, end_reason FROM sessions WHERE user_id = ?', [user.id]);
+      const rows = await t.dataSource.query(
+        'SELECT id, token_deleted, logged_out, end_reason FROM sessions WHERE user_id = ?',
+        [user.id],
+      );
       expect(Object.fromEntries(rows.map((r: { id: string; end_reason: string }) => [r.id, r.end_reason]))).toEqual({
         [mac.sessionId]: 'logout_all',
         [phone.sessionId]: 'remote_logout',
         [pc.sessionId]: 'logout_all',
       });
-      expect(rows.every((r: { token_deleted: unknown; logged_out: unknown }) => Number(r.token_deleted) === 1 && Number(r.logged_out) === 1)).toBe(true);
+      expect(
+        rows.every(
+          (r: { token_deleted: unknown; logged_out: unknown }) =>
+            Number(r.token_deleted) === 1 && Number(r.logged_out) === 1,
+        ),
+      ).toBe(true);
     });
   });
 
@@ -145,8 +201,16 @@ describe.each(testDatabases)('core API on %s', (db) => {
       expect(active.body.map((s: { id: string }) => s.id)).toEqual([third.sessionId, first.sessionId]);
       const all = await t.http.get('/v1/sessions?status=all').set('Authorization', bearer(first)).expect(200);
       expect(all.body).toHaveLength(3);
-      const ended = await t.http.get(`/v1/sessions/${second.sessionId}`).set('Authorization', bearer(first)).expect(200);
-      expect(ended.body).toMatchObject({ status: 'logged_out', endReason: 'remote_logout', endedAt: expect.any(String), current: false });
+      const ended = await t.http
+        .get(`/v1/sessions/${second.sessionId}`)
+        .set('Authorization', bearer(first))
+        .expect(200);
+      expect(ended.body).toMatchObject({
+        status: 'logged_out',
+        endReason: 'remote_logout',
+        endedAt: expect.any(String),
+        current: false,
+      });
     });
 
     it('repeating a revoke is 204 and changes nothing', async () => {
@@ -180,25 +244,40 @@ describe.each(testDatabases)('core API on %s', (db) => {
       const res = await t.http.delete(`/v1/sessions/${bob.sessionId}`).set('Authorization', bearer(alice)).expect(404);
       expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Session not found' });
       await t.http.get('/v1/auth/me').set('Authorization', bearer(bob)).expect(200);
-      await t.http.get('/v1/sessions/5f0c7c52-8d0e-4b4e-9a55-0b7a0d7b1c11').set('Authorization', bearer(alice)).expect(404);
+      await t.http
+        .get('/v1/sessions/5f0c7c52-8d0e-4b4e-9a55-0b7a0d7b1c11')
+        .set('Authorization', bearer(alice))
+        .expect(404);
     });
 
     it.each(['not-a-uuid', '1', "1' OR '1'='1"])('answers 400 for the id %s', async (id) => {
       const a = await login(t.http, await registerUser(t.http));
-      await t.http.get(`/v1/sessions/${encodeURIComponent(id)}`).set('Authorization', bearer(a)).expect(400);
-      await t.http.delete(`/v1/sessions/${encodeURIComponent(id)}`).set('Authorization', bearer(a)).expect(400);
+      await t.http
+        .get(`/v1/sessions/${encodeURIComponent(id)}`)
+        .set('Authorization', bearer(a))
+        .expect(400);
+      await t.http
+        .delete(`/v1/sessions/${encodeURIComponent(id)}`)
+        .set('Authorization', bearer(a))
+        .expect(400);
     });
 
-    it.each(['', '?scope=', '?scope=mine', '?scope=all&x=1'])('DELETE /v1/sessions%s is 400 and ends nothing', async (q) => {
-      const a = await login(t.http, await registerUser(t.http));
-      await t.http.delete(`/v1/sessions${q}`).set('Authorization', bearer(a)).expect(400);
-      await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
-    });
+    it.each(['', '?scope=', '?scope=mine', '?scope=all&x=1'])(
+      'DELETE /v1/sessions%s is 400 and ends nothing',
+      async (q) => {
+        const a = await login(t.http, await registerUser(t.http));
+        await t.http.delete(`/v1/sessions${q}`).set('Authorization', bearer(a)).expect(400);
+        await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
+      },
+    );
 
-    it.each(['?status=ended', '?status=', '?limit=0', '?limit=abc', '?foo=1'])('GET /v1/sessions%s is 400', async (q) => {
-      const a = await login(t.http, await registerUser(t.http));
-      await t.http.get(`/v1/sessions${q}`).set('Authorization', bearer(a)).expect(400);
-    });
+    it.each(['?status=ended', '?status=', '?limit=0', '?limit=abc', '?foo=1'])(
+      'GET /v1/sessions%s is 400',
+      async (q) => {
+        const a = await login(t.http, await registerUser(t.http));
+        await t.http.get(`/v1/sessions${q}`).set('Authorization', bearer(a)).expect(400);
+      },
+    );
 
     it('writes last_active_at at most once a minute', async () => {
       const user = await registerUser(t.http);
@@ -215,10 +294,15 @@ describe.each(testDatabases)('core API on %s', (db) => {
       expect(await read()).toBe(created + 61_000);
     });
 
-    it('writes many sessions\' last_active_at in one statement, skipping ended and recently written ones', async () => {
+    it("writes many sessions' last_active_at in one statement, skipping ended and recently written ones", async () => {
       const repo = t.get(SessionsRepository);
       const user = await registerUser(t.http);
-      const [a, b, ended, recent] = [await login(t.http, user), await login(t.http, user), await login(t.http, user), await login(t.http, user)];
+      const [a, b, ended, recent] = [
+        await login(t.http, user),
+        await login(t.http, user),
+        await login(t.http, user),
+        await login(t.http, user),
+      ];
       await t.http.delete(`/v1/sessions/${ended.sessionId}`).set('Authorization', bearer(a)).expect(204);
       t.clock.advance(61_000);
       const now = t.clock.now();
@@ -230,7 +314,10 @@ describe.each(testDatabases)('core API on %s', (db) => {
       expect(await repo.touchLastActive(ids, now, now - 60_000)).toBe(2);
       expect([await read(a.sessionId), await read(b.sessionId)]).toEqual([now, now]);
       expect({ ended: await read(ended.sessionId), recent: await read(recent.sessionId) }).toEqual(before);
-      expect(Object.fromEntries(await repo.lastActiveAt([a.sessionId, recent.sessionId]))).toEqual({ [a.sessionId]: now, [recent.sessionId]: now - 1_000 });
+      expect(Object.fromEntries(await repo.lastActiveAt([a.sessionId, recent.sessionId]))).toEqual({
+        [a.sessionId]: now,
+        [recent.sessionId]: now - 1_000,
+      });
       expect(await repo.touchLastActive([a.sessionId, b.sessionId], now, now - 60_000)).toBe(0);
     });
 
@@ -256,9 +343,16 @@ describe.each(testDatabases)('core API on %s', (db) => {
     it('session reads asked together (one statement on MySQL) each get their own row or none', async () => {
       const repo = t.get(SessionsRepository);
       const [u1, u2] = [await registerUser(t.http), await registerUser(t.http)];
-      const [a, b, c] = [await login(t.http, u1, { deviceName: 'A' }), await login(t.http, u1, { deviceName: 'B' }), await login(t.http, u2, { deviceName: 'C' })];
+      const [a, b, c] = [
+        await login(t.http, u1, { deviceName: 'A' }),
+        await login(t.http, u1, { deviceName: 'B' }),
+        await login(t.http, u2, { deviceName: 'C' }),
+      ];
       // On MySQL, count the statements the five reads make on the driver's pool.
-      const pool = db === 'mysql' ? (t.dataSource.driver as unknown as { pool: { execute: (...args: unknown[]) => unknown } }).pool : null;
+      const pool =
+        db === 'mysql'
+          ? (t.dataSource.driver as unknown as { pool: { execute: (...args: unknown[]) => unknown } }).pool
+          : null;
       const execute = pool?.execute;
       let statements = 0;
       if (pool) pool.execute = (...args: unknown[]) => (statements++, execute!.apply(pool, args));
@@ -271,24 +365,41 @@ describe.each(testDatabases)('core API on %s', (db) => {
           repo.findForAuth(b.sessionId, u1.id),
         ]);
         // The device names come from the rows read, not from the arguments.
-        expect(rows.map((r) => r && [r.userId, r.display.deviceName, r.user.email])).toEqual([[u1.id, 'A', u1.email], [u2.id, 'C', u2.email], null, null, [u1.id, 'B', u1.email]]);
+        expect(rows.map((r) => r && [r.userId, r.display.deviceName, r.user.email])).toEqual([
+          [u1.id, 'A', u1.email],
+          [u2.id, 'C', u2.email],
+          null,
+          null,
+          [u1.id, 'B', u1.email],
+        ]);
         if (pool) expect(statements).toBe(1);
       } finally {
         if (pool) pool.execute = execute!;
       }
     });
 
-    it('answers many sessions\' concurrent requests each from its own session (reads coalesced on MySQL)', async () => {
+    it("answers many sessions' concurrent requests each from its own session (reads coalesced on MySQL)", async () => {
       const users = [await registerUser(t.http), await registerUser(t.http), await registerUser(t.http)];
       const pairs = [];
-      for (const u of users) pairs.push(await login(t.http, u, { deviceName: `first of ${u.email}` }), await login(t.http, u, { deviceName: `second of ${u.email}` }));
+      for (const u of users)
+        pairs.push(
+          await login(t.http, u, { deviceName: `first of ${u.email}` }),
+          await login(t.http, u, { deviceName: `second of ${u.email}` }),
+        );
       await t.http.post('/v1/auth/logout').set('Authorization', bearer(pairs[3])).expect(204);
-      const answers = await Promise.all([...pairs, ...pairs].map((p) => t.http.get('/v1/auth/me').set('Authorization', bearer(p))));
+      const answers = await Promise.all(
+        [...pairs, ...pairs].map((p) => t.http.get('/v1/auth/me').set('Authorization', bearer(p))),
+      );
       answers.forEach((res, i) => {
         const k = i % pairs.length;
         const user = users[Math.floor(k / 2)];
         if (k === 3) expect(res.status).toBe(401);
-        else expect([res.status, res.body.session.deviceName, res.body.user.email]).toEqual([200, `${k % 2 ? 'second' : 'first'} of ${user.email}`, user.email]);
+        else
+          expect([res.status, res.body.session.deviceName, res.body.user.email]).toEqual([
+            200,
+            `${k % 2 ? 'second' : 'first'} of ${user.email}`,
+            user.email,
+          ]);
       });
     });
 
@@ -347,17 +458,24 @@ describe.each(testDatabases)('core API on %s', (db) => {
   describe('users', () => {
     it('PATCH /v1/users/me changes the name', async () => {
       const a = await login(t.http, await registerUser(t.http));
-      const res = await t.http.patch('/v1/users/me').set('Authorization', bearer(a)).send({ name: '  Ada King ' }).expect(200);
+      const res = await t.http
+        .patch('/v1/users/me')
+        .set('Authorization', bearer(a))
+        .send({ name: '  Ada King ' })
+        .expect(200);
       expect(res.body.name).toBe('Ada King');
     });
 
-    it.each([{}, { name: '' }, { name: 7 }, { name: 'x'.repeat(101) }, { name: 'ok', email: 'evil@example.com' }])('PATCH /v1/users/me %j is 400 and changes nothing', async (body) => {
-      const user = await registerUser(t.http, { name: 'Before' });
-      const a = await login(t.http, user);
-      await t.http.patch('/v1/users/me').set('Authorization', bearer(a)).send(body).expect(400);
-      const me = await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
-      expect(me.body.user).toMatchObject({ name: 'Before', email: user.email });
-    });
+    it.each([{}, { name: '' }, { name: 7 }, { name: 'x'.repeat(101) }, { name: 'ok', email: 'evil@example.com' }])(
+      'PATCH /v1/users/me %j is 400 and changes nothing',
+      async (body) => {
+        const user = await registerUser(t.http, { name: 'Before' });
+        const a = await login(t.http, user);
+        await t.http.patch('/v1/users/me').set('Authorization', bearer(a)).send(body).expect(400);
+        const me = await t.http.get('/v1/auth/me').set('Authorization', bearer(a)).expect(200);
+        expect(me.body.user).toMatchObject({ name: 'Before', email: user.email });
+      },
+    );
   });
 
   describe('health and docs', () => {
@@ -372,14 +490,34 @@ describe.each(testDatabases)('core API on %s', (db) => {
       const doc = (await t.http.get('/docs-json').expect(200)).body;
       expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(Object.keys(doc.paths).sort()).toEqual(
-        ['/health', '/health/live', '/v1/admin/users/{id}/sessions', '/v1/auth/login', '/v1/auth/logout', '/v1/auth/me', '/v1/auth/refresh', '/v1/auth/register', '/v1/sessions', '/v1/sessions/{id}', '/v1/users/me', '/v1/users/me/password'].sort(),
+        [
+          '/health',
+          '/health/live',
+          '/v1/admin/users/{id}/sessions',
+          '/v1/auth/login',
+          '/v1/auth/logout',
+          '/v1/auth/me',
+          '/v1/auth/refresh',
+          '/v1/auth/register',
+          '/v1/sessions',
+          '/v1/sessions/{id}',
+          '/v1/users/me',
+          '/v1/users/me/password',
+        ].sort(),
       );
-      expect(doc.components.schemas.SessionResponse.required).toEqual(expect.arrayContaining(['id', 'current', 'status', 'device', 'location', 'endedAt', 'endReason']));
-      expect(doc.components.schemas.TokenPairResponse.required).toEqual(expect.arrayContaining(['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'sessionId']));
+      expect(doc.components.schemas.SessionResponse.required).toEqual(
+        expect.arrayContaining(['id', 'current', 'status', 'device', 'location', 'endedAt', 'endReason']),
+      );
+      expect(doc.components.schemas.TokenPairResponse.required).toEqual(
+        expect.arrayContaining(['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'sessionId']),
+      );
     });
 
     it('answers unknown routes with the error shape', async () => {
-      await t.http.get('/v1/nope').expect(404).expect((r) => expect(r.body).toMatchObject({ statusCode: 404, error: 'Not Found' }));
+      await t.http
+        .get('/v1/nope')
+        .expect(404)
+        .expect((r) => expect(r.body).toMatchObject({ statusCode: 404, error: 'Not Found' }));
     });
   });
 });

@@ -22,7 +22,10 @@ function freePort(): Promise<number> {
 function waitForLine(child: ChildProcess, out: string[], pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      const line = out.join('').split('\n').find((l) => pattern.test(l));
+      const line = out
+        .join('')
+        .split('\n')
+        .find((l) => pattern.test(l));
       if (line) {
         child.stdout!.off('data', check);
         resolve(line);
@@ -37,11 +40,22 @@ function waitForLine(child: ChildProcess, out: string[], pattern: RegExp): Promi
 /** A request whose body is held back: the server's "100 Continue" proves it has the headers. */
 async function held(url: string, method: string, payload: unknown, headers: Record<string, string> = {}) {
   const body = JSON.stringify(payload);
-  const req = request(url, { method, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), expect: '100-continue', ...headers } });
+  const req = request(url, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      expect: '100-continue',
+      ...headers,
+    },
+  });
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, body: text }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c: string) => (text += c))
+        .on('end', () => resolve({ status: res.statusCode!, body: text }));
     });
     req.on('error', reject);
   });
@@ -80,19 +94,36 @@ describe('graceful shutdown of the built service', () => {
   it('finishes the requests in flight at SIGTERM, writes their last_active_at, then closes the pool and exits 0', async () => {
     const base = `http://127.0.0.1:${port}`;
     const account = { email: 'drain@example.com', password: 'correct horse battery staple' };
-    const reg = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(account) });
+    const reg = await fetch(`${base}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(account),
+    });
     expect(reg.status).toBe(201);
 
     // A session whose last_active_at is two minutes old: its next request asks for a touch.
-    const pair = (await (await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(account) })).json()) as { accessToken: string; sessionId: string };
+    const pair = (await (
+      await fetch(`${base}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(account),
+      })
+    ).json()) as { accessToken: string; sessionId: string };
     const db = new Database(dbPath);
     db.prepare('UPDATE sessions SET last_active_at = last_active_at - 120000 WHERE id = ?').run(pair.sessionId);
-    const aged = Number((db.prepare('SELECT last_active_at AS v FROM sessions WHERE id = ?').get(pair.sessionId) as { v: number }).v);
+    const aged = Number(
+      (db.prepare('SELECT last_active_at AS v FROM sessions WHERE id = ?').get(pair.sessionId) as { v: number }).v,
+    );
     db.close();
 
     // Headers go first with Expect: 100-continue; the bodies follow once shutdown has begun.
     const login = await held(`${base}/v1/auth/login`, 'POST', account);
-    const rename = await held(`${base}/v1/users/me`, 'PATCH', { name: 'Drained' }, { authorization: `Bearer ${pair.accessToken}` });
+    const rename = await held(
+      `${base}/v1/users/me`,
+      'PATCH',
+      { name: 'Drained' },
+      { authorization: `Bearer ${pair.accessToken}` },
+    );
 
     // 'close' (not 'exit') waits for the last stdout lines too.
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
@@ -108,9 +139,13 @@ describe('graceful shutdown of the built service', () => {
     expect(await exited).toBe(0);
     // The touch asked by a request that ran during the drain was written before the database closed.
     const after = new Database(dbPath, { readonly: true });
-    expect(Number((after.prepare('SELECT last_active_at AS v FROM sessions WHERE id = ?').get(pair.sessionId) as { v: number }).v)).toBeGreaterThan(aged);
+    expect(
+      Number(
+        (after.prepare('SELECT last_active_at AS v FROM sessions WHERE id = ?').get(pair.sessionId) as { v: number }).v,
+      ),
+    ).toBeGreaterThan(aged);
     after.close();
     expect(out.join('')).not.toMatch(/touch failed/);
-    expect(out.join("")).toMatch(/stopped; database pool closed/);
+    expect(out.join('')).toMatch(/stopped; database pool closed/);
   }, 30_000);
 });

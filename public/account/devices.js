@@ -11,14 +11,25 @@
     tablet: '<rect x="3.5" y="2" width="17" height="20" rx="2.5"/><path d="M11 18h2"/>',
     smarttv: '<rect x="2" y="6" width="20" height="13" rx="2"/><path d="M8 22h8M8 2l4 4 4-4"/>',
     wearable: '<rect x="6" y="6" width="12" height="12" rx="3"/><path d="M9 6l.7-4h4.6L15 6M9 18l.7 4h4.6l.7-4"/>',
-    console: '<rect x="2" y="7" width="20" height="11" rx="5"/><path d="M7 11v3M5.5 12.5h3M15.5 11.5h.01M17.5 13.5h.01"/>',
-    unknown: '<circle cx="12" cy="12" r="9"/><path d="M9.6 9.2a2.5 2.5 0 1 1 3.4 2.3c-.6.3-1 .8-1 1.5v.5M12 16.8h.01"/>',
+    console:
+      '<rect x="2" y="7" width="20" height="11" rx="5"/><path d="M7 11v3M5.5 12.5h3M15.5 11.5h.01M17.5 13.5h.01"/>',
+    unknown:
+      '<circle cx="12" cy="12" r="9"/><path d="M9.6 9.2a2.5 2.5 0 1 1 3.4 2.3c-.6.3-1 .8-1 1.5v.5M12 16.8h.01"/>',
   };
 
   const $ = (id) => document.getElementById(id);
   const view = {
-    login: $('login-view'), devices: $('devices-view'), form: $('login-form'), email: $('email'), password: $('password'),
-    list: $('device-list'), who: $('who'), reload: $('reload'), others: $('sign-out-others'), error: $('error'), status: $('status'),
+    login: $('login-view'),
+    devices: $('devices-view'),
+    form: $('login-form'),
+    email: $('email'),
+    password: $('password'),
+    list: $('device-list'),
+    who: $('who'),
+    reload: $('reload'),
+    others: $('sign-out-others'),
+    error: $('error'),
+    status: $('status'),
   };
 
   /** The session ended or cannot be renewed: the only way on is to sign in again. */
@@ -40,8 +51,12 @@
         return null;
       }
     },
-    set(value) { sessionStorage.setItem(STORAGE_KEY, JSON.stringify(value)); },
-    clear() { sessionStorage.removeItem(STORAGE_KEY); },
+    set(value) {
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify(value));
+    },
+    clear() {
+      sessionStorage.removeItem(STORAGE_KEY);
+    },
   };
 
   function messageOf(body, status) {
@@ -57,7 +72,12 @@
     if (token) headers.Authorization = `Bearer ${token}`;
     let res;
     try {
-      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      res = await fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
     } catch {
       throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
     }
@@ -136,7 +156,14 @@
   }
 
   const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-  const UNITS = [['year', 31536e6], ['month', 2592e6], ['week', 6048e5], ['day', 864e5], ['hour', 36e5], ['minute', 6e4]];
+  const UNITS = [
+    ['year', 31536e6],
+    ['month', 2592e6],
+    ['week', 6048e5],
+    ['day', 864e5],
+    ['hour', 36e5],
+    ['minute', 6e4],
+  ];
 
   function lastActive(iso) {
     // The server writes last activity at most once a minute, and its clock may run a little ahead of ours.
@@ -179,14 +206,22 @@
     const body = element('div', 'device-body');
     const title = element('p', 'device-name', name);
     if (session.current) title.append(element('span', 'badge', 'This device'));
-    const where = element('p', 'device-meta', `${locationText(session.location)} · ${session.ipAddress || 'unknown IP'}`);
+    const where = element(
+      'p',
+      'device-meta',
+      `${locationText(session.location)} · ${session.ipAddress || 'unknown IP'}`,
+    );
     const when = element('p', 'device-meta');
     const time = element('time', 'last-active', lastActive(session.lastActiveAt));
     time.dateTime = session.lastActiveAt;
     time.title = new Date(session.lastActiveAt).toLocaleString();
     const signedIn = new Date(session.createdAt);
     const sameYear = signedIn.getFullYear() === new Date().getFullYear();
-    const since = signedIn.toLocaleDateString('en', { day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric' });
+    const since = signedIn.toLocaleDateString('en', {
+      day: 'numeric',
+      month: 'short',
+      year: sameYear ? undefined : 'numeric',
+    });
     when.append(time, ' · ', element('span', 'since', `Signed in ${since}`));
     body.append(title, where, when);
 
@@ -194,7 +229,10 @@
     button.type = 'button';
     // Two devices can share a name (two iPhones are both "Mobile Safari on iPhone"), so the IP tells the buttons apart.
     const ip = session.ipAddress || 'unknown IP';
-    button.setAttribute('aria-label', session.current ? `Sign out of this device (${name}, ${ip})` : `Sign out ${name}, ${ip}`);
+    button.setAttribute(
+      'aria-label',
+      session.current ? `Sign out of this device (${name}, ${ip})` : `Sign out ${name}, ${ip}`,
+    );
     button.addEventListener('click', () => act(button, () => signOut(session, name)));
 
     item.append(icon, body, button);
@@ -242,7 +280,8 @@
         auth.set({ email, accessToken: pair.accessToken, refreshToken: pair.refreshToken, sessionId: pair.sessionId });
       } catch (e) {
         if (e.status === 401) throw new Error('Wrong email or password.', { cause: e });
-        if (e.status === 429) throw new Error(`Too many attempts. Try again ${waitText(Number(e.retryAfter))}.`, { cause: e });
+        if (e.status === 429)
+          throw new Error(`Too many attempts. Try again ${waitText(Number(e.retryAfter))}.`, { cause: e });
         throw e;
       }
       view.password.value = '';

@@ -16,7 +16,13 @@ export class AuditRepository {
 
   /** Oldest first, at most `limit` rows, so a large backlog is purged in short statements. */
   async purgeBefore(cutoff: number, limit: number): Promise<number> {
-    const ids = await this.repo.createQueryBuilder('a').select('a.id', 'id').where('a.created_at < :cutoff', { cutoff }).orderBy('a.created_at').limit(limit).getRawMany<{ id: string }>();
+    const ids = await this.repo
+      .createQueryBuilder('a')
+      .select('a.id', 'id')
+      .where('a.created_at < :cutoff', { cutoff })
+      .orderBy('a.created_at')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
     if (ids.length === 0) return 0;
     await this.repo.delete(ids.map((r) => r.id));
     return ids.length;

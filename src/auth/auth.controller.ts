@@ -29,7 +29,10 @@ import { TokenPairResponse } from './dto/token-pair.response.js';
 
 @ApiTags('auth')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid body' })
-@ApiServiceUnavailableResponse({ type: ErrorResponse, description: 'Database or rate-limit store unreachable; retry after Retry-After' })
+@ApiServiceUnavailableResponse({
+  type: ErrorResponse,
+  description: 'Database or rate-limit store unreachable; retry after Retry-After',
+})
 @Controller('v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}

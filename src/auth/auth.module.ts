@@ -29,7 +29,8 @@ import { TokenService } from './token.service.js';
     {
       provide: AttemptStore,
       inject: [RATE_LIMIT_REDIS, Clock],
-      useFactory: (redis: Redis | null, clock: Clock) => (redis ? new RedisAttemptStore(redis) : new MemoryAttemptStore(clock)),
+      useFactory: (redis: Redis | null, clock: Clock) =>
+        redis ? new RedisAttemptStore(redis) : new MemoryAttemptStore(clock),
     },
   ],
   exports: [RATE_LIMIT_REDIS, AttemptStore],

@@ -11,10 +11,17 @@ const SECRET = 'unit-secret-that-is-long-enough-for-hs256-use';
 const T0 = 1_700_000_000_000;
 const auth = { jwtKey: createSecretKey(Buffer.from(SECRET)), issuer: 'device-sessions', audience: 'device-sessions' };
 const sign = (claims: Record<string, unknown>) =>
-  jwt.sign({ sub: 'u1', sid: 's1', iat: T0 / 1000, exp: T0 / 1000 + 900, ...claims }, SECRET, { algorithm: 'HS256', issuer: auth.issuer, audience: auth.audience });
+  jwt.sign({ sub: 'u1', sid: 's1', iat: T0 / 1000, exp: T0 / 1000 + 900, ...claims }, SECRET, {
+    algorithm: 'HS256',
+    issuer: auth.issuer,
+    audience: auth.audience,
+  });
 
 /** One passport authenticate() call on a per-request copy of the strategy, as passport makes it; resolves with what it ended in. */
-function authenticate(strategy: JwtStrategy, token: string): Promise<{ success?: unknown; error?: unknown; fail?: unknown }> {
+function authenticate(
+  strategy: JwtStrategy,
+  token: string,
+): Promise<{ success?: unknown; error?: unknown; fail?: unknown }> {
   return new Promise((resolve) => {
     const request = Object.create(strategy) as JwtStrategy & Record<string, unknown>;
     request.success = (user: unknown) => resolve({ success: user });
@@ -34,7 +41,9 @@ describe('JwtStrategy', () => {
   beforeEach(() => {
     now = T0 + 1_000;
     validate = jest.fn((userId: string, sessionId: string) => Promise.resolve({ userId, sessionId }));
-    const config = { get: (key: keyof AppConfig) => (key === 'auth' ? auth : { cacheSize: 100 }) } as unknown as ConfigService<AppConfig, true>;
+    const config = {
+      get: (key: keyof AppConfig) => (key === 'auth' ? auth : { cacheSize: 100 }),
+    } as unknown as ConfigService<AppConfig, true>;
     strategy = new JwtStrategy({ validate } as unknown as SessionsService, { now: () => now }, config);
     verifier = jest.spyOn(Strategy as unknown as { JwtVerifier: (...args: unknown[]) => void }, 'JwtVerifier');
   });

@@ -78,7 +78,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   /** Every request: the claims' shape, `exp`, then the session. */
   private async check(p: VerifiedClaims): Promise<CheckedSession> {
-    if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') throw new UnauthorizedException('Malformed token');
+    if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number')
+      throw new UnauthorizedException('Malformed token');
     if (p.exp * 1000 <= this.clock.now()) throw new UnauthorizedException('Token expired');
     return this.sessions.validate(p.sub, p.sid);
   }

@@ -6,7 +6,14 @@ import { AttemptStore } from './rate-limit/attempt-store.js';
 
 export class TooManyAttemptsException extends HttpException {
   constructor(readonly retryAfterSeconds: number) {
-    super({ statusCode: 429, error: 'Too Many Requests', message: 'Too many failed attempts for this account; try again later' }, HttpStatus.TOO_MANY_REQUESTS);
+    super(
+      {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: 'Too many failed attempts for this account; try again later',
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 }
 

@@ -29,7 +29,10 @@ export class PasswordController {
   @ApiBadRequestResponse({ type: ErrorResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Current password is wrong' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Too many wrong current passwords for this account (see Retry-After)' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: 'Too many wrong current passwords for this account (see Retry-After)',
+  })
   change(@CurrentAuth() auth: AuthContext, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.auth.changePassword(auth, dto);
   }

@@ -29,7 +29,15 @@ export class TokenService {
     const iat = Math.floor(s.issuedAt / 1000);
     const exp = Math.min(iat + this.ttl, Math.floor(s.expiresAt / 1000));
     const accessToken = this.jwt.sign(
-      { sub: s.userId, sid: s.sessionId, jti: `${s.sessionId}.${s.generation}`, iat, exp, iss: this.issuer, aud: this.audience },
+      {
+        sub: s.userId,
+        sid: s.sessionId,
+        jti: `${s.sessionId}.${s.generation}`,
+        iat,
+        exp,
+        iss: this.issuer,
+        aud: this.audience,
+      },
       { algorithm: 'HS256' },
     );
     const expiresIn = Math.max(0, exp - Math.floor(this.clock.now() / 1000));

@@ -7,7 +7,10 @@ import { Logger } from '@nestjs/common';
 export class ExclusiveJob {
   private running = false;
 
-  constructor(private readonly logger: Logger, private readonly name: string) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly name: string,
+  ) {}
 
   /** `work` returns a line worth logging, or nothing when there was nothing to do. */
   async run(work: () => Promise<string | undefined>): Promise<void> {

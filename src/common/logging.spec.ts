@@ -5,9 +5,19 @@ describe('logging', () => {
   it('redacts passwords and tokens wherever a logged object carries them, up to two levels down', () => {
     const lines: string[] = [];
     const logger = createLogger(loadConfig({ LOG_LEVEL: 'info' }), { write: (l: string) => void lines.push(l) });
-    logger.info({ password: 'p1', body: { refreshToken: 'r1', newPassword: 'p2' }, dto: { inner: { accessToken: 'a1' } }, email: 'kept@example.com' });
+    logger.info({
+      password: 'p1',
+      body: { refreshToken: 'r1', newPassword: 'p2' },
+      dto: { inner: { accessToken: 'a1' } },
+      email: 'kept@example.com',
+    });
     const line = JSON.parse(lines[0]);
-    expect(line).toMatchObject({ password: '[Redacted]', body: { refreshToken: '[Redacted]', newPassword: '[Redacted]' }, dto: { inner: { accessToken: '[Redacted]' } }, email: 'kept@example.com' });
+    expect(line).toMatchObject({
+      password: '[Redacted]',
+      body: { refreshToken: '[Redacted]', newPassword: '[Redacted]' },
+      dto: { inner: { accessToken: '[Redacted]' } },
+      email: 'kept@example.com',
+    });
   });
 
   it('makes the per-request child logger only when a line is written, with its bindings', () => {

@@ -2,7 +2,14 @@ import type { LoggerService } from '@nestjs/common';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { pino, type Bindings, type ChildLoggerOptions, type DestinationStream, type Level, type Logger as Pino } from 'pino';
+import {
+  pino,
+  type Bindings,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Level,
+  type Logger as Pino,
+} from 'pino';
 import type { AppConfig } from '../config/configuration.js';
 
 /** A caller-supplied request id is kept (so logs join up across services) only when it looks like one. */
@@ -105,7 +112,11 @@ class LazyRequestLogger {
 }
 
 /** Fastify's `childLoggerFactory`. A route with its own log level gets a real child at once. */
-export function requestLoggerFactory(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+export function requestLoggerFactory(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
   if (options.level !== undefined) return logger.child(bindings, options);
   return new LazyRequestLogger(logger as Pino, bindings, options);
 }
@@ -136,7 +147,16 @@ export class RequestLogController extends LogController {
     const level: Level = error || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     const log = request.log as Pino;
     if (!log.isLevelEnabled(level)) return;
-    log[level]({ req: request, res: reply, failure: failures.get(request), err: error ?? undefined, responseTime: reply.elapsedTime }, 'request completed');
+    log[level](
+      {
+        req: request,
+        res: reply,
+        failure: failures.get(request),
+        err: error ?? undefined,
+        responseTime: reply.elapsedTime,
+      },
+      'request completed',
+    );
   }
 }
 
@@ -151,7 +171,14 @@ export function fastifyLogging(logger: Pino) {
   };
 }
 
-const NEST_LEVELS = { log: 'info', error: 'error', warn: 'warn', debug: 'debug', verbose: 'trace', fatal: 'fatal' } as const;
+const NEST_LEVELS = {
+  log: 'info',
+  error: 'error',
+  warn: 'warn',
+  debug: 'debug',
+  verbose: 'trace',
+  fatal: 'fatal',
+} as const;
 
 /**
  * Nest's LoggerService on pino. Nest passes the logger's context (its class name) as the last

@@ -6,8 +6,20 @@ const ok = { NODE_ENV: 'test', DATABASE_URL: 'sqlite::memory:' };
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig({});
-    expect(c.app).toMatchObject({ env: 'development', port: 3000, trustProxy: false, corsOrigins: [], bodyLimit: 16_384 });
-    expect(c.auth).toMatchObject({ rateLimitPerIp: 30, rateLimitWindow: 60, loginFailuresPerAccount: 10, loginFailuresWindow: 900, secretIsEphemeral: true });
+    expect(c.app).toMatchObject({
+      env: 'development',
+      port: 3000,
+      trustProxy: false,
+      corsOrigins: [],
+      bodyLimit: 16_384,
+    });
+    expect(c.auth).toMatchObject({
+      rateLimitPerIp: 30,
+      rateLimitWindow: 60,
+      loginFailuresPerAccount: 10,
+      loginFailuresWindow: 900,
+      secretIsEphemeral: true,
+    });
     expect(c.redis.url).toBeUndefined();
   });
 
@@ -19,8 +31,18 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['NODE_ENV=production without JWT_SECRET', { NODE_ENV: 'production' }, 'JWT_SECRET', /must be set when NODE_ENV=production/],
-    ['NODE_ENV=production with a short JWT_SECRET', { NODE_ENV: 'production', JWT_SECRET: 'short' }, 'JWT_SECRET', /at least 32/],
+    [
+      'NODE_ENV=production without JWT_SECRET',
+      { NODE_ENV: 'production' },
+      'JWT_SECRET',
+      /must be set when NODE_ENV=production/,
+    ],
+    [
+      'NODE_ENV=production with a short JWT_SECRET',
+      { NODE_ENV: 'production', JWT_SECRET: 'short' },
+      'JWT_SECRET',
+      /at least 32/,
+    ],
     ['a short JWT_SECRET outside production', { JWT_SECRET: 'short' }, 'JWT_SECRET', /at least 32/],
     ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, 'NODE_ENV', /./],
     ['PORT out of range', { PORT: '70000' }, 'PORT', /./],
@@ -35,7 +57,12 @@ describe('loadConfig', () => {
     ['LOGIN_FAILURES_PER_ACCOUNT fractional', { LOGIN_FAILURES_PER_ACCOUNT: '2.5' }, 'LOGIN_FAILURES_PER_ACCOUNT', /./],
     ['LOGIN_FAILURES_WINDOW of 0', { LOGIN_FAILURES_WINDOW: '0' }, 'LOGIN_FAILURES_WINDOW', /./],
     ['ACCESS_TOKEN_TTL of 5 seconds', { ACCESS_TOKEN_TTL: '5' }, 'ACCESS_TOKEN_TTL', /./],
-    ['a session shorter than its access token', { ACCESS_TOKEN_TTL: '3600', SESSION_ABSOLUTE_TTL: '600' }, 'SESSION_ABSOLUTE_TTL', /ACCESS_TOKEN_TTL/],
+    [
+      'a session shorter than its access token',
+      { ACCESS_TOKEN_TTL: '3600', SESSION_ABSOLUTE_TTL: '600' },
+      'SESSION_ABSOLUTE_TTL',
+      /ACCESS_TOKEN_TTL/,
+    ],
     ['an unknown LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /./],
   ])('refuses %s with one line naming the variable', (_, env, variable, detail) => {
     let error: unknown;
@@ -53,7 +80,14 @@ describe('loadConfig', () => {
   });
 
   it('accepts production with a 32-character secret and reads the security settings', () => {
-    const c = loadConfig({ ...ok, NODE_ENV: 'production', JWT_SECRET: 'z'.repeat(32), TRUST_PROXY: 'yes', CORS_ORIGINS: 'https://a.example, https://b.example', REDIS_URL: 'redis://127.0.0.1:6379/2' });
+    const c = loadConfig({
+      ...ok,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'z'.repeat(32),
+      TRUST_PROXY: 'yes',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      REDIS_URL: 'redis://127.0.0.1:6379/2',
+    });
     expect(c.app).toMatchObject({ trustProxy: true, corsOrigins: ['https://a.example', 'https://b.example'] });
     expect(c.redis.url).toBe('redis://127.0.0.1:6379/2');
   });

@@ -2,8 +2,7 @@ import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import { validateEnv } from './env.validation.js';
 
 export type DatabaseConfig =
-  | { type: 'sqlite'; path: string; migrationsRun: boolean }
-  | { type: 'mysql'; url: string; migrationsRun: boolean };
+  { type: 'sqlite'; path: string; migrationsRun: boolean } | { type: 'mysql'; url: string; migrationsRun: boolean };
 
 export interface AppConfig {
   app: {
@@ -59,7 +58,11 @@ export function parseDatabaseUrl(url: string, migrationsRun: boolean): DatabaseC
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const e = validateEnv(env);
   const secret = e.JWT_SECRET ? Buffer.from(e.JWT_SECRET, 'utf8') : randomBytes(48);
-  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = (s: string) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   return {
     app: {
       env: e.NODE_ENV,

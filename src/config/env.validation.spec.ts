@@ -52,7 +52,11 @@ describe('validateEnv', () => {
 
 describe('loadConfig', () => {
   it('parses database URLs and lists', () => {
-    const c = loadConfig({ DATABASE_URL: 'mariadb://u:p@db:3306/app', ADMIN_EMAILS: ' Boss@Example.com , ops@example.com ', JWT_SECRET: 'x'.repeat(32) });
+    const c = loadConfig({
+      DATABASE_URL: 'mariadb://u:p@db:3306/app',
+      ADMIN_EMAILS: ' Boss@Example.com , ops@example.com ',
+      JWT_SECRET: 'x'.repeat(32),
+    });
     expect(c.database).toEqual({ type: 'mysql', url: 'mysql://u:p@db:3306/app', migrationsRun: true });
     expect(c.auth.adminEmails).toEqual(['boss@example.com', 'ops@example.com']);
     expect(c.auth.secretIsEphemeral).toBe(false);

@@ -33,7 +33,10 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: string = 'development';
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT: number = 3000;
 
   @Matches(/^(sqlite:.+|(mysql|mariadb):\/\/[^/]+\/[^/?]+(\?.*)?)$/, {
@@ -41,7 +44,8 @@ export class EnvironmentVariables {
   })
   DATABASE_URL: string = 'sqlite:./data/device-sessions.sqlite';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   MIGRATIONS_RUN: boolean = true;
 
   // No @IsOptional here: it would skip every rule when the value is absent, production included.
@@ -50,38 +54,62 @@ export class EnvironmentVariables {
   @MinLength(32, { message: secretMessage })
   JWT_SECRET?: string;
 
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   JWT_ISSUER: string = 'device-sessions';
 
-  @IsString() @MinLength(1) @MaxLength(200)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
   JWT_AUDIENCE: string = 'device-sessions';
 
-  @Transform(toInt) @IsInt() @Min(10) @Max(86_400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
   ACCESS_TOKEN_TTL: number = 900;
 
-  @Transform(toInt) @IsInt() @Min(60)
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
   SESSION_IDLE_TTL: number = 1_209_600;
 
-  @Transform(toInt) @IsInt() @Min(60)
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
   SESSION_ABSOLUTE_TTL: number = 2_592_000;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(300)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
   REFRESH_REUSE_GRACE: number = 10;
 
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   MAX_SESSIONS_PER_USER: number = 0;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   SESSION_RETENTION_DAYS: number = 90;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   TRUST_PROXY: boolean = false;
 
   /** A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country file. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   GEOIP_DB_PATH?: string;
 
-  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'WEBHOOK_URL must be an http(s) URL' })
+  @IsOptional()
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'WEBHOOK_URL must be an http(s) URL' },
+  )
   WEBHOOK_URL?: string;
 
   @ValidateIf((env: EnvironmentVariables) => env.WEBHOOK_URL !== undefined || env.WEBHOOK_SECRET !== undefined)
@@ -89,16 +117,26 @@ export class EnvironmentVariables {
   @IsString({ message: 'WEBHOOK_SECRET must be set when WEBHOOK_URL is' })
   WEBHOOK_SECRET?: string;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   WEBHOOK_TIMEOUT_MS: number = 5_000;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
   WEBHOOK_MAX_ATTEMPTS: number = 5;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
   WEBHOOK_RETRY_DELAY_MS: number = 1_000;
 
-  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://HOST:PORT[/DB]' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://HOST:PORT[/DB]' })
   REDIS_URL?: string;
 
   @IsString()
@@ -107,10 +145,16 @@ export class EnvironmentVariables {
   @IsIn(['auto', 'local', 'off'])
   SESSION_CACHE: string = 'auto';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
   SESSION_CACHE_SIZE: number = 100_000;
 
-  @Transform(toInt) @IsInt() @Min(200) @Max(60_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(200)
+  @Max(60_000)
   SESSION_CACHE_LEASE_MS: number = 3_000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -119,24 +163,38 @@ export class EnvironmentVariables {
   @IsString()
   CORS_ORIGINS: string = '';
 
-  @Transform(toInt) @IsInt() @Min(1024) @Max(10_485_760)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(10_485_760)
   BODY_LIMIT: number = 16_384;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   RATE_LIMIT_PER_IP: number = 30;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   RATE_LIMIT_WINDOW: number = 60;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   LOGIN_FAILURES_PER_ACCOUNT: number = 10;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   LOGIN_FAILURES_WINDOW: number = 900;
 }
 
 export class ConfigValidationError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`Invalid configuration: ${variable}: ${detail}`);
     this.name = 'ConfigValidationError';
   }

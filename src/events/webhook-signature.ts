@@ -12,7 +12,13 @@ export function signPayload(secret: string, body: string, timestamp: number): st
  * What a receiver does (shown in the README): recompute the MAC over the raw body, compare in
  * constant time, and refuse stale timestamps so a captured delivery cannot be replayed later.
  */
-export function verifySignature(secret: string, body: string, header: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+export function verifySignature(
+  secret: string,
+  body: string,
+  header: string,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
   const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2) as [string, string]));
   const t = Number(parts.t);
   if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || !parts.v1) return false;

@@ -6,7 +6,12 @@ import type { AppConfig } from '../config/configuration.js';
 import type { SessionEvent } from '../sessions/session-events.js';
 import { WebhookDispatcher } from './webhook.dispatcher.js';
 
-const event = (id: string): SessionEvent => ({ id, type: 'session.refresh_reuse', occurredAt: new Date(0).toISOString(), data: { userId: 'u', sessionId: 's' } });
+const event = (id: string): SessionEvent => ({
+  id,
+  type: 'session.refresh_reuse',
+  occurredAt: new Date(0).toISOString(),
+  data: { userId: 'u', sessionId: 's' },
+});
 
 /** A receiver that never answers, so deliveries stay in flight. */
 async function hungReceiver() {
@@ -29,7 +34,9 @@ async function hungReceiver() {
 }
 
 function dispatcher(url: string, maxPending = 1000) {
-  const config = { get: () => ({ url, secret: 'x'.repeat(16), timeoutMs: 200, maxAttempts: 3, retryDelayMs: 10 }) } as unknown as ConfigService<AppConfig, true>;
+  const config = {
+    get: () => ({ url, secret: 'x'.repeat(16), timeoutMs: 200, maxAttempts: 3, retryDelayMs: 10 }),
+  } as unknown as ConfigService<AppConfig, true>;
   const d = new WebhookDispatcher(config);
   (d as unknown as { maxPending: number }).maxPending = maxPending;
   return d;

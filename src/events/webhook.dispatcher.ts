@@ -77,7 +77,11 @@ export class WebhookDispatcher implements OnApplicationShutdown {
 
   /** Lets deliveries already in flight finish up to one timeout, then abandons the rest (they are logged, not queued). */
   async onApplicationShutdown(): Promise<void> {
-    if (this.pending.size > 0) await Promise.race([Promise.allSettled([...this.pending]), sleep(this.settings.timeoutMs, undefined, { ref: false })]);
+    if (this.pending.size > 0)
+      await Promise.race([
+        Promise.allSettled([...this.pending]),
+        sleep(this.settings.timeoutMs, undefined, { ref: false }),
+      ]);
     this.stopping.abort();
     if (this.pending.size > 0) this.logger.warn(`shutdown: abandoned ${this.pending.size} webhook deliveries`);
   }

@@ -15,7 +15,9 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Readiness: 200 when the database answers, 503 when not' })
-  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', example: 'ok' } } } })
+  @ApiOkResponse({
+    schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', example: 'ok' } } },
+  })
   @ApiServiceUnavailableResponse({ type: ErrorResponse })
   async ready(): Promise<{ status: 'ok' }> {
     try {
@@ -28,7 +30,9 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
-  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', example: 'ok' } } } })
+  @ApiOkResponse({
+    schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', example: 'ok' } } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

@@ -4,23 +4,35 @@ import { SessionsRepository, TOUCH_BATCH_MAX } from './sessions.repository.js';
 
 const MIN = 60_000;
 const T = 10_000_000;
-const entry = (lastActiveAt = 0): CachedSession => ({ userId: 'u', expiresAt: Number.MAX_SAFE_INTEGER, lastActiveAt, touchAskedAt: 0 });
+const entry = (lastActiveAt = 0): CachedSession => ({
+  userId: 'u',
+  expiresAt: Number.MAX_SAFE_INTEGER,
+  lastActiveAt,
+  touchAskedAt: 0,
+});
 
 describe('ActivityWriter (batched last_active_at writes)', () => {
-  let repo: { touchLastActive: jest.Mock<Promise<number>, [string[], number, number]>; lastActiveAt: jest.Mock<Promise<Map<string, number>>, [string[]]> };
+  let repo: {
+    touchLastActive: jest.Mock<Promise<number>, [string[], number, number]>;
+    lastActiveAt: jest.Mock<Promise<Map<string, number>>, [string[]]>;
+  };
   let errors: Error[];
   let writer: ActivityWriter;
 
   beforeEach(() => {
     jest.useFakeTimers();
-    repo = { touchLastActive: jest.fn((ids: string[], _at: number, _writtenBefore: number) => Promise.resolve(ids.length)), lastActiveAt: jest.fn() };
+    repo = {
+      touchLastActive: jest.fn((ids: string[], _at: number, _writtenBefore: number) => Promise.resolve(ids.length)),
+      lastActiveAt: jest.fn(),
+    };
     errors = [];
     writer = new ActivityWriter(repo as unknown as SessionsRepository, MIN, (e) => errors.push(e));
   });
   afterEach(() => jest.useRealTimers());
 
   it(`writes the touches of one ${TOUCH_BATCH_MS}-ms window in one statement, storing the earliest request time`, async () => {
-    const a = entry(T - MIN), b = entry(T + 50 - MIN);
+    const a = entry(T - MIN),
+      b = entry(T + 50 - MIN);
     writer.touch('a', T, a);
     writer.touch('b', T + 50, b);
     jest.advanceTimersByTime(TOUCH_BATCH_MS - 1);
@@ -62,8 +74,15 @@ describe('ActivityWriter (batched last_active_at writes)', () => {
 
   it('reads the rows back when only part of the batch was written, and the cache follows them', async () => {
     repo.touchLastActive.mockResolvedValueOnce(1);
-    repo.lastActiveAt.mockResolvedValueOnce(new Map([['a', T], ['b', T + 20]])); // b: written meanwhile by another instance
-    const a = entry(1), b = entry(2), gone = entry(3);
+    repo.lastActiveAt.mockResolvedValueOnce(
+      new Map([
+        ['a', T],
+        ['b', T + 20],
+      ]),
+    ); // b: written meanwhile by another instance
+    const a = entry(1),
+      b = entry(2),
+      gone = entry(3);
     writer.touch('a', T, a);
     writer.touch('b', T, b);
     writer.touch('gone', T, gone);

@@ -70,7 +70,8 @@ export class ActivityWriter {
       const ids = [...batch.keys()];
       const wrote = await this.sessions.touchLastActive(ids, at, writtenBefore);
       const stored = wrote === batch.size ? null : await this.sessions.lastActiveAt(ids);
-      for (const [id, entry] of batch) entry.lastActiveAt = Math.max(entry.lastActiveAt, stored ? (stored.get(id) ?? 0) : at);
+      for (const [id, entry] of batch)
+        entry.lastActiveAt = Math.max(entry.lastActiveAt, stored ? (stored.get(id) ?? 0) : at);
     } catch (e) {
       this.onError(e as Error);
     }

@@ -3,7 +3,11 @@ import { AUTH_READS_MAX, AUTH_SQL, AuthReads, authSqlMany } from './auth-reads.j
 type Row = Record<string, unknown>;
 
 describe('AuthReads (coalesced per-request session reads)', () => {
-  const rows: Record<string, Row> = { s1: { id: 's1', user_id: 'u1' }, s2: { id: 's2', user_id: 'u2' }, s3: { id: 's3', user_id: 'u3' } };
+  const rows: Record<string, Row> = {
+    s1: { id: 's1', user_id: 'u1' },
+    s2: { id: 's2', user_id: 'u2' },
+    s3: { id: 's3', user_id: 'u3' },
+  };
   let execute: jest.Mock<Promise<Row[]>, [string, string[]]>;
   let reads: AuthReads;
 
@@ -26,10 +30,33 @@ describe('AuthReads (coalesced per-request session reads)', () => {
   });
 
   it('reads asked in one turn share one statement, padded to a power of two, and each gets its own row', async () => {
-    const answers = await Promise.all([reads.read('s1', 'u1'), reads.read('s2', 'u2'), reads.read('s3', 'someone-else'), reads.read('nope', 'u1'), reads.read('s2', 'u2')]);
+    const answers = await Promise.all([
+      reads.read('s1', 'u1'),
+      reads.read('s2', 'u2'),
+      reads.read('s3', 'someone-else'),
+      reads.read('nope', 'u1'),
+      reads.read('s2', 'u2'),
+    ]);
     expect(answers).toEqual([rows.s1, rows.s2, undefined, undefined, rows.s2]);
     expect(execute).toHaveBeenCalledTimes(1);
-    expect(execute).toHaveBeenCalledWith(authSqlMany(8), ['s1', 'u1', 's2', 'u2', 's3', 'someone-else', 'nope', 'u1', 's2', 'u2', 's2', 'u2', 's2', 'u2', 's2', 'u2']);
+    expect(execute).toHaveBeenCalledWith(authSqlMany(8), [
+      's1',
+      'u1',
+      's2',
+      'u2',
+      's3',
+      'someone-else',
+      'nope',
+      'u1',
+      's2',
+      'u2',
+      's2',
+      'u2',
+      's2',
+      'u2',
+      's2',
+      'u2',
+    ]);
   });
 
   it('never hands a row to a read of another user of the same session id', async () => {

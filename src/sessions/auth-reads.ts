@@ -12,7 +12,8 @@ const AUTH_FROM = `s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.las
 export const AUTH_SQL = `SELECT ${AUTH_FROM} WHERE s.id = ? AND s.user_id = ?`;
 
 /** The same read for `n` (session, user) pairs at once: a range on the primary key, still keyed by user. */
-export const authSqlMany = (n: number) => `SELECT s.id, ${AUTH_FROM} WHERE (s.id, s.user_id) IN (${'(?, ?), '.repeat(n - 1)}(?, ?))`;
+export const authSqlMany = (n: number) =>
+  `SELECT s.id, ${AUTH_FROM} WHERE (s.id, s.user_id) IN (${'(?, ?), '.repeat(n - 1)}(?, ?))`;
 
 /** Most pairs in one statement (padded to a power of two: at most log2 + 1 statement shapes). */
 export const AUTH_READS_MAX = 64;
@@ -61,7 +62,10 @@ export class AuthReads {
         return;
       }
       const pairs = padToPowerOfTwo(batch);
-      const rows = await this.execute(authSqlMany(pairs.length), pairs.flatMap((w) => [w.id, w.userId]));
+      const rows = await this.execute(
+        authSqlMany(pairs.length),
+        pairs.flatMap((w) => [w.id, w.userId]),
+      );
       const byId = new Map(rows.map((r) => [String(r.id), r]));
       for (const w of batch) {
         const row = byId.get(w.id);

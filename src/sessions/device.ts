@@ -1,6 +1,15 @@
 import { UAParser } from 'ua-parser-js';
 
-export const DEVICE_TYPES = ['desktop', 'mobile', 'tablet', 'smarttv', 'wearable', 'console', 'embedded', 'unknown'] as const;
+export const DEVICE_TYPES = [
+  'desktop',
+  'mobile',
+  'tablet',
+  'smarttv',
+  'wearable',
+  'console',
+  'embedded',
+  'unknown',
+] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 export interface ParsedDevice {
@@ -15,7 +24,8 @@ export interface ParsedDevice {
 }
 
 // ua-parser-js 1.x leaves device.type empty on desktops; these operating systems mean a desktop.
-const DESKTOP_OS = /^(windows|mac os|macos|linux|ubuntu|debian|fedora|mint|arch|gentoo|suse|opensuse|red hat|centos|chromium os|chrome os|freebsd|openbsd|netbsd|solaris|unix)/i;
+const DESKTOP_OS =
+  /^(windows|mac os|macos|linux|ubuntu|debian|fedora|mint|arch|gentoo|suse|opensuse|red hat|centos|chromium os|chrome os|freebsd|openbsd|netbsd|solaris|unix)/i;
 const FRIENDLY_OS: Record<string, string> = { 'Mac OS': 'macOS', 'Chromium OS': 'ChromeOS' };
 
 const cut = (value: string | undefined, max: number): string | null => (value ? value.slice(0, max) : null);
@@ -24,13 +34,18 @@ export function parseUserAgent(userAgent: string | undefined, deviceName?: strin
   const ua = new UAParser(userAgent ?? '').getResult();
   const osName = ua.os.name ? (FRIENDLY_OS[ua.os.name] ?? ua.os.name) : undefined;
   const known = DEVICE_TYPES as readonly string[];
-  const deviceType: DeviceType = ua.device.type && known.includes(ua.device.type)
-    ? (ua.device.type as DeviceType)
-    : osName && DESKTOP_OS.test(ua.os.name ?? '') ? 'desktop' : 'unknown';
+  const deviceType: DeviceType =
+    ua.device.type && known.includes(ua.device.type)
+      ? (ua.device.type as DeviceType)
+      : osName && DESKTOP_OS.test(ua.os.name ?? '')
+        ? 'desktop'
+        : 'unknown';
   // "on iPhone" / "on iPad" tells Apple's phones and tablets apart, where "on iOS" would not.
   const platform = ua.device.model && /^(iPhone|iPad|iPod)/.test(ua.device.model) ? ua.device.model : osName;
-  const derived = ua.browser.name && platform ? `${ua.browser.name} on ${platform}`
-    : ua.browser.name ?? (osName ? `${osName} device` : 'Unknown device');
+  const derived =
+    ua.browser.name && platform
+      ? `${ua.browser.name} on ${platform}`
+      : (ua.browser.name ?? (osName ? `${osName} device` : 'Unknown device'));
   return {
     deviceName: (deviceName?.trim() || derived).slice(0, 100),
     deviceType,

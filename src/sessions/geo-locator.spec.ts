@@ -16,7 +16,17 @@ describe('GeoLocator', () => {
     }
   });
 
-  it.each([undefined, null, '', 'not-an-ip', '999.1.1.1', '::ffff:10.0.0.1', '0.0.0.0', '255.255.255.255', '224.0.0.1'])('gives null for %p', async (ip) => {
+  it.each([
+    undefined,
+    null,
+    '',
+    'not-an-ip',
+    '999.1.1.1',
+    '::ffff:10.0.0.1',
+    '0.0.0.0',
+    '255.255.255.255',
+    '224.0.0.1',
+  ])('gives null for %p', async (ip) => {
     const geo = await GeoLocator.open(undefined);
     expect(geo.lookup(ip)).toBeNull();
   });

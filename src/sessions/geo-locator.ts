@@ -24,7 +24,8 @@ interface GeoRecord {
   state1?: string;
 }
 
-const text = (value: unknown, max: number): string | null => (typeof value === 'string' && value ? value.slice(0, max) : null);
+const text = (value: unknown, max: number): string | null =>
+  typeof value === 'string' && value ? value.slice(0, max) : null;
 
 /** Looks up the approximate location of a client IP in offline MaxMind-format databases. */
 export class GeoLocator {
@@ -37,11 +38,18 @@ export class GeoLocator {
    */
   static async open(setting: string | undefined): Promise<GeoLocator> {
     if (setting?.trim().toLowerCase() === 'off') return new GeoLocator([]);
-    const paths = setting ? setting.split(',').map((p) => p.trim()).filter(Boolean) : [resolveDefault()];
+    const paths = setting
+      ? setting
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
+      : [resolveDefault()];
     const readers = await Promise.all(
       paths.map((path) =>
         open(path, { cache: { max: 10_000 } }).catch((e: Error) => {
-          throw new Error(`Invalid configuration: GEOIP_DB_PATH: ${path} is not a readable MaxMind database (${e.message})`);
+          throw new Error(
+            `Invalid configuration: GEOIP_DB_PATH: ${path} is not a readable MaxMind database (${e.message})`,
+          );
         }),
       ),
     );
@@ -79,6 +87,8 @@ function resolveDefault(): string {
   try {
     return createRequire(join(process.cwd(), 'index.js')).resolve(DEFAULT_GEOIP_DB);
   } catch {
-    throw new Error(`Invalid configuration: GEOIP_DB_PATH: not set and the bundled ${DEFAULT_GEOIP_DB} is not installed (set a path, or off)`);
+    throw new Error(
+      `Invalid configuration: GEOIP_DB_PATH: not set and the bundled ${DEFAULT_GEOIP_DB} is not installed (set a path, or off)`,
+    );
   }
 }

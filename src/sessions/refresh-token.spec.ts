@@ -20,7 +20,14 @@ describe('RefreshTokenCodec', () => {
     expect(codec.verify({ ...parsed, generation: 6 }, seed)).toBe(false);
   });
 
-  it.each(['', 'abc', `${sid}.1`, `${sid}.x.${'A'.repeat(43)}`, `${sid}.1.${'A'.repeat(42)}`, `${sid}.1234567890.${'A'.repeat(43)}`])('rejects the malformed %p', (token) => {
+  it.each([
+    '',
+    'abc',
+    `${sid}.1`,
+    `${sid}.x.${'A'.repeat(43)}`,
+    `${sid}.1.${'A'.repeat(42)}`,
+    `${sid}.1234567890.${'A'.repeat(43)}`,
+  ])('rejects the malformed %p', (token) => {
     expect(codec.parse(token)).toBeNull();
   });
 

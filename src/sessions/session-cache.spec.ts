@@ -88,7 +88,10 @@ describe('SessionCache', () => {
 
 describe('cacheMode', () => {
   const config = (cache: AppConfig['session']['cache'], db: 'sqlite' | 'mysql', redis?: string) =>
-    ({ session: { cache }, redis: { url: redis }, database: { type: db } }) as Pick<AppConfig, 'session' | 'database' | 'redis'>;
+    ({ session: { cache }, redis: { url: redis }, database: { type: db } }) as Pick<
+      AppConfig,
+      'session' | 'database' | 'redis'
+    >;
 
   it.each([
     ['auto', 'sqlite', undefined, 'local'],

@@ -16,13 +16,19 @@ interface Envelope<T extends string, D> {
   data: D;
 }
 
-export type SessionCreatedEvent = Envelope<typeof SESSION_CREATED, {
-  userId: string;
-  /** True when this user never logged in before with this browser + OS + device type (within the history kept). */
-  newDevice: boolean;
-  session: SessionResponse;
-}>;
-export type SessionRevokedEvent = Envelope<typeof SESSION_REVOKED, { userId: string; sessionIds: string[]; reason: EndReason }>;
+export type SessionCreatedEvent = Envelope<
+  typeof SESSION_CREATED,
+  {
+    userId: string;
+    /** True when this user never logged in before with this browser + OS + device type (within the history kept). */
+    newDevice: boolean;
+    session: SessionResponse;
+  }
+>;
+export type SessionRevokedEvent = Envelope<
+  typeof SESSION_REVOKED,
+  { userId: string; sessionIds: string[]; reason: EndReason }
+>;
 export type SessionRefreshReuseEvent = Envelope<typeof SESSION_REFRESH_REUSE, { userId: string; sessionId: string }>;
 export type SessionEvent = SessionCreatedEvent | SessionRevokedEvent | SessionRefreshReuseEvent;
 

@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import type { EvictTarget } from './session-cache.js';
 import { LocalSessionInvalidation } from './session-invalidation.js';
 
-type Message = { t: 'ping'; from: string; until: number } | { t: 'evict'; from: string; id: string; target: EvictTarget };
+type Message =
+  { t: 'ping'; from: string; until: number } | { t: 'evict'; from: string; id: string; target: EvictTarget };
 
 interface Waiter {
   acked: Set<string>;
@@ -57,7 +58,12 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
     // Fail fast instead of queueing while disconnected: a revocation must not hang on Redis.
     const common = { maxRetriesPerRequest: 0, commandTimeout: options.leaseMs, lazyConnect: true };
     this.pub = new Redis(options.url, { ...common, enableOfflineQueue: false });
-    this.sub = new Redis(options.url, { ...common, enableOfflineQueue: true, commandTimeout: undefined, autoResubscribe: false });
+    this.sub = new Redis(options.url, {
+      ...common,
+      enableOfflineQueue: true,
+      commandTimeout: undefined,
+      autoResubscribe: false,
+    });
   }
 
   private ackChannel(instance: string): string {
@@ -79,7 +85,9 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
     this.sub.on('message', (channel: string, raw: string) => this.onMessage(channel, raw));
     // On every (re)connection, including one that only succeeds after a boot with Redis down.
     this.sub.on('ready', () => {
-      this.sub.subscribe(this.channel, this.ackChannel(this.instanceId)).catch((e: Error) => this.logger.warn(`subscribe failed: ${e.message}`));
+      this.sub
+        .subscribe(this.channel, this.ackChannel(this.instanceId))
+        .catch((e: Error) => this.logger.warn(`subscribe failed: ${e.message}`));
     });
     // Boot even when Redis is down: the instance reads the database until it gets a lease.
     await Promise.allSettled([this.pub.connect(), this.sub.connect()]);
@@ -109,7 +117,10 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
     try {
       // Registered before it is published: whoever can see the lease in use can see it registered.
       await this.pub.zadd(this.registry, until, this.instanceId);
-      await this.pub.publish(this.channel, JSON.stringify({ t: 'ping', from: this.instanceId, until } satisfies Message));
+      await this.pub.publish(
+        this.channel,
+        JSON.stringify({ t: 'ping', from: this.instanceId, until } satisfies Message),
+      );
       await this.pub.zremrangebyscore(this.registry, '-inf', this.now() - 60_000);
     } catch (e) {
       this.logger.debug(`heartbeat failed: ${(e as Error).message}`);
@@ -131,7 +142,9 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
       waiter?.onAck?.();
     } else if (msg.t === 'evict' && msg.from !== this.instanceId) {
       this.cache.evict(msg.target);
-      this.pub.publish(this.ackChannel(msg.from), JSON.stringify({ id: msg.id, from: this.instanceId })).catch(() => undefined);
+      this.pub
+        .publish(this.ackChannel(msg.from), JSON.stringify({ id: msg.id, from: this.instanceId }))
+        .catch(() => undefined);
     } else if (msg.t === 'ping' && msg.from === this.instanceId && channel === this.channel) {
       // After a lapse the instance may have missed evictions: start empty.
       if (!this.usable()) this.cache.clear();
@@ -146,11 +159,15 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
     const waiter: Waiter = { acked: new Set() };
     if (confirm) this.waiters.set(id, waiter);
     try {
-      await this.pub.publish(this.channel, JSON.stringify({ t: 'evict', from: this.instanceId, id, target } satisfies Message));
+      await this.pub.publish(
+        this.channel,
+        JSON.stringify({ t: 'evict', from: this.instanceId, id, target } satisfies Message),
+      );
       if (!confirm) return;
       const live = await this.pub.zrangebyscore(this.registry, start, '+inf', 'WITHSCORES');
       const leases = new Map<string, number>();
-      for (let i = 0; i < live.length; i += 2) if (live[i] !== this.instanceId) leases.set(live[i], Number(live[i + 1]));
+      for (let i = 0; i < live.length; i += 2)
+        if (live[i] !== this.instanceId) leases.set(live[i], Number(live[i + 1]));
       await this.acknowledged(waiter, leases);
     } catch (e) {
       if (!confirm) return;
@@ -158,7 +175,9 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
       // Nobody can be told: once every lease that could be held has lapsed, the database decides everywhere...
       await sleep(Math.max(0, start + this.leaseMs - this.now()));
       // ...unless only this instance lost Redis. Say so; a retry publishes the eviction again.
-      throw new ServiceUnavailableException('The session ended, but other instances could not confirm it; retry the request');
+      throw new ServiceUnavailableException(
+        'The session ended, but other instances could not confirm it; retry the request',
+      );
     } finally {
       this.waiters.delete(id);
     }

@@ -20,9 +20,16 @@ function sessionInvalidation(config: ConfigService<AppConfig, true>): SessionInv
   const redis = config.get('redis', { infer: true });
   switch (cacheMode({ session, redis, database: config.get('database', { infer: true }) })) {
     case 'redis':
-      return new RedisSessionInvalidation({ url: redis.url!, capacity: session.cacheSize, leaseMs: session.cacheLeaseMs });
+      return new RedisSessionInvalidation({
+        url: redis.url!,
+        capacity: session.cacheSize,
+        leaseMs: session.cacheLeaseMs,
+      });
     case 'local':
-      if (session.cache === 'local') new Logger('SessionInvalidation').warn('SESSION_CACHE=local: revocations evict this process only; run exactly one instance');
+      if (session.cache === 'local')
+        new Logger('SessionInvalidation').warn(
+          'SESSION_CACHE=local: revocations evict this process only; run exactly one instance',
+        );
       return new LocalSessionInvalidation(session.cacheSize);
     default:
       return new NoSessionCache();
@@ -39,7 +46,12 @@ function sessionInvalidation(config: ConfigService<AppConfig, true>): SessionInv
     SessionsSweeper,
     RolesGuard,
     { provide: RoleResolver, useExisting: UsersService },
-    { provide: GeoLocator, inject: [ConfigService], useFactory: (config: ConfigService<AppConfig, true>) => GeoLocator.open(config.get('geoip', { infer: true }).dbPath) },
+    {
+      provide: GeoLocator,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        GeoLocator.open(config.get('geoip', { infer: true }).dbPath),
+    },
     AfterCommit,
     { provide: SessionInvalidation, inject: [ConfigService], useFactory: sessionInvalidation },
   ],

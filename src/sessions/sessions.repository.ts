@@ -107,7 +107,9 @@ export class SessionsRepository {
 
   private mysqlExecute<T>(sql: string, params: (string | number)[]): Promise<T> {
     const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
-    return new Promise((resolve, reject) => pool.execute(sql, params, (err, result) => (err ? reject(err) : resolve(result as T))));
+    return new Promise((resolve, reject) =>
+      pool.execute(sql, params, (err, result) => (err ? reject(err) : resolve(result as T))),
+    );
   }
 
   private mysqlAuth(id: string, userId: string): Promise<Record<string, unknown> | undefined> {
@@ -116,7 +118,9 @@ export class SessionsRepository {
   }
 
   private sqlitePrepare(sql: string): Statement {
-    return (this.dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): Statement } }).databaseConnection.prepare(sql);
+    return (
+      this.dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): Statement } }
+    ).databaseConnection.prepare(sql);
   }
 
   private sqliteAuthRow(id: string, userId: string): Record<string, unknown> | undefined {
@@ -134,7 +138,8 @@ export class SessionsRepository {
     if (ids.length > TOUCH_BATCH_MAX) throw new RangeError(`at most ${TOUCH_BATCH_MAX} sessions a touch`);
     const list = padToPowerOfTwo(ids);
     const params = [at, 0, writtenBefore, ...list];
-    if (this.tx.isMysql) return (await this.mysqlExecute<{ affectedRows: number }>(touchSql(list.length), params)).affectedRows;
+    if (this.tx.isMysql)
+      return (await this.mysqlExecute<{ affectedRows: number }>(touchSql(list.length), params)).affectedRows;
     let statement = this.sqliteTouch.get(list.length);
     if (!statement) this.sqliteTouch.set(list.length, (statement = this.sqlitePrepare(touchSql(list.length))));
     return statement.run(...params).changes;
@@ -173,7 +178,12 @@ export class SessionsRepository {
 
   /** Whether the user has any session, live or in the kept history, from this browser + OS + device type. */
   hasDeviceLike(userId: string, d: Pick<SessionEntity, 'browserName' | 'osName' | 'deviceType'>): Promise<boolean> {
-    return this.repo().existsBy({ userId, deviceType: d.deviceType, browserName: d.browserName ?? IsNull(), osName: d.osName ?? IsNull() });
+    return this.repo().existsBy({
+      userId,
+      deviceType: d.deviceType,
+      browserName: d.browserName ?? IsNull(),
+      osName: d.osName ?? IsNull(),
+    });
   }
 
   /** Ids of the user's sessions that an end() call stamped with this moment and reason. */
@@ -188,7 +198,10 @@ export class SessionsRepository {
 
   /** Ids of the user's active sessions, least recently active first. */
   async activeIdsByAge(userId: string, w: ActiveWindow, em?: EntityManager): Promise<string[]> {
-    const rows = await this.active(this.repo(em).createQueryBuilder('s').select('s.id', 'id').where('s.user_id = :userId', { userId }), w)
+    const rows = await this.active(
+      this.repo(em).createQueryBuilder('s').select('s.id', 'id').where('s.user_id = :userId', { userId }),
+      w,
+    )
       .orderBy('s.last_active_at', 'ASC')
       .getRawMany<{ id: string }>();
     return rows.map((r) => r.id);
@@ -233,13 +246,27 @@ export class SessionsRepository {
   }
 
   /** Compare-and-set on the current token's hash: of N concurrent rotations exactly one wins. */
-  async rotateRefresh(id: string, expectedHash: string, next: { hash: string; generation: number; now: number }): Promise<boolean> {
+  async rotateRefresh(
+    id: string,
+    expectedHash: string,
+    next: { hash: string; generation: number; now: number },
+  ): Promise<boolean> {
     const result = await this.repo()
       .createQueryBuilder()
       .update()
       // last_active_at only moves forward: a batched touch may have stored a later time meanwhile.
-      .set({ refreshTokenHash: next.hash, refreshGeneration: next.generation, refreshedAt: next.now, lastActiveAt: () => 'CASE WHEN last_active_at < :now THEN :now ELSE last_active_at END' })
-      .where('id = :id AND refresh_token_hash = :expectedHash AND token_deleted = :no', { id, expectedHash, no: false, now: next.now })
+      .set({
+        refreshTokenHash: next.hash,
+        refreshGeneration: next.generation,
+        refreshedAt: next.now,
+        lastActiveAt: () => 'CASE WHEN last_active_at < :now THEN :now ELSE last_active_at END',
+      })
+      .where('id = :id AND refresh_token_hash = :expectedHash AND token_deleted = :no', {
+        id,
+        expectedHash,
+        no: false,
+        now: next.now,
+      })
       .execute();
     return (result.affected ?? 0) === 1;
   }
@@ -253,7 +280,13 @@ export class SessionsRepository {
       .createQueryBuilder('s')
       .select('s.id', 'id')
       .where('s.token_deleted = :no', { no: false })
-      .andWhere(new Brackets((b) => b.where('s.expires_at <= :now', { now: w.now }).orWhere('s.last_active_at <= :idleCutoff', { idleCutoff: w.idleCutoff })))
+      .andWhere(
+        new Brackets((b) =>
+          b
+            .where('s.expires_at <= :now', { now: w.now })
+            .orWhere('s.last_active_at <= :idleCutoff', { idleCutoff: w.idleCutoff }),
+        ),
+      )
       .limit(limit)
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;

@@ -48,10 +48,28 @@ describe('SessionsService', () => {
     const module = await Test.createTestingModule({
       providers: [
         SessionsService,
-        { provide: SessionsRepository, useValue: { findForAuth: jest.fn(), touchLastActive: jest.fn().mockResolvedValue(1), markExpired: jest.fn().mockResolvedValue(undefined), findById: jest.fn(), rotateRefresh: jest.fn(), end: jest.fn().mockResolvedValue(1), idsEndedAt: jest.fn().mockResolvedValue([]) } },
+        {
+          provide: SessionsRepository,
+          useValue: {
+            findForAuth: jest.fn(),
+            touchLastActive: jest.fn().mockResolvedValue(1),
+            markExpired: jest.fn().mockResolvedValue(undefined),
+            findById: jest.fn(),
+            rotateRefresh: jest.fn(),
+            end: jest.fn().mockResolvedValue(1),
+            idsEndedAt: jest.fn().mockResolvedValue([]),
+          },
+        },
         {
           provide: UsersService,
-          useValue: { onProfileChange: jest.fn(), profile: jest.fn((u: { createdAt: number }) => ({ ...u, roles: ['user'], createdAt: new Date(u.createdAt).toISOString() })) },
+          useValue: {
+            onProfileChange: jest.fn(),
+            profile: jest.fn((u: { createdAt: number }) => ({
+              ...u,
+              roles: ['user'],
+              createdAt: new Date(u.createdAt).toISOString(),
+            })),
+          },
         },
         { provide: TransactionRunner, useValue: {} },
         { provide: Clock, useValue: clock },
@@ -67,23 +85,50 @@ describe('SessionsService', () => {
   });
 
   describe('validate (the per-request check)', () => {
-    const { display, user } = { display: { ...session(), id: 's' }, user: { id: 'user-1', email: 'a@example.com', name: null, createdAt: NOW - 5000 } };
-    const row = (over = {}) => ({ userId: 'user-1', tokenDeleted: false, loggedOut: false, expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, display, user, ...over });
+    const { display, user } = {
+      display: { ...session(), id: 's' },
+      user: { id: 'user-1', email: 'a@example.com', name: null, createdAt: NOW - 5000 },
+    };
+    const row = (over = {}) => ({
+      userId: 'user-1',
+      tokenDeleted: false,
+      loggedOut: false,
+      expiresAt: NOW + 1000,
+      lastActiveAt: NOW - 1000,
+      display,
+      user,
+      ...over,
+    });
 
     it('accepts a live session of the token’s user without writing, keeping what it read for GET /v1/auth/me', async () => {
       repo.findForAuth.mockResolvedValue(row());
       const auth = await service.validate('user-1', 's');
-      expect(auth).toEqual({ userId: 'user-1', sessionId: 's', session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 }, read: row() });
+      expect(auth).toEqual({
+        userId: 'user-1',
+        sessionId: 's',
+        session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 },
+        read: row(),
+      });
       expect(repo.touchLastActive).not.toHaveBeenCalled();
     });
 
     it('renders GET /v1/auth/me once per session, then splices in only lastActiveAt', async () => {
-      repo.findForAuth.mockResolvedValue(row({ display: { ...display, deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"' } }));
+      repo.findForAuth.mockResolvedValue(
+        row({ display: { ...display, deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"' } }),
+      );
       const auth = await service.validate('user-1', 's');
       const first = JSON.parse(await service.me(auth));
       expect(first).toEqual({
         user: { ...user, roles: ['user'], createdAt: new Date(user.createdAt).toISOString() },
-        session: expect.objectContaining({ id: 's', current: true, status: 'active', deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"', lastActiveAt: new Date(NOW - 1000).toISOString(), expiresAt: new Date(NOW + 1000).toISOString(), endedAt: null }),
+        session: expect.objectContaining({
+          id: 's',
+          current: true,
+          status: 'active',
+          deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"',
+          lastActiveAt: new Date(NOW - 1000).toISOString(),
+          expiresAt: new Date(NOW + 1000).toISOString(),
+          endedAt: null,
+        }),
       });
       auth.session!.lastActiveAt = NOW;
       const second = JSON.parse(await service.me(auth));
@@ -106,7 +151,9 @@ describe('SessionsService', () => {
 
     it('GET /v1/auth/me answers 503, not 500, when its own read cannot reach the database', async () => {
       repo.findForAuth.mockRejectedValue(Object.assign(new Error('Pool is closed.'), { code: 'POOL_CLOSED' }));
-      await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(ServiceUnavailableException);
+      await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(
+        ServiceUnavailableException,
+      );
     });
 
     it.each([
@@ -167,7 +214,11 @@ describe('SessionsService', () => {
       repo.rotateRefresh.mockResolvedValue(true);
       const issued = await service.rotate(tokenFor(s, 3));
       expect(issued).toMatchObject({ generation: 4, issuedAt: NOW, refreshToken: tokenFor(s, 4) });
-      expect(repo.rotateRefresh).toHaveBeenCalledWith(s.id, 'h', { hash: RefreshTokenCodec.hash(tokenFor(s, 4)), generation: 4, now: NOW });
+      expect(repo.rotateRefresh).toHaveBeenCalledWith(s.id, 'h', {
+        hash: RefreshTokenCodec.hash(tokenFor(s, 4)),
+        generation: 4,
+        now: NOW,
+      });
     });
 
     it('gives the loser of a race the winner’s pair', async () => {
@@ -192,7 +243,13 @@ describe('SessionsService', () => {
       const s = session({ refreshedAt });
       repo.findById.mockResolvedValue(s);
       await expect(service.rotate(tokenFor(s, generation))).rejects.toBeInstanceOf(UnauthorizedException);
-      expect(repo.end).toHaveBeenCalledWith({ userId: 'user-1', ids: [s.id] }, 'refresh_reuse', false, { now: NOW, idleCutoff: NOW - IDLE }, undefined);
+      expect(repo.end).toHaveBeenCalledWith(
+        { userId: 'user-1', ids: [s.id] },
+        'refresh_reuse',
+        false,
+        { now: NOW, idleCutoff: NOW - IDLE },
+        undefined,
+      );
     });
 
     it('refuses a token with a bad MAC without ending the session', async () => {

@@ -1,4 +1,12 @@
-import { Injectable, Logger, NotFoundException, OnApplicationShutdown, OnModuleDestroy, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from './checked-session.js';
@@ -56,12 +64,12 @@ const ME_SPLICE = '\u0000lastActiveAt\u0000';
 const ME_SPLICE_JSON = JSON.stringify(ME_SPLICE);
 
 /** The row exists, belongs to the token's user, and was not ended (time limits are checked apart). */
-const isLive = (row: SessionAuthRow | null | undefined, userId: string): row is SessionAuthRow => !!row && row.userId === userId && !row.tokenDeleted && !row.loggedOut;
+const isLive = (row: SessionAuthRow | null | undefined, userId: string): row is SessionAuthRow =>
+  !!row && row.userId === userId && !row.tokenDeleted && !row.loggedOut;
 
 /** `last_active_at` is written at most this often per session. */
 export const TOUCH_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 500;
-
 
 @Injectable()
 export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
@@ -91,7 +99,9 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     this.maxPerUser = s.maxPerUser;
     this.retentionMs = s.retentionDays * 86_400_000;
     this.codec = new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey);
-    this.activity = new ActivityWriter(sessions, TOUCH_INTERVAL_MS, (e) => this.logger.warn(`touch failed: ${e.message}`));
+    this.activity = new ActivityWriter(sessions, TOUCH_INTERVAL_MS, (e) =>
+      this.logger.warn(`touch failed: ${e.message}`),
+    );
     // The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation.
     users.onProfileChange((userId) => this.sessions.evictUser(userId));
   }
@@ -210,8 +220,18 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   private renderMe(s: CachedSession, { display, user }: SessionAuthRow): [string, string] {
-    const live = { ...display, expiresAt: s.expiresAt, lastActiveAt: s.lastActiveAt, tokenDeleted: false, endedAt: null, endReason: null };
-    const body = { user: this.users.profile(user), session: toSessionResponse(live, display.id, this.clock.now(), this.idleMs) };
+    const live = {
+      ...display,
+      expiresAt: s.expiresAt,
+      lastActiveAt: s.lastActiveAt,
+      tokenDeleted: false,
+      endedAt: null,
+      endReason: null,
+    };
+    const body = {
+      user: this.users.profile(user),
+      session: toSessionResponse(live, display.id, this.clock.now(), this.idleMs),
+    };
     body.session.lastActiveAt = ME_SPLICE;
     const json = JSON.stringify(body);
     // The last occurrence: only fixed-format fields follow lastActiveAt, while names and user agents come before it.
@@ -261,7 +281,8 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
   async rotate(refreshToken: string): Promise<IssuedSession> {
     const parsed = this.codec.parse(refreshToken);
     const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
-    if (!parsed || !session || !this.codec.verify(parsed, session.refreshSeed)) throw new UnauthorizedException('Invalid refresh token');
+    if (!parsed || !session || !this.codec.verify(parsed, session.refreshSeed))
+      throw new UnauthorizedException('Invalid refresh token');
     if (session.tokenDeleted) throw new UnauthorizedException('Session has ended');
     const now = this.clock.now();
     const expiredAt = expiryMoment(session, now, this.idleMs);
@@ -272,7 +293,13 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     if (parsed.generation === session.refreshGeneration) {
       const generation = session.refreshGeneration + 1;
       const next = this.codec.issue(session.id, generation, session.refreshSeed);
-      if (await this.sessions.rotateRefresh(session.id, session.refreshTokenHash, { hash: RefreshTokenCodec.hash(next), generation, now })) {
+      if (
+        await this.sessions.rotateRefresh(session.id, session.refreshTokenHash, {
+          hash: RefreshTokenCodec.hash(next),
+          generation,
+          now,
+        })
+      ) {
         return this.issued(session, generation, now);
       }
       const fresh = await this.sessions.findById(session.id);
@@ -297,12 +324,18 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   /** `em`: the caller's transaction, when the end is part of one. */
-  private async end(filter: { userId: string; ids?: string[]; exceptId?: string }, reason: EndReason, now = this.clock.now(), em?: EntityManager): Promise<number> {
+  private async end(
+    filter: { userId: string; ids?: string[]; exceptId?: string },
+    reason: EndReason,
+    now = this.clock.now(),
+    em?: EntityManager,
+  ): Promise<number> {
     const ended = await this.sessions.end(filter, reason, LOGGED_OUT_BY_USER[reason], this.window(now), em);
     if (ended === 0) return 0;
     // When every id asked for was ended (logout, revoke, reuse, cap) the ids are known; only
     // user-wide ends ask which rows this call stamped with its moment and reason.
-    const ids = filter.ids?.length === ended ? filter.ids : await this.sessions.idsEndedAt(filter.userId, now, reason, em);
+    const ids =
+      filter.ids?.length === ended ? filter.ids : await this.sessions.idsEndedAt(filter.userId, now, reason, em);
     this.events.revoked(filter.userId, ids, reason, now);
     return ended;
   }
@@ -326,7 +359,10 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   async revokeAll(auth: AuthContext, scope: 'others' | 'all'): Promise<RevokedResponse> {
-    const revoked = await this.end({ userId: auth.userId, exceptId: scope === 'others' ? auth.sessionId : undefined }, 'logout_all');
+    const revoked = await this.end(
+      { userId: auth.userId, exceptId: scope === 'others' ? auth.sessionId : undefined },
+      'logout_all',
+    );
     return { revoked };
   }
 
@@ -358,10 +394,11 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
   async sweep(): Promise<{ expired: number; purged: number }> {
     const w = this.window();
     let expired = 0;
-    for (let n = SWEEP_BATCH; n === SWEEP_BATCH; expired += n) n = await this.sessions.expireBatch(w, this.idleMs, SWEEP_BATCH);
+    for (let n = SWEEP_BATCH; n === SWEEP_BATCH; expired += n)
+      n = await this.sessions.expireBatch(w, this.idleMs, SWEEP_BATCH);
     let purged = 0;
-    for (let n = SWEEP_BATCH; n === SWEEP_BATCH; purged += n) n = await this.sessions.purgeEndedBefore(w.now - this.retentionMs, SWEEP_BATCH);
+    for (let n = SWEEP_BATCH; n === SWEEP_BATCH; purged += n)
+      n = await this.sessions.purgeEndedBefore(w.now - this.retentionMs, SWEEP_BATCH);
     return { expired, purged };
   }
 }
-

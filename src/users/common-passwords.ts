@@ -5,7 +5,11 @@ import { dictionary } from '@zxcvbn-ts/language-common';
  * breach corpora, most frequent first, all lower case. Only entries of 8+ characters are kept
  * (17,950): shorter ones are refused by the length rule anyway.
  */
-export const COMMON_PASSWORD_SOURCE = { package: '@zxcvbn-ts/language-common', license: 'MIT', entries: dictionary['passwords-common'].length };
+export const COMMON_PASSWORD_SOURCE = {
+  package: '@zxcvbn-ts/language-common',
+  license: 'MIT',
+  entries: dictionary['passwords-common'].length,
+};
 
 let common: Set<string> | undefined;
 

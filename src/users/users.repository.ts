@@ -23,13 +23,22 @@ export class UsersRepository {
     await this.repo().insert(user);
   }
 
-  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'passwordHash' | 'updatedAt'>>, em?: EntityManager): Promise<void> {
+  async update(
+    id: string,
+    patch: Partial<Pick<UserEntity, 'name' | 'passwordHash' | 'updatedAt'>>,
+    em?: EntityManager,
+  ): Promise<void> {
     await this.repo(em).update({ id }, patch);
   }
 
   /** Serialises concurrent logins of one user inside a transaction (MySQL row lock; SQLite transactions are already serial). */
   async lockForUpdate(id: string, em: EntityManager): Promise<void> {
     if (!this.tx.isMysql) return;
-    await this.repo(em).createQueryBuilder('u').select('u.id').where('u.id = :id', { id }).setLock('pessimistic_write').getRawOne();
+    await this.repo(em)
+      .createQueryBuilder('u')
+      .select('u.id')
+      .where('u.id = :id', { id })
+      .setLock('pessimistic_write')
+      .getRawOne();
   }
 }

@@ -1,4 +1,10 @@
-import { ConflictException, ForbiddenException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import {
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -13,7 +19,8 @@ import type { UserEntity } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
 const isUniqueViolation = (e: unknown) =>
-  e instanceof QueryFailedError && /ER_DUP_ENTRY|UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${(e as { code?: string }).code} ${e.message}`);
+  e instanceof QueryFailedError &&
+  /ER_DUP_ENTRY|UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${(e as { code?: string }).code} ${e.message}`);
 
 @Injectable()
 export class UsersService implements RoleResolver {
@@ -41,7 +48,14 @@ export class UsersService implements RoleResolver {
     const email = normalizeEmail(dto.email);
     if (await this.users.findByEmail(email)) throw new ConflictException('Email is already registered');
     const now = this.clock.now();
-    const user: UserEntity = { id: newId(), email, name: dto.name ?? null, passwordHash: await this.hasher.hash(dto.password), createdAt: now, updatedAt: now };
+    const user: UserEntity = {
+      id: newId(),
+      email,
+      name: dto.name ?? null,
+      passwordHash: await this.hasher.hash(dto.password),
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
       await this.users.insert(user);
     } catch (e) {
@@ -90,7 +104,8 @@ export class UsersService implements RoleResolver {
   async checkPasswordAndHashNew(userId: string, currentPassword: string, newPassword: string): Promise<string> {
     const user = await this.users.findById(userId);
     if (!user) throw new UnauthorizedException('User no longer exists');
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) throw new ForbiddenException('Current password is wrong');
+    if (!(await this.hasher.verify(user.passwordHash, currentPassword)))
+      throw new ForbiddenException('Current password is wrong');
     return this.hasher.hash(newPassword);
   }
 

@@ -24,7 +24,9 @@ const chromiumRequired = /^(true|1)$/i.test(process.env.CI ?? '');
  */
 export function describeInBrowser(name: string, suite: () => void): void {
   if (chromiumMissing && !chromiumRequired) {
-    console.warn(`Skipping "${name}": ${CHROMIUM_PATH} not found. Install it with scripts/ensure-chromium.sh or set CHROMIUM_PATH (under CI=true this fails instead).`);
+    console.warn(
+      `Skipping "${name}": ${CHROMIUM_PATH} not found. Install it with scripts/ensure-chromium.sh or set CHROMIUM_PATH (under CI=true this fails instead).`,
+    );
     describe.skip(`${name} (skipped: ${CHROMIUM_PATH} not found)`, suite);
     return;
   }
@@ -67,7 +69,11 @@ export async function listenForBrowser(t: TestApp): Promise<string> {
 }
 
 /** A browser context with bounded waits, so a broken page fails fast instead of at Jest's timeout. */
-export async function openContext(browser: Browser, baseURL: string, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+export async function openContext(
+  browser: Browser,
+  baseURL: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1100, height: 800 }, ...options });
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(15_000);
@@ -83,7 +89,8 @@ export function pageProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text()))
+      problems.push(message.text());
   });
   return problems;
 }
@@ -93,7 +100,11 @@ export function pageProblems(page: Page): string[] {
  * (`npm run screenshots`), also refreshes the committed copy in docs/screenshots/ — only on
  * request, so a test run never dirties the work tree.
  */
-export async function saveScreenshot(page: Page, name: string, options: { readme?: boolean } & PageScreenshotOptions = {}): Promise<string> {
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+  options: { readme?: boolean } & PageScreenshotOptions = {},
+): Promise<string> {
   const { readme, ...screenshot } = options;
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const path = join(ARTIFACTS_DIR, `${name}.png`);

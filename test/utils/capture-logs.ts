@@ -4,6 +4,11 @@ export function captureLogs() {
   return {
     stream: { write: (chunk: string) => void text.push(chunk) },
     text: () => text.join(''),
-    lines: () => text.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+    lines: () =>
+      text
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
   };
 }

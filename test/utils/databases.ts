@@ -10,7 +10,12 @@ export const testDatabases: ('sqlite' | 'mysql')[] = process.env.TEST_MYSQL_URL 
 export async function mysqlUrlForWorker(): Promise<string> {
   const base = new URL(process.env.TEST_MYSQL_URL!);
   const name = `${base.pathname.slice(1)}_w${process.env.JEST_WORKER_ID ?? '1'}`;
-  const conn = await createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password) });
+  const conn = await createConnection({
+    host: base.hostname,
+    port: Number(base.port || 3306),
+    user: decodeURIComponent(base.username),
+    password: decodeURIComponent(base.password),
+  });
   await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await conn.end();
   base.pathname = `/${name}`;

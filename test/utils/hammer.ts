@@ -11,7 +11,11 @@ export interface Shot {
  * Keeps `concurrency` requests in flight against GET `url` until stopped, recording when
  * each one started and ended (performance.now()) and its status.
  */
-export function hammer(url: string, authorization: string, concurrency = 4): { shots: Shot[]; stop(): Promise<Shot[]> } {
+export function hammer(
+  url: string,
+  authorization: string,
+  concurrency = 4,
+): { shots: Shot[]; stop(): Promise<Shot[]> } {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const shots: Shot[] = [];
   let running = true;

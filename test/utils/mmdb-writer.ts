@@ -37,7 +37,9 @@ function record24(value: number): Buffer {
 /** One record per IPv4 network (`a.b.c.d/len`); every other address has no data. */
 export function buildMmdb(networks: { cidr: string; data: Value }[]): Buffer {
   // Build a binary trie over the prefixes, then number its nodes breadth-first.
-  interface Node { children: (Node | number | null)[] }
+  interface Node {
+    children: (Node | number | null)[];
+  }
   const root: Node = { children: [null, null] };
   const dataParts: Buffer[] = [];
   let dataSize = 0;
@@ -64,7 +66,9 @@ export function buildMmdb(networks: { cidr: string; data: Value }[]): Buffer {
   }
   const nodeCount = order.length;
   const tree = order.flatMap((n) =>
-    n.children.map((c) => record24(c === null ? nodeCount : typeof c === 'number' ? nodeCount + 16 + c : order.indexOf(c))),
+    n.children.map((c) =>
+      record24(c === null ? nodeCount : typeof c === 'number' ? nodeCount + 16 + c : order.indexOf(c)),
+    ),
   );
   const metadata = encode({
     node_count: nodeCount,
@@ -77,5 +81,11 @@ export function buildMmdb(networks: { cidr: string; data: Value }[]): Buffer {
     build_epoch: 1_700_000_000,
     description: { en: 'device-sessions test fixture' },
   });
-  return Buffer.concat([...tree, Buffer.alloc(16), ...dataParts, Buffer.from('\xab\xcd\xefMaxMind.com', 'latin1'), metadata]);
+  return Buffer.concat([
+    ...tree,
+    Buffer.alloc(16),
+    ...dataParts,
+    Buffer.from('\xab\xcd\xefMaxMind.com', 'latin1'),
+    metadata,
+  ]);
 }

@@ -33,7 +33,8 @@ export async function startReceiver() {
     received,
     replies,
     /** Resolves once `n` requests have arrived (event-driven, no polling). */
-    waitFor: (n: number) => new Promise<void>((resolve) => (received.length >= n ? resolve() : waiters.push({ n, resolve }))),
+    waitFor: (n: number) =>
+      new Promise<void>((resolve) => (received.length >= n ? resolve() : waiters.push({ n, resolve }))),
     release: () => held.splice(0).forEach((res) => res.writeHead(200).end()),
     close: () => {
       held.splice(0).forEach((res) => res.destroy());

@@ -12,7 +12,11 @@ export class LoginDto {
   @IsPresentedPassword()
   password: string;
 
-  @ApiPropertyOptional({ example: 'Work laptop', maxLength: 100, description: 'Shown in the device list; derived from the User-Agent when absent' })
+  @ApiPropertyOptional({
+    example: 'Work laptop',
+    maxLength: 100,
+    description: 'Shown in the device list; derived from the User-Agent when absent',
+  })
   @IsOptional()
   @Transform(trim)
   @IsString()

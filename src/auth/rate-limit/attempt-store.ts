@@ -69,7 +69,11 @@ export class RedisAttemptStore extends AttemptStore {
   }
 
   async get(key: string): Promise<AttemptCount> {
-    const [[, count], [, ttl]] = (await this.redis.multi().get(this.prefix + key).pttl(this.prefix + key).exec()) as [unknown, string | null][];
+    const [[, count], [, ttl]] = (await this.redis
+      .multi()
+      .get(this.prefix + key)
+      .pttl(this.prefix + key)
+      .exec()) as [unknown, string | null][];
     return { count: Number(count ?? 0), resetInMs: Math.max(0, Number(ttl)) };
   }
 

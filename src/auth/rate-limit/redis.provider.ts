@@ -16,7 +16,12 @@ export const rateLimitRedisProvider: Provider = {
   useFactory: async (config: ConfigService<AppConfig, true>): Promise<Redis | null> => {
     const url = config.get('redis', { infer: true }).url;
     if (!url) return null;
-    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+    });
     // Errors surface on the commands; without a listener ioredis would also log each reconnect failure as unhandled.
     redis.on('error', () => undefined);
     // Boot even while Redis is away: ioredis keeps reconnecting, and until it is back the

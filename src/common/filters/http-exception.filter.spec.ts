@@ -22,26 +22,45 @@ const connError = (code: string) => Object.assign(new Error(`connect ${code} 10.
 
 describe('HttpExceptionFilter', () => {
   it('adds WWW-Authenticate to 401', () => {
-    expect(run(new UnauthorizedException('Session has ended'))).toEqual({ status: 401, body: { statusCode: 401, error: 'Unauthorized', message: 'Session has ended' }, headers: { 'WWW-Authenticate': 'Bearer' }, logged: [] });
+    expect(run(new UnauthorizedException('Session has ended'))).toEqual({
+      status: 401,
+      body: { statusCode: 401, error: 'Unauthorized', message: 'Session has ended' },
+      headers: { 'WWW-Authenticate': 'Bearer' },
+      logged: [],
+    });
   });
 
-  it.each(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNRESET'])('maps a %s database error to 503 with Retry-After, no internals', (code) => {
-    for (const e of [connError(code), new QueryFailedError('SELECT * FROM users WHERE id = ?', ['x'], connError(code))]) {
-      const res = run(e);
-      expect(res.status).toBe(503);
-      expect(res.headers['Retry-After']).toBe('5');
-      expect(JSON.stringify(res.body)).not.toMatch(/SELECT|10\.0\.0\.5|ECONN|PROTOCOL/);
-    }
-  });
+  it.each(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNRESET'])(
+    'maps a %s database error to 503 with Retry-After, no internals',
+    (code) => {
+      for (const e of [
+        connError(code),
+        new QueryFailedError('SELECT * FROM users WHERE id = ?', ['x'], connError(code)),
+      ]) {
+        const res = run(e);
+        expect(res.status).toBe(503);
+        expect(res.headers['Retry-After']).toBe('5');
+        expect(JSON.stringify(res.body)).not.toMatch(/SELECT|10\.0\.0\.5|ECONN|PROTOCOL/);
+      }
+    },
+  );
 
   it('maps Redis refusing commands while disconnected to 503', () => {
     expect(run(new Error("Stream isn't writeable and enableOfflineQueue options is false")).status).toBe(503);
   });
 
   it('keeps SQL and stack traces of other errors out of the 500 body', () => {
-    const e = new QueryFailedError("INSERT INTO users (email) VALUES ('a@b.c')", [], Object.assign(new Error('ER_PARSE_ERROR near users'), { code: 'ER_PARSE_ERROR' }));
+    const e = new QueryFailedError(
+      "INSERT INTO users (email) VALUES ('a@b.c')",
+      [],
+      Object.assign(new Error('ER_PARSE_ERROR near users'), { code: 'ER_PARSE_ERROR' }),
+    );
     const res = run(e);
-    expect(res).toMatchObject({ status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' }, headers: {} });
+    expect(res).toMatchObject({
+      status: 500,
+      body: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' },
+      headers: {},
+    });
     // …and logged, with the stack, on the request's logger (so under its reqId).
     expect(res.logged).toEqual([{ level: 'error', fields: { context: 'ExceptionFilter', err: e } }]);
   });

@@ -20,8 +20,17 @@ const REASONS: Record<number, string> = {
 /** Fastify's own client errors (bad JSON, body too large, wrong content type) carry a statusCode. */
 function fastifyClientError(exception: unknown): { status: number; message: string } | undefined {
   const e = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
-  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && typeof e.code === 'string' && e.code.startsWith('FST_')) {
-    const message = e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(String(e.message)) ? 'Malformed JSON body' : String(e.message);
+  if (
+    typeof e?.statusCode === 'number' &&
+    e.statusCode >= 400 &&
+    e.statusCode < 500 &&
+    typeof e.code === 'string' &&
+    e.code.startsWith('FST_')
+  ) {
+    const message =
+      e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(String(e.message))
+        ? 'Malformed JSON body'
+        : String(e.message);
     return { status: e.statusCode, message };
   }
   return undefined;
@@ -56,12 +65,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
         status = HttpStatus.SERVICE_UNAVAILABLE;
         message = 'Service temporarily unavailable; try again shortly';
         reply.header('Retry-After', '5');
-        reply.request.log.warn({ context: 'ExceptionFilter' }, `dependency unreachable: ${(exception as Error).message}`);
+        reply.request.log.warn(
+          { context: 'ExceptionFilter' },
+          `dependency unreachable: ${(exception as Error).message}`,
+        );
       } else reply.request.log.error({ context: 'ExceptionFilter', err: exception }, 'unhandled error');
     }
     if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
     const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-    if (status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number') reply.header('Retry-After', String(Math.max(1, retryAfter)));
+    if (status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number')
+      reply.header('Retry-After', String(Math.max(1, retryAfter)));
     if (error === undefined || error === message) error = REASONS[status] ?? 'Error';
     noteFailure(reply.request, message);
     reply.status(status).send({ statusCode: status, error, message });

@@ -24,9 +24,17 @@ const REDIS_DOWN = /Stream isn't writeable|Connection is closed|Reached the max 
  */
 export function isServiceUnavailable(exception: unknown, depth = 0): boolean {
   if (typeof exception !== 'object' || exception === null || depth > 3) return false;
-  const e = exception as { code?: unknown; fatal?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; name?: unknown };
+  const e = exception as {
+    code?: unknown;
+    fatal?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+    cause?: unknown;
+    name?: unknown;
+  };
   if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) return true;
   if (e.fatal === true && typeof e.code === 'string') return true;
-  if (e.name === 'MaxRetriesPerRequestError' || (typeof e.message === 'string' && REDIS_DOWN.test(e.message))) return true;
+  if (e.name === 'MaxRetriesPerRequestError' || (typeof e.message === 'string' && REDIS_DOWN.test(e.message)))
+    return true;
   return isServiceUnavailable(e.driverError, depth + 1) || isServiceUnavailable(e.cause, depth + 1);
 }

@@ -56,14 +56,29 @@ export class InitialSchema1763900000000 implements MigrationInterface {
       }),
     );
     // "Active sessions of user X, newest activity first" is an index range scan, no sort.
-    await q.createIndex('sessions', new TableIndex({ name: 'idx_sessions_user_active', columnNames: ['user_id', 'token_deleted', 'last_active_at'] }));
+    await q.createIndex(
+      'sessions',
+      new TableIndex({ name: 'idx_sessions_user_active', columnNames: ['user_id', 'token_deleted', 'last_active_at'] }),
+    );
     // The expiry sweep and the retention purge.
-    await q.createIndex('sessions', new TableIndex({ name: 'idx_sessions_expiry', columnNames: ['token_deleted', 'expires_at'] }));
-    await q.createIndex('sessions', new TableIndex({ name: 'idx_sessions_idle', columnNames: ['token_deleted', 'last_active_at'] }));
+    await q.createIndex(
+      'sessions',
+      new TableIndex({ name: 'idx_sessions_expiry', columnNames: ['token_deleted', 'expires_at'] }),
+    );
+    await q.createIndex(
+      'sessions',
+      new TableIndex({ name: 'idx_sessions_idle', columnNames: ['token_deleted', 'last_active_at'] }),
+    );
     await q.createIndex('sessions', new TableIndex({ name: 'idx_sessions_ended', columnNames: ['ended_at'] }));
     await q.createForeignKey(
       'sessions',
-      new TableForeignKey({ name: 'fk_sessions_user', columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }),
+      new TableForeignKey({
+        name: 'fk_sessions_user',
+        columnNames: ['user_id'],
+        referencedTableName: 'users',
+        referencedColumnNames: ['id'],
+        onDelete: 'CASCADE',
+      }),
     );
   }
 

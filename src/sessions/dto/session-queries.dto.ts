@@ -3,12 +3,21 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class ListSessionsQuery {
-  @ApiPropertyOptional({ enum: ['active', 'all'], default: 'active', description: '`all` includes ended sessions (login history)' })
+  @ApiPropertyOptional({
+    enum: ['active', 'all'],
+    default: 'active',
+    description: '`all` includes ended sessions (login history)',
+  })
   @IsOptional()
   @IsIn(['active', 'all'])
   status: 'active' | 'all' = 'active';
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100, description: 'At most this many sessions, newest activity first' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 500,
+    default: 100,
+    description: 'At most this many sessions, newest activity first',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -4,7 +4,16 @@ import type { EndReason, SessionDisplay, SessionEntity } from '../session.entity
 
 export const SESSION_STATUSES = ['active', 'logged_out', 'revoked', 'expired'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
-export const END_REASONS: EndReason[] = ['logout', 'remote_logout', 'logout_all', 'password_change', 'refresh_reuse', 'admin', 'expired', 'session_limit'];
+export const END_REASONS: EndReason[] = [
+  'logout',
+  'remote_logout',
+  'logout_all',
+  'password_change',
+  'refresh_reuse',
+  'admin',
+  'expired',
+  'session_limit',
+];
 
 const STATUS_OF: Record<EndReason, SessionStatus> = {
   logout: 'logged_out',
@@ -80,7 +89,11 @@ export class SessionResponse {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** When a session that is still flagged live stopped being usable, or null while it is usable. */
-export function expiryMoment(s: Pick<SessionEntity, 'expiresAt' | 'lastActiveAt'>, now: number, idleTtlMs: number): number | null {
+export function expiryMoment(
+  s: Pick<SessionEntity, 'expiresAt' | 'lastActiveAt'>,
+  now: number,
+  idleTtlMs: number,
+): number | null {
   const at = Math.min(s.expiresAt, s.lastActiveAt + idleTtlMs);
   return now >= at ? at : null;
 }

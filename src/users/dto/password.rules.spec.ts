@@ -17,13 +17,20 @@ const errors = (cls: new () => { password: unknown }, password: unknown) => {
 
 describe('password rules (NIST SP 800-63B)', () => {
   it('uses a common-password list well beyond the top 3,000', () => {
-    expect(COMMON_PASSWORD_SOURCE).toEqual({ package: '@zxcvbn-ts/language-common', license: 'MIT', entries: expect.any(Number) });
+    expect(COMMON_PASSWORD_SOURCE).toEqual({
+      package: '@zxcvbn-ts/language-common',
+      license: 'MIT',
+      entries: expect.any(Number),
+    });
     expect(COMMON_PASSWORD_SOURCE.entries).toBeGreaterThan(3000);
   });
 
-  it.each(['password', 'PASSWORD', 'Password1', 'iloveyou', 'qwertyuiop', 'ｐａｓｓｗｏｒｄ'])('knows %j is common (case-insensitive, after NFKC)', (p) => {
-    expect(isCommonPassword(p)).toBe(true);
-  });
+  it.each(['password', 'PASSWORD', 'Password1', 'iloveyou', 'qwertyuiop', 'ｐａｓｓｗｏｒｄ'])(
+    'knows %j is common (case-insensitive, after NFKC)',
+    (p) => {
+      expect(isCommonPassword(p)).toBe(true);
+    },
+  );
 
   it.each(['correct horse battery staple', 'Zp4!vQ9#mW2', 'ein langes deutsches Passwort'])('does not flag %j', (p) => {
     expect(isCommonPassword(p)).toBe(false);

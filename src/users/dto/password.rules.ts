@@ -25,14 +25,23 @@ export const NotCommonPassword = () =>
     name: 'notCommonPassword',
     validator: {
       validate: (value: unknown) => typeof value !== 'string' || !isCommonPassword(value),
-      defaultMessage: (args) => `${args?.property ?? 'password'} is one of the most commonly used passwords; choose another`,
+      defaultMessage: (args) =>
+        `${args?.property ?? 'password'} is one of the most commonly used passwords; choose another`,
     },
   });
 
 /** NIST SP 800-63B: length only, no composition rules, common passwords refused; Unicode welcome (NFKC before hashing). */
-export const IsPassword = (description = 'Password, 8 to 128 characters (at most 512 UTF-8 bytes), not a commonly used one') =>
+export const IsPassword = (
+  description = 'Password, 8 to 128 characters (at most 512 UTF-8 bytes), not a commonly used one',
+) =>
   applyDecorators(
-    ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, format: 'password', description, example: 'correct horse battery staple' }),
+    ApiProperty({
+      minLength: PASSWORD_MIN,
+      maxLength: PASSWORD_MAX,
+      format: 'password',
+      description,
+      example: 'correct horse battery staple',
+    }),
     IsString(),
     MinLength(PASSWORD_MIN),
     MaxLength(PASSWORD_MAX),

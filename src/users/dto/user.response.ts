@@ -19,6 +19,9 @@ export class UserResponse {
   createdAt: string;
 }
 
-export function toUserResponse(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>, roles: string[]): UserResponse {
+export function toUserResponse(
+  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>,
+  roles: string[],
+): UserResponse {
   return { id: user.id, email: user.email, name: user.name, roles, createdAt: new Date(user.createdAt).toISOString() };
 }
