@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { registerUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { expect429, randomIp } from './utils/rate-limit.js';
-import { startRedis } from './utils/redis-server.js';
+import { freePort, startRedis } from './utils/redis-server.js';
 
 const redisUrl = process.env.TEST_REDIS_URL;
 const withRedis = redisUrl ? describe : describe.skip;
@@ -82,11 +82,12 @@ withRedis('rate limits in Redis, shared by two instances', () => {
 
 /** With Redis gone the limits cannot be checked: login answers 503, it does not skip the limit (fail closed). */
 withRedis('rate limits when Redis goes away', () => {
-  const port = 6391;
+  let port: number;
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let t: TestApp;
 
   beforeAll(async () => {
+    port = await freePort();
     redis = await startRedis(port);
     t = await createTestApp('sqlite', { ...LIMITS, REDIS_URL: redis.url });
   });

@@ -6,10 +6,9 @@ import { bearer, login, registerUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { mysqlUrlForWorker, testDatabases } from './utils/databases.js';
 import { hammer } from './utils/hammer.js';
-import { startRedis } from './utils/redis-server.js';
+import { freePort, startRedis } from './utils/redis-server.js';
 import { SlowProxy, startSlowProxy } from './utils/slow-proxy.js';
 
-const REDIS_PORT = 6392;
 const LEASE_MS = '600';
 
 /**
@@ -20,6 +19,10 @@ const LEASE_MS = '600';
  */
 (testDatabases.includes('mysql') ? describe : describe.skip)('session cache across two instances with Redis', () => {
   jest.setTimeout(30_000);
+  let REDIS_PORT: number;
+  beforeAll(async () => {
+    REDIS_PORT = await freePort();
+  });
   let redis: Awaited<ReturnType<typeof startRedis>>;
   let a: TestApp;
   let b: TestApp;

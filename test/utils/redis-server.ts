@@ -1,4 +1,16 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A TCP port free right now on loopback (several suites, or checkouts, run at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 /** A private, throw-away redis-server for tests that stop Redis (never the shared one). */
 export async function startRedis(port: number): Promise<{ url: string; kill(): Promise<void> }> {
