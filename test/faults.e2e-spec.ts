@@ -25,7 +25,12 @@ mysql('faults fail closed (MySQL behind a TCP proxy we cut)', () => {
 
   const expectUnavailable = (res: { status: number; body: unknown; headers: Record<string, string> }) => {
     expect(res.status).toBe(503);
-    expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) });
+    expect(res.body).toEqual({
+      statusCode: 503,
+      code: 'service_unavailable',
+      error: 'Service Unavailable',
+      message: expect.any(String),
+    });
     expect(JSON.stringify(res.body)).not.toMatch(/ECONN|SELECT|mysql|at .*\.js|sessions|users/i);
   };
 

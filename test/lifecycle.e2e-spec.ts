@@ -225,7 +225,12 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
         .set('Authorization', bearer(here))
         .send({ currentPassword: 'not my password', newPassword: 'a brand new passphrase' })
         .expect(403);
-      expect(res.body).toEqual({ statusCode: 403, error: 'Forbidden', message: 'Current password is wrong' });
+      expect(res.body).toEqual({
+        statusCode: 403,
+        code: 'invalid_credentials',
+        error: 'Forbidden',
+        message: 'Current password is wrong',
+      });
       await me(other).expect(200);
       await t.http.post('/v1/auth/login').send({ email: user.email, password: user.password }).expect(200);
     });

@@ -68,7 +68,12 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
       .post('/v1/auth/register')
       .send({ email: 'big@example.com', password: 'correct horse battery staple', name: 'x'.repeat(4096) });
     expect(res.status).toBe(413);
-    expect(res.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.any(String) });
+    expect(res.body).toEqual({
+      statusCode: 413,
+      code: 'payload_too_large',
+      error: 'Payload Too Large',
+      message: expect.any(String),
+    });
     const [{ n }] = await t.dataSource.query(`SELECT COUNT(*) AS n FROM users WHERE email = 'big@example.com'`);
     expect(Number(n)).toBe(0);
   });
@@ -87,7 +92,12 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
     const res = await t.http.post('/v1/auth/register').set('Content-Type', type).send(body);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
-    expect(res.body).toEqual({ statusCode: res.status, error: expect.any(String), message: expect.anything() });
+    expect(res.body).toEqual({
+      statusCode: res.status,
+      code: expect.stringMatching(/^[a-z_]+$/),
+      error: expect.any(String),
+      message: expect.anything(),
+    });
     expect(JSON.stringify(res.body)).not.toMatch(NO_INTERNALS);
   });
 

@@ -106,7 +106,7 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
     const res = await send(route, body, contentType);
     expect({ status: res.status, body: res.body }).toEqual({
       status: 400,
-      body: { statusCode: 400, error: 'Bad Request', message: expect.anything() },
+      body: { statusCode: 400, code: 'validation_failed', error: 'Bad Request', message: expect.anything() },
     });
     expect(await snapshot()).toBe(before);
   };

@@ -106,7 +106,12 @@ withRedis('rate limits when Redis goes away', () => {
     ] as const) {
       const res = await t.http.post(path).set('X-Forwarded-For', randomIp()).send(body);
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) });
+      expect(res.body).toEqual({
+        statusCode: 503,
+        code: 'service_unavailable',
+        error: 'Service Unavailable',
+        message: expect.any(String),
+      });
     }
     const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions');
     expect(Number(n)).toBe(0);

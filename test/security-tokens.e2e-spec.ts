@@ -38,8 +38,28 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
     if (authorization !== undefined) req.set('Authorization', authorization);
     const res = await req;
     expect({ status: res.status, auth: res.headers['www-authenticate'] }).toEqual({ status: 401, auth: 'Bearer' });
-    expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });
+    expect(res.body).toEqual({
+      statusCode: 401,
+      code: expect.stringMatching(/^(token_missing|token_invalid|token_expired|session_ended)$/),
+      error: 'Unauthorized',
+      message: expect.any(String),
+    });
   };
+
+  it('says why in a stable code: token_missing, token_invalid, token_expired, session_ended', async () => {
+    const code = async (authorization?: string) => {
+      const req = t.http.get('/v1/auth/me');
+      if (authorization !== undefined) req.set('Authorization', authorization);
+      return ((await req.expect(401)).body as { code: string }).code;
+    };
+    expect(await code()).toBe('token_missing');
+    expect(await code('Basic abc')).toBe('token_missing');
+    expect(await code(`Bearer ${forge(JSON.stringify(claims)).slice(0, -2)}xx`)).toBe('token_invalid');
+    expect(await code(`Bearer ${sign({ exp: Math.floor(t.clock.now() / 1000) - 1 })}`)).toBe('token_expired');
+    const own = await login(t.http, user);
+    await t.http.post('/v1/auth/logout').set('Authorization', bearer(own)).expect(204);
+    expect(await code(bearer(own))).toBe('session_ended');
+  });
 
   it('accepts the genuine token, with the scheme in any case', async () => {
     await t.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);

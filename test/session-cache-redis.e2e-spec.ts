@@ -97,6 +97,7 @@ const LEASE_MS = '600';
     expect(revoke.status).toBe(503);
     expect(revoke.body).toEqual({
       statusCode: 503,
+      code: 'service_unavailable',
       error: 'Service Unavailable',
       message: expect.stringMatching(/retry/),
     });

@@ -33,7 +33,12 @@ describe.each(testDatabases)('core API on %s', (db) => {
         .post('/v1/auth/register')
         .send({ email: 'TAKEN@example.com', password: 'another good password' })
         .expect(409);
-      expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message: 'Email is already registered' });
+      expect(res.body).toEqual({
+        statusCode: 409,
+        code: 'email_taken',
+        error: 'Conflict',
+        message: 'Email is already registered',
+      });
     });
 
     it.each([
@@ -97,7 +102,12 @@ describe.each(testDatabases)('core API on %s', (db) => {
         .send({ email: 'nobody@example.com', password: 'wrong password!' })
         .expect(401);
       expect(wrong.body).toEqual(unknown.body);
-      expect(wrong.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid email or password' });
+      expect(wrong.body).toEqual({
+        statusCode: 401,
+        code: 'invalid_credentials',
+        error: 'Unauthorized',
+        message: 'Invalid email or password',
+      });
     });
 
     it('answers 400 for a malformed body and creates no session', async () => {
@@ -242,7 +252,12 @@ describe.each(testDatabases)('core API on %s', (db) => {
       const bob = await login(t.http, await registerUser(t.http));
       await t.http.get(`/v1/sessions/${bob.sessionId}`).set('Authorization', bearer(alice)).expect(404);
       const res = await t.http.delete(`/v1/sessions/${bob.sessionId}`).set('Authorization', bearer(alice)).expect(404);
-      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Session not found' });
+      expect(res.body).toEqual({
+        statusCode: 404,
+        code: 'not_found',
+        error: 'Not Found',
+        message: 'Session not found',
+      });
       await t.http.get('/v1/auth/me').set('Authorization', bearer(bob)).expect(200);
       await t.http
         .get('/v1/sessions/5f0c7c52-8d0e-4b4e-9a55-0b7a0d7b1c11')

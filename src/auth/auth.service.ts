@@ -1,4 +1,5 @@
-import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { apiError } from '../common/api-error.js';
+import { ForbiddenException, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from '../sessions/checked-session.js';
@@ -43,7 +44,7 @@ export class AuthService {
     if (!userId || !valid) {
       await this.attempts.recordFailure(account);
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
-      throw new UnauthorizedException('Invalid email or password');
+      throw apiError(401, 'invalid_credentials', 'Invalid email or password');
     }
     await this.attempts.reset(account);
     const pair = this.tokens.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));

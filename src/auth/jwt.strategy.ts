@@ -1,4 +1,5 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { apiError } from '../common/api-error.js';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
@@ -79,8 +80,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   /** Every request: the claims' shape, `exp`, then the session. */
   private async check(p: VerifiedClaims): Promise<CheckedSession> {
     if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number')
-      throw new UnauthorizedException('Malformed token');
-    if (p.exp * 1000 <= this.clock.now()) throw new UnauthorizedException('Token expired');
+      throw apiError(401, 'token_invalid', 'Malformed token');
+    if (p.exp * 1000 <= this.clock.now()) throw apiError(401, 'token_expired', 'Token expired');
     return this.sessions.validate(p.sub, p.sid);
   }
 }

@@ -1,21 +1,12 @@
 import { createHash } from 'node:crypto';
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { apiError } from '../common/api-error.js';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/configuration.js';
 import { AttemptStore } from './rate-limit/attempt-store.js';
 
-export class TooManyAttemptsException extends HttpException {
-  constructor(readonly retryAfterSeconds: number) {
-    super(
-      {
-        statusCode: 429,
-        error: 'Too Many Requests',
-        message: 'Too many failed attempts for this account; try again later',
-      },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
-  }
-}
+const tooManyAttempts = (retryAfterSeconds: number) =>
+  apiError(429, 'rate_limited', 'Too many failed attempts for this account; try again later', retryAfterSeconds);
 
 /**
  * Failed password checks per account in a fixed window: logins by normalised email (known or
@@ -43,7 +34,7 @@ export class LoginAttempts {
 
   async assertAllowed(account: string): Promise<void> {
     const { count, resetInMs } = await this.store.get(this.key(account));
-    if (count >= this.limit) throw new TooManyAttemptsException(Math.ceil(resetInMs / 1000));
+    if (count >= this.limit) throw tooManyAttempts(Math.ceil(resetInMs / 1000));
   }
 
   async recordFailure(account: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { ArgumentMetadata, BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
+import { apiError } from './api-error.js';
+import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
 
 /**
  * The one global pipe: unknown properties are 400, values are transformed to the DTO types,
@@ -24,7 +25,7 @@ export class AppValidationPipe extends ValidationPipe {
       value !== undefined &&
       (typeof value !== 'object' || value === null || Array.isArray(value))
     ) {
-      throw new BadRequestException('Request body must be a JSON object');
+      throw apiError(400, 'validation_failed', 'Request body must be a JSON object');
     }
     return super.transform(value ?? {}, metadata);
   }

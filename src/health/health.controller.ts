@@ -1,4 +1,5 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { apiError } from '../common/api-error.js';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator.js';
@@ -23,7 +24,7 @@ export class HealthController {
     try {
       await this.health.check([() => this.db.pingCheck('database', { timeout: 1500 })]);
     } catch {
-      throw new ServiceUnavailableException('Database is not answering');
+      throw apiError(503, 'service_unavailable', 'Database is not answering');
     }
     return { status: 'ok' };
   }

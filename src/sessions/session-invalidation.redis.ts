@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Logger, OnApplicationShutdown, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { apiError } from '../common/api-error.js';
 import { Redis } from 'ioredis';
 import type { EvictTarget } from './session-cache.js';
 import { LocalSessionInvalidation } from './session-invalidation.js';
@@ -175,7 +176,9 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
       // Nobody can be told: once every lease that could be held has lapsed, the database decides everywhere...
       await sleep(Math.max(0, start + this.leaseMs - this.now()));
       // ...unless only this instance lost Redis. Say so; a retry publishes the eviction again.
-      throw new ServiceUnavailableException(
+      throw apiError(
+        503,
+        'service_unavailable',
         'The session ended, but other instances could not confirm it; retry the request',
       );
     } finally {

@@ -1,12 +1,5 @@
-import {
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationShutdown,
-  OnModuleDestroy,
-  ServiceUnavailableException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { apiError } from '../common/api-error.js';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from './checked-session.js';
@@ -177,11 +170,11 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     }
     const ticket = this.cache.ticket();
     const row = await this.readForAuth(sessionId, userId);
-    if (!isLive(row, userId)) throw new UnauthorizedException('Session has ended');
+    if (!isLive(row, userId)) throw apiError(401, 'session_ended', 'Session has ended');
     const expiredAt = expiryMoment(row, now, this.idleMs);
     if (expiredAt !== null) {
       this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
-      throw new UnauthorizedException('Session expired');
+      throw apiError(401, 'session_ended', 'Session expired');
     }
     const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
     this.touch(sessionId, now, entry);
@@ -197,7 +190,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
       return await this.sessions.findForAuth(sessionId, userId);
     } catch (e) {
       this.logger.error(`session lookup failed: ${(e as Error).message}`);
-      throw new ServiceUnavailableException('Session store unavailable');
+      throw apiError(503, 'service_unavailable', 'Session store unavailable');
     }
   }
 
@@ -211,7 +204,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     let row = auth.read;
     if (!s?.me && !row) {
       row = (await this.readForAuth(auth.sessionId, auth.userId)) ?? undefined;
-      if (!isLive(row, auth.userId)) throw new UnauthorizedException('Session has ended');
+      if (!isLive(row, auth.userId)) throw apiError(401, 'session_ended', 'Session has ended');
     }
     s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
     // An entry evicted meanwhile (say, by a profile change) is no longer in the cache: setting it is harmless.
@@ -282,13 +275,13 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     const parsed = this.codec.parse(refreshToken);
     const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
     if (!parsed || !session || !this.codec.verify(parsed, session.refreshSeed))
-      throw new UnauthorizedException('Invalid refresh token');
-    if (session.tokenDeleted) throw new UnauthorizedException('Session has ended');
+      throw apiError(401, 'refresh_invalid', 'Invalid refresh token');
+    if (session.tokenDeleted) throw apiError(401, 'session_ended', 'Session has ended');
     const now = this.clock.now();
     const expiredAt = expiryMoment(session, now, this.idleMs);
     if (expiredAt !== null) {
       await this.sessions.markExpired(session.id, expiredAt);
-      throw new UnauthorizedException('Session expired');
+      throw apiError(401, 'session_ended', 'Session expired');
     }
     if (parsed.generation === session.refreshGeneration) {
       const generation = session.refreshGeneration + 1;
@@ -303,7 +296,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
         return this.issued(session, generation, now);
       }
       const fresh = await this.sessions.findById(session.id);
-      if (!fresh || fresh.tokenDeleted) throw new UnauthorizedException('Session has ended');
+      if (!fresh || fresh.tokenDeleted) throw apiError(401, 'session_ended', 'Session has ended');
       return this.graceOrReuse(fresh, parsed.generation, now);
     }
     return this.graceOrReuse(session, parsed.generation, now);
@@ -318,9 +311,9 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
       await this.end({ userId: session.userId, ids: [session.id] }, 'refresh_reuse', now);
       this.events.refreshReuse(session.userId, session.id, now);
       this.logger.warn(`refresh token reuse: session ${session.id} ended`);
-      throw new UnauthorizedException('Refresh token was already used; the session has ended');
+      throw apiError(401, 'refresh_reused', 'Refresh token was already used; the session has ended');
     }
-    throw new UnauthorizedException('Invalid refresh token');
+    throw apiError(401, 'refresh_invalid', 'Invalid refresh token');
   }
 
   /** `em`: the caller's transaction, when the end is part of one. */
@@ -348,13 +341,13 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
 
   async get(auth: AuthContext, id: string): Promise<SessionResponse> {
     const session = await this.sessions.findOwned(id, auth.userId);
-    if (!session) throw new NotFoundException('Session not found');
+    if (!session) throw apiError(404, 'not_found', 'Session not found');
     return toSessionResponse(session, auth.sessionId, this.clock.now(), this.idleMs);
   }
 
   /** Logs one of the user's devices out; repeating it changes nothing. */
   async revoke(auth: AuthContext, id: string): Promise<void> {
-    if (!(await this.sessions.findOwned(id, auth.userId))) throw new NotFoundException('Session not found');
+    if (!(await this.sessions.findOwned(id, auth.userId))) throw apiError(404, 'not_found', 'Session not found');
     await this.end({ userId: auth.userId, ids: [id] }, id === auth.sessionId ? 'logout' : 'remote_logout');
   }
 

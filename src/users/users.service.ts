@@ -1,10 +1,5 @@
-import {
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  NotFoundException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { apiError } from '../common/api-error.js';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
@@ -46,7 +41,7 @@ export class UsersService implements RoleResolver {
 
   async register(dto: RegisterDto): Promise<UserResponse> {
     const email = normalizeEmail(dto.email);
-    if (await this.users.findByEmail(email)) throw new ConflictException('Email is already registered');
+    if (await this.users.findByEmail(email)) throw apiError(409, 'email_taken', 'Email is already registered');
     const now = this.clock.now();
     const user: UserEntity = {
       id: newId(),
@@ -59,7 +54,7 @@ export class UsersService implements RoleResolver {
     try {
       await this.users.insert(user);
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictException('Email is already registered');
+      if (isUniqueViolation(e)) throw apiError(409, 'email_taken', 'Email is already registered');
       throw e;
     }
     return this.profile(user);
@@ -79,7 +74,7 @@ export class UsersService implements RoleResolver {
   async getProfile(userId: string): Promise<UserResponse> {
     const user = await this.users.findById(userId);
     // The session check passed, so the user existed a moment ago: treat a vanished user as signed out.
-    if (!user) throw new UnauthorizedException('User no longer exists');
+    if (!user) throw apiError(401, 'session_ended', 'User no longer exists');
     return this.profile(user);
   }
 
@@ -103,9 +98,9 @@ export class UsersService implements RoleResolver {
   /** Checks the current password (403 when wrong) and returns the new one's hash; stores nothing. */
   async checkPasswordAndHashNew(userId: string, currentPassword: string, newPassword: string): Promise<string> {
     const user = await this.users.findById(userId);
-    if (!user) throw new UnauthorizedException('User no longer exists');
+    if (!user) throw apiError(401, 'session_ended', 'User no longer exists');
     if (!(await this.hasher.verify(user.passwordHash, currentPassword)))
-      throw new ForbiddenException('Current password is wrong');
+      throw apiError(403, 'invalid_credentials', 'Current password is wrong');
     return this.hasher.hash(newPassword);
   }
 
@@ -119,7 +114,7 @@ export class UsersService implements RoleResolver {
   }
 
   async assertExists(userId: string): Promise<void> {
-    if (!(await this.users.findById(userId))) throw new NotFoundException('User not found');
+    if (!(await this.users.findById(userId))) throw apiError(404, 'not_found', 'User not found');
   }
 
   lockForUpdate(userId: string, em: EntityManager): Promise<void> {

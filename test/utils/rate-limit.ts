@@ -13,5 +13,10 @@ export const randomIp = () => {
 export function expect429(res: { status: number; headers: Record<string, string>; body: unknown }): void {
   expect(res.status).toBe(429);
   expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-  expect(res.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.any(String) });
+  expect(res.body).toEqual({
+    statusCode: 429,
+    code: 'rate_limited',
+    error: 'Too Many Requests',
+    message: expect.any(String),
+  });
 }

@@ -24,7 +24,7 @@ describe('HttpExceptionFilter', () => {
   it('adds WWW-Authenticate to 401', () => {
     expect(run(new UnauthorizedException('Session has ended'))).toEqual({
       status: 401,
-      body: { statusCode: 401, error: 'Unauthorized', message: 'Session has ended' },
+      body: { statusCode: 401, code: 'token_invalid', error: 'Unauthorized', message: 'Session has ended' },
       headers: { 'WWW-Authenticate': 'Bearer' },
       logged: [],
     });

@@ -1,7 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { noteFailure } from '../logging.js';
+import { codeOf } from '../api-error.js';
 import { isServiceUnavailable } from './unavailable.js';
+
+/** What a 503 (or a 429 that does not know better) tells the client to wait, in seconds. */
+const UNAVAILABLE_RETRY_S = 5;
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -37,9 +41,10 @@ function fastifyClientError(exception: unknown): { status: number; message: stri
 }
 
 /**
- * Every error leaves as `{statusCode, error, message}`; 401 carries `WWW-Authenticate: Bearer`;
- * a database or Redis that cannot be reached is 503; anything unexpected becomes a bare 500
- * (logged here, never shown to the client).
+ * Every error leaves as `{statusCode, code, error, message}` (`code`: see api-error.ts); 401
+ * carries `WWW-Authenticate: Bearer`; a database or Redis that cannot be reached is 503, and
+ * every 503 and 429 carries `Retry-After`; anything unexpected becomes a bare 500 (logged here,
+ * never shown to the client).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -64,7 +69,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
       else if (isServiceUnavailable(exception)) {
         status = HttpStatus.SERVICE_UNAVAILABLE;
         message = 'Service temporarily unavailable; try again shortly';
-        reply.header('Retry-After', '5');
         reply.request.log.warn(
           { context: 'ExceptionFilter' },
           `dependency unreachable: ${(exception as Error).message}`,
@@ -72,11 +76,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
       } else reply.request.log.error({ context: 'ExceptionFilter', err: exception }, 'unhandled error');
     }
     if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
-    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-    if (status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number')
-      reply.header('Retry-After', String(Math.max(1, retryAfter)));
+    if (status === HttpStatus.TOO_MANY_REQUESTS || status === HttpStatus.SERVICE_UNAVAILABLE) {
+      const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+      reply.header(
+        'Retry-After',
+        String(typeof retryAfter === 'number' ? Math.max(1, retryAfter) : UNAVAILABLE_RETRY_S),
+      );
+    }
     if (error === undefined || error === message) error = REASONS[status] ?? 'Error';
     noteFailure(reply.request, message);
-    reply.status(status).send({ statusCode: status, error, message });
+    reply.status(status).send({ statusCode: status, code: codeOf(exception, status), error, message });
   }
 }

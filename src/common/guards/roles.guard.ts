@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { apiError } from '../api-error.js';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ROLES } from '../decorators/roles.decorator.js';
 import type { AuthContext } from '../auth-context.js';
@@ -23,7 +24,8 @@ export class RolesGuard implements CanActivate {
     if (!required?.length) return true;
     const auth = context.switchToHttp().getRequest<{ user?: AuthContext }>().user;
     const held = auth ? await this.roles.rolesOf(auth.userId) : [];
-    if (!required.every((r) => held.includes(r))) throw new ForbiddenException(`Requires role: ${required.join(', ')}`);
+    if (!required.every((r) => held.includes(r)))
+      throw apiError(403, 'forbidden', `Requires role: ${required.join(', ')}`);
     return true;
   }
 }
