@@ -11,21 +11,64 @@ import {
   type Logger as Pino,
 } from 'pino';
 import type { AppConfig } from '../config/configuration.js';
+import type { AuthContext } from './auth-context.js';
 
 /** A caller-supplied request id is kept (so logs join up across services) only when it looks like one. */
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /** Secrets that must never reach a log line, wherever they appear in a logged object. */
-const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'refreshToken', 'accessToken', 'token', 'secret'];
-const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((k) => `*.${k}`),
-  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+const SECRET_KEYS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'refreshToken',
+  'accessToken',
+  'token',
+  'secret',
+  'authorization',
+  'cookie',
 ];
+const REDACTED_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
+
+/** Log lines held while stdout does not take them (a stalled pipe, a slow collector); past this they are dropped, and counted. */
+export const LOG_BUFFER_BYTES = 32 * 1024 * 1024;
+/**
+ * stdout gets lines in batches of this many bytes, or after LOG_BATCH_MS at the latest: one
+ * write per line cost more CPU than writing the line itself.
+ */
+const LOG_BATCH_BYTES = 4096;
+const LOG_BATCH_MS = 100;
+
+/** A User-Agent is the client's to choose: longer ones are cut, as the login audit cuts them. */
+const MAX_LOGGED_USER_AGENT = 512;
+
+/** A query key that looks like a name; anything else (a bare `?<token>`) is logged as `_`. */
+const QUERY_KEY = /^[\w.%[\]-]{1,40}$/;
+
+/** `?a=1&b=2` as `?a=&b=`: the keys of a query string, never its values (SPEC: logs carry no query value). */
+function queryKeysOnly(query: string): string {
+  let out = '';
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = eq === -1 ? pair : pair.slice(0, eq);
+    out += `${out ? '&' : ''}${QUERY_KEY.test(key) ? key : '_'}=`;
+  }
+  return out;
+}
+
+/** A request's URL as it may be logged: the path, and the query's keys only. */
+export function loggedUrl(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : `${url.slice(0, q)}?${queryKeysOnly(url.slice(q + 1))}`;
+}
+
+/** Free text (an error's message, which may quote the URL) with every query string cut down to its keys. */
+export function withoutQueryValues(text: string): string {
+  return text.indexOf('?') === -1
+    ? text
+    : text.replace(/\?([^\s'"`?]+)/g, (_, query: string) => `?${queryKeysOnly(query)}`);
+}
 
 /**
  * Fastify's genReqId: a caller-supplied X-Request-Id is kept so logs join up across
@@ -36,29 +79,85 @@ export function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** How every line shows a request, Fastify's own lines included: no headers but the User-Agent, no query value. */
+function serializeRequest(req: FastifyRequest) {
+  const ua = req.headers['user-agent'];
+  return {
+    method: req.method,
+    url: loggedUrl(req.url),
+    remoteAddress: req.ip,
+    userAgent: typeof ua === 'string' ? ua.slice(0, MAX_LOGGED_USER_AGENT) : undefined,
+  };
+}
+
+function serializeError(err: Error) {
+  const out = pino.stdSerializers.err(err);
+  if (typeof out.message === 'string') out.message = withoutQueryValues(out.message);
+  if (typeof out.stack === 'string') out.stack = withoutQueryValues(out.stack);
+  return out;
+}
+
+/** The logger that says how many lines an asynchronous destination dropped (the last one made on it). */
+const dropReporters = new WeakMap<DestinationStream, { logger?: Pino }>();
+
 /**
- * The process's one pino logger. Fastify gives each request a child of it bound to `reqId`;
- * Nest's Logger writes through it (PinoNestLogger). The query string is part of `url`; no
- * route of ours takes secrets there, and bodies are never logged.
+ * A file descriptor (stdout: 1) written asynchronously and in batches (sonic-boom): lines
+ * gather up to LOG_BATCH_BYTES, or for LOG_BATCH_MS at most, and go to the kernel off the
+ * request's path, so a slow or stalled reader never blocks the event loop. While the descriptor
+ * does not take them, lines wait in memory up to `maxBytes`; past that they are dropped, and
+ * once it drains one line says how many. Lines still waiting when the process ends are written
+ * then (pino flushes the destinations it made on `beforeExit` and `exit`).
+ */
+export function asyncDestination(fd: number, maxBytes = LOG_BUFFER_BYTES): DestinationStream {
+  const stream = pino.destination({
+    dest: fd,
+    sync: false,
+    minLength: LOG_BATCH_BYTES,
+    periodicFlush: LOG_BATCH_MS,
+    maxLength: maxBytes,
+  });
+  const report: { logger?: Pino } = {};
+  dropReporters.set(stream, report);
+  let dropped = 0;
+  stream.on('drop', () => void dropped++);
+  stream.on('drain', () => {
+    if (dropped === 0 || !report.logger) return;
+    report.logger.warn({ dropped }, `${dropped} log lines dropped: the log destination did not take them`);
+    dropped = 0;
+  });
+  return stream;
+}
+
+/** One stdout destination per process, however many apps it builds. */
+let stdout: DestinationStream | undefined;
+
+/**
+ * The process's one pino logger, on stdout unless a destination is given (tests capture
+ * lines). Fastify gives each request a child of it bound to `reqId`; Nest's Logger writes
+ * through it (PinoNestLogger). Bodies are never logged; URLs only with their query keys.
  */
 export function createLogger(config: AppConfig, destination?: DestinationStream): Pino {
+  // fd 1 itself: process.stdout would be a second writer on the same pipe, and a synchronous one.
+  const dest = destination ?? (stdout ??= asyncDestination(1));
   const options = {
     level: config.app.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
     serializers: {
-      req: (req: FastifyRequest) => ({ method: req.method, url: req.url, headers: req.headers, remoteAddress: req.ip }),
+      req: serializeRequest,
       res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }),
-      err: pino.stdSerializers.err,
+      err: serializeError,
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const logger = pino(options, dest);
+  const report = dropReporters.get(dest);
+  if (report) report.logger = logger;
+  return logger;
 }
 
 /**
  * Fastify's per-request logger, made on the first line actually written: a pino child costs a
- * few µs (our redaction runs over its bindings), and most requests write nothing until their
- * "request completed" line — none at all at LOG_LEVEL=warn when they succeed. Measured with
- * `npm run bench`: ~6–12 µs of server CPU per request.
+ * few µs (our redaction runs over its bindings), and most requests write nothing through it —
+ * their access line has its own logger (RequestLogController).
  */
 class LazyRequestLogger {
   private made?: Pino;
@@ -121,50 +220,93 @@ export function requestLoggerFactory(
   return new LazyRequestLogger(logger as Pino, bindings, options);
 }
 
-/** Why a request failed, as its error response said; noted by the exception filter. */
-const failures = new WeakMap<FastifyRequest, string>();
+/** What the access line says about a request that the request itself does not carry. */
+interface RequestNote {
+  failure?: string;
+  /** Whose verified token a refused request carried (an accepted one leaves its AuthContext as `request.user`). */
+  claimed?: AuthContext;
+}
+const notes = new WeakMap<FastifyRequest, RequestNote>();
 
+function note(request: FastifyRequest): RequestNote {
+  let n = notes.get(request);
+  if (!n) notes.set(request, (n = {}));
+  return n;
+}
+
+/** Why a request failed, as its error response said; noted by the exception filter. */
 export function noteFailure(request: FastifyRequest, message: unknown): void {
-  failures.set(request, Array.isArray(message) ? message.join('; ') : String(message));
+  note(request).failure = withoutQueryValues(Array.isArray(message) ? message.join('; ') : String(message));
+}
+
+/** The user and session a verified token named, for the line of a request the session check then refused. */
+export function noteClaimedSession(request: unknown, claimed: AuthContext): void {
+  note(request as FastifyRequest).claimed = claimed;
+}
+
+/** Health probes (their outcome is the orchestrator's) and static files: their lines are `debug`. */
+function isQuiet(url: string): boolean {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path === '/health' || path.startsWith('/health/') || path === '/favicon.ico') return true;
+  return (path.startsWith('/account/') || path.startsWith('/docs/')) && path.lastIndexOf('.') > path.lastIndexOf('/');
 }
 
 /**
- * Fastify's per-request lines, our way: one line when the response is sent ("request
- * completed", at info, warn for 4xx, error for 5xx, with the error response's message as
- * `failure`) instead of Fastify's pair at info; health probes left out (their outcome is in
- * the orchestrator).
+ * The access log: one line per request when its response is sent ("request completed"), at
+ * info, warn for 4xx, error for 5xx, with the error response's message as `failure`; health
+ * probes and static files at debug. Instead of Fastify's pair of lines at info, and not
+ * through the request's child logger: the line is written by `access`, a child of the root
+ * logger without its redaction, which would cost more than the rest of the line (it walks
+ * every field two levels deep). The line carries only the fields named here: no header but
+ * the User-Agent, no query value, no body.
  */
 export class RequestLogController extends LogController {
-  constructor() {
-    super({ disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/health') });
+  private readonly access: Pino;
+
+  constructor(logger: Pino) {
+    super();
+    this.access = logger.child({}, { redact: { paths: [] } });
   }
 
   override incomingRequest(): void {}
 
+  /** Nest answers unknown routes itself; were Fastify's handler to answer, the access line says 404 without the query. */
+  override routeNotFound(): void {}
+
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (this.isLogDisabled(request)) return;
     const status = reply.statusCode;
-    const level: Level = error || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    const log = request.log as Pino;
-    if (!log.isLevelEnabled(level)) return;
-    log[level](
+    const level: Level = isQuiet(request.url)
+      ? 'debug'
+      : error || status >= 500
+        ? 'error'
+        : status >= 400
+          ? 'warn'
+          : 'info';
+    if (!this.access.isLevelEnabled(level)) return;
+    const note = notes.get(request);
+    const auth = (request as { user?: AuthContext }).user ?? note?.claimed;
+    this.access[level](
       {
+        reqId: request.id,
         req: request,
         res: reply,
-        failure: failures.get(request),
+        responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+        userId: auth?.userId,
+        sessionId: auth?.sessionId,
+        failure: note?.failure,
         err: error ?? undefined,
-        responseTime: reply.elapsedTime,
       },
       'request completed',
     );
   }
 }
 
-/** Fastify's logging options: our logger, request ids, one line per request, lazy per-request children. */
+/** Fastify's logging options: our logger, request ids, the access line, lazy per-request children. */
 export function fastifyLogging(logger: Pino) {
   return {
     loggerInstance: logger,
-    logController: new RequestLogController(),
+    logController: new RequestLogController(logger),
     childLoggerFactory: requestLoggerFactory,
     genReqId: requestId,
     requestIdHeader: false as const,
