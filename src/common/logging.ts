@@ -31,7 +31,7 @@ const SECRET_KEYS = [
 const REDACTED_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
 
 /** Log lines held while stdout does not take them (a stalled pipe, a slow collector); past this they are dropped, and counted. */
-export const LOG_BUFFER_BYTES = 32 * 1024 * 1024;
+export const LOG_BUFFER_BYTES = 64 * 1024 * 1024;
 /**
  * stdout gets lines in batches of this many bytes, or after LOG_BATCH_MS at the latest: one
  * write per line cost more CPU than writing the line itself.
