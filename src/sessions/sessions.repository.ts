@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import type { Pool } from 'mysql2';
-import { Brackets, DataSource, EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
 import { padToPowerOfTwo } from '../database/padded.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { AfterCommit } from './after-commit.js';
@@ -9,7 +9,15 @@ import { AUTH_SQL, AuthReads } from './auth-reads.js';
 import type { EvictTarget } from './session-cache.js';
 import { SessionInvalidation } from './session-invalidation.js';
 import type { UserEntity } from '../users/user.entity.js';
-import { EndReason, SessionDisplay, SessionEntity } from './session.entity.js';
+import {
+  type ActiveWindow,
+  type EndReason,
+  EXPIRED_AT_SQL,
+  liveParams,
+  liveSql,
+  pastLimitsSql,
+} from './session-policy.js';
+import { SessionDisplay, SessionEntity } from './session.entity.js';
 
 /** What the per-request check reads: the session's state, plus what GET /v1/auth/me shows of it and of its user. */
 export interface SessionAuthRow {
@@ -20,12 +28,6 @@ export interface SessionAuthRow {
   lastActiveAt: number;
   display: SessionDisplay;
   user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>;
-}
-
-/** "Active at `now`": not ended, before its absolute expiry, used within the idle window. */
-export interface ActiveWindow {
-  now: number;
-  idleCutoff: number;
 }
 
 // The throttled touch, as prepared on the driver as the lookup: every live session writes it once a
@@ -164,10 +166,7 @@ export class SessionsRepository {
   }
 
   private active(qb: SelectQueryBuilder<SessionEntity>, w: ActiveWindow): SelectQueryBuilder<SessionEntity> {
-    return qb
-      .andWhere('s.token_deleted = :no', { no: false })
-      .andWhere('s.expires_at > :now', { now: w.now })
-      .andWhere('s.last_active_at > :idleCutoff', { idleCutoff: w.idleCutoff });
+    return qb.andWhere(liveSql('s.'), liveParams(w));
   }
 
   listForUser(userId: string, opts: { activeOnly: boolean; limit: number } & ActiveWindow): Promise<SessionEntity[]> {
@@ -225,8 +224,7 @@ export class SessionsRepository {
       .update()
       .set({ tokenDeleted: true, loggedOut, endedAt: w.now, endReason: reason })
       .where('user_id = :userId', { userId: filter.userId })
-      .andWhere('token_deleted = :no', { no: false })
-      .andWhere('expires_at > :now AND last_active_at > :idleCutoff', { now: w.now, idleCutoff: w.idleCutoff });
+      .andWhere(liveSql(), liveParams(w));
     if (filter.ids) qb.andWhere('id IN (:...ids)', { ids: filter.ids });
     if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
     const result = await qb.execute();
@@ -279,14 +277,7 @@ export class SessionsRepository {
     const rows = await this.repo()
       .createQueryBuilder('s')
       .select('s.id', 'id')
-      .where('s.token_deleted = :no', { no: false })
-      .andWhere(
-        new Brackets((b) =>
-          b
-            .where('s.expires_at <= :now', { now: w.now })
-            .orWhere('s.last_active_at <= :idleCutoff', { idleCutoff: w.idleCutoff }),
-        ),
-      )
+      .where(pastLimitsSql('s.'), liveParams(w))
       .limit(limit)
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
@@ -296,7 +287,7 @@ export class SessionsRepository {
       .set({
         tokenDeleted: true,
         endReason: 'expired',
-        endedAt: () => 'CASE WHEN expires_at <= last_active_at + :idle THEN expires_at ELSE last_active_at + :idle END',
+        endedAt: () => EXPIRED_AT_SQL,
       })
       .where('id IN (:...ids) AND token_deleted = :no', { ids: rows.map((r) => r.id), no: false })
       .setParameter('idle', idleTtlMs)

@@ -13,13 +13,14 @@ import { ActivityWriter } from './activity-writer.js';
 import { normalizeIp, parseUserAgent } from './device.js';
 import { GeoLocator } from './geo-locator.js';
 import type { RevokedResponse } from './dto/session-queries.dto.js';
-import { expiryMoment, SessionResponse, toSessionResponse } from './dto/session.response.js';
+import { SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionEvents } from './session-events.js';
 import type { CachedSession } from './session-cache.js';
 import { SessionInvalidation } from './session-invalidation.js';
-import type { EndReason, SessionEntity } from './session.entity.js';
-import { ActiveWindow, SessionAuthRow, SessionsRepository } from './sessions.repository.js';
+import { activeWindow, type ActiveWindow, type EndReason, isLive, isLoggedOut, validity } from './session-policy.js';
+import type { SessionEntity } from './session.entity.js';
+import { SessionAuthRow, SessionsRepository } from './sessions.repository.js';
 
 /** What auth needs to sign a token pair for a session. */
 export interface IssuedSession {
@@ -41,24 +42,9 @@ export interface LoginContext {
 /** Status filter of a listing. */
 export type StatusFilter = 'active' | 'all';
 
-const LOGGED_OUT_BY_USER: Record<EndReason, boolean> = {
-  logout: true,
-  remote_logout: true,
-  logout_all: true,
-  password_change: true,
-  refresh_reuse: false,
-  admin: false,
-  expired: false,
-  session_limit: false,
-};
-
 /** Where GET /v1/auth/me's body takes `lastActiveAt` (see SessionsService.me). */
 const ME_SPLICE = '\u0000lastActiveAt\u0000';
 const ME_SPLICE_JSON = JSON.stringify(ME_SPLICE);
-
-/** The row exists, belongs to the token's user, and was not ended (time limits are checked apart). */
-const isLive = (row: SessionAuthRow | null | undefined, userId: string): row is SessionAuthRow =>
-  !!row && row.userId === userId && !row.tokenDeleted && !row.loggedOut;
 
 /** `last_active_at` is written at most this often per session. */
 export const TOUCH_INTERVAL_MS = 60_000;
@@ -100,7 +86,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   private window(now = this.clock.now()): ActiveWindow {
-    return { now, idleCutoff: now - this.idleMs };
+    return activeWindow(now, this.idleMs);
   }
 
   private issued(s: SessionEntity, generation: number, issuedAt: number): IssuedSession {
@@ -170,10 +156,10 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     }
     const ticket = this.cache.ticket();
     const row = await this.readForAuth(sessionId, userId);
-    if (!isLive(row, userId)) throw apiError(401, 'session_ended', 'Session has ended');
-    const expiredAt = expiryMoment(row, now, this.idleMs);
-    if (expiredAt !== null) {
-      this.background(this.sessions.markExpired(sessionId, expiredAt), 'mark expired');
+    const v = validity(row?.userId === userId ? row : null, now, this.idleMs);
+    if (v.state === 'ended' || !row) throw apiError(401, 'session_ended', 'Session has ended');
+    if (v.state === 'expired') {
+      this.background(this.sessions.markExpired(sessionId, v.at), 'mark expired');
       throw apiError(401, 'session_ended', 'Session expired');
     }
     const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
@@ -204,7 +190,8 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     let row = auth.read;
     if (!s?.me && !row) {
       row = (await this.readForAuth(auth.sessionId, auth.userId)) ?? undefined;
-      if (!isLive(row, auth.userId)) throw apiError(401, 'session_ended', 'Session has ended');
+      if (row?.userId !== auth.userId || validity(row, this.clock.now(), this.idleMs).state === 'ended')
+        throw apiError(401, 'session_ended', 'Session has ended');
     }
     s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
     // An entry evicted meanwhile (say, by a profile change) is no longer in the cache: setting it is harmless.
@@ -276,11 +263,11 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
     if (!parsed || !session || !this.codec.verify(parsed, session.refreshSeed))
       throw apiError(401, 'refresh_invalid', 'Invalid refresh token');
-    if (session.tokenDeleted) throw apiError(401, 'session_ended', 'Session has ended');
     const now = this.clock.now();
-    const expiredAt = expiryMoment(session, now, this.idleMs);
-    if (expiredAt !== null) {
-      await this.sessions.markExpired(session.id, expiredAt);
+    const v = validity(session, now, this.idleMs);
+    if (v.state === 'ended') throw apiError(401, 'session_ended', 'Session has ended');
+    if (v.state === 'expired') {
+      await this.sessions.markExpired(session.id, v.at);
       throw apiError(401, 'session_ended', 'Session expired');
     }
     if (parsed.generation === session.refreshGeneration) {
@@ -296,7 +283,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
         return this.issued(session, generation, now);
       }
       const fresh = await this.sessions.findById(session.id);
-      if (!fresh || fresh.tokenDeleted) throw apiError(401, 'session_ended', 'Session has ended');
+      if (!isLive(fresh, now, this.idleMs)) throw apiError(401, 'session_ended', 'Session has ended');
       return this.graceOrReuse(fresh, parsed.generation, now);
     }
     return this.graceOrReuse(session, parsed.generation, now);
@@ -323,7 +310,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     now = this.clock.now(),
     em?: EntityManager,
   ): Promise<number> {
-    const ended = await this.sessions.end(filter, reason, LOGGED_OUT_BY_USER[reason], this.window(now), em);
+    const ended = await this.sessions.end(filter, reason, isLoggedOut(reason), this.window(now), em);
     if (ended === 0) return 0;
     // When every id asked for was ended (logout, revoke, reuse, cap) the ids are known; only
     // user-wide ends ask which rows this call stamped with its moment and reason.
