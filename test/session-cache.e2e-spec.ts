@@ -1,5 +1,5 @@
 import { TransactionRunner } from '../src/database/transaction-runner.js';
-import { SessionInvalidation } from '../src/sessions/session-invalidation.js';
+import { ValidityCache } from '../src/sessions/validity-cache.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
 import { bearer, login, registerUser, TestUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
@@ -13,14 +13,14 @@ import { flushTouches, storedLastActive } from './utils/sessions.js';
  */
 describe.each(testDatabases)('session cache in one process on %s', (db) => {
   let t: TestApp;
-  let cache: SessionInvalidation;
+  let cache: ValidityCache;
   beforeAll(async () => {
     t = await createTestApp(db, {
       SESSION_CACHE: db === 'mysql' ? 'local' : 'auto',
       ADMIN_EMAILS: 'root@example.com',
       MAX_SESSIONS_PER_USER: '3',
     });
-    cache = t.get(SessionInvalidation);
+    cache = t.get(ValidityCache);
   });
   afterAll(() => t.close());
 
@@ -178,11 +178,11 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
   it('is off unless SESSION_CACHE=local: several instances could not tell each other', async () => {
     const t = await createTestApp('mysql');
     try {
-      expect(t.get(SessionInvalidation).mode).toBe('off');
+      expect(t.get(ValidityCache).mode).toBe('off');
       const user = await registerUser(t.http);
       const pair = await login(t.http, user);
       await t.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
-      expect(t.get(SessionInvalidation).size).toBe(0);
+      expect(t.get(ValidityCache).size).toBe(0);
     } finally {
       await t.close();
     }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/configuration.js';
+import { AfterCommit } from './after-commit.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { TransactionRunner } from './transaction-runner.js';
 
@@ -17,7 +18,7 @@ import { TransactionRunner } from './transaction-runner.js';
       }),
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [TransactionRunner, AfterCommit],
+  exports: [TransactionRunner, AfterCommit],
 })
 export class DatabaseModule {}

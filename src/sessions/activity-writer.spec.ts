@@ -1,6 +1,12 @@
 import { ActivityWriter, TOUCH_BATCH_MS } from './activity-writer.js';
-import type { CachedSession } from './session-cache.js';
+import type { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/configuration.js';
+import type { AfterCommit } from '../database/after-commit.js';
+import type { TransactionRunner } from '../database/transaction-runner.js';
+import { SessionStore } from './session-store.js';
 import { SessionsRepository, TOUCH_BATCH_MAX } from './sessions.repository.js';
+import { NoValidityCache } from './validity-cache.js';
+import type { CachedSession } from './validity-lru.js';
 
 const MIN = 60_000;
 const T = 10_000_000;
@@ -26,7 +32,15 @@ describe('ActivityWriter (batched last_active_at writes)', () => {
       lastActiveAt: jest.fn(),
     };
     errors = [];
-    writer = new ActivityWriter(repo as unknown as SessionsRepository, MIN, (e) => errors.push(e));
+    const config = { get: () => ({ idleTtl: 3600 }) } as unknown as ConfigService<AppConfig, true>;
+    const store = new SessionStore(
+      repo as unknown as SessionsRepository,
+      new NoValidityCache(),
+      {} as AfterCommit,
+      {} as TransactionRunner,
+      config,
+    );
+    writer = new ActivityWriter(store, MIN, (e) => errors.push(e));
   });
   afterEach(() => jest.useRealTimers());
 

@@ -7,32 +7,32 @@ import { UsersService } from '../users/users.service.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
 import { SessionEvents } from './session-events.js';
-import { AfterCommit } from './after-commit.js';
-import { cacheMode, LocalSessionInvalidation, NoSessionCache, SessionInvalidation } from './session-invalidation.js';
-import { RedisSessionInvalidation } from './session-invalidation.redis.js';
+import { SessionStore } from './session-store.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionsSweeper } from './sessions.sweeper.js';
+import { cacheMode, LocalValidityCache, NoValidityCache, ValidityCache } from './validity-cache.js';
+import { RedisValidityCache } from './validity-cache.redis.js';
 
-function sessionInvalidation(config: ConfigService<AppConfig, true>): SessionInvalidation {
+function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
   const session = config.get('session', { infer: true });
   const redis = config.get('redis', { infer: true });
   switch (cacheMode({ session, redis, database: config.get('database', { infer: true }) })) {
     case 'redis':
-      return new RedisSessionInvalidation({
+      return new RedisValidityCache({
         url: redis.url!,
         capacity: session.cacheSize,
         leaseMs: session.cacheLeaseMs,
       });
     case 'local':
       if (session.cache === 'local')
-        new Logger('SessionInvalidation').warn(
+        new Logger('ValidityCache').warn(
           'SESSION_CACHE=local: revocations evict this process only; run exactly one instance',
         );
-      return new LocalSessionInvalidation(session.cacheSize);
+      return new LocalValidityCache(session.cacheSize);
     default:
-      return new NoSessionCache();
+      return new NoValidityCache();
   }
 }
 
@@ -52,8 +52,8 @@ function sessionInvalidation(config: ConfigService<AppConfig, true>): SessionInv
       useFactory: (config: ConfigService<AppConfig, true>) =>
         GeoLocator.open(config.get('geoip', { infer: true }).dbPath),
     },
-    AfterCommit,
-    { provide: SessionInvalidation, inject: [ConfigService], useFactory: sessionInvalidation },
+    SessionStore,
+    { provide: ValidityCache, inject: [ConfigService], useFactory: validityCache },
   ],
   exports: [SessionsService],
 })

@@ -4,10 +4,7 @@ import type { Pool } from 'mysql2';
 import { DataSource, EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
 import { padToPowerOfTwo } from '../database/padded.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { AfterCommit } from './after-commit.js';
 import { AUTH_SQL, AuthReads } from './auth-reads.js';
-import type { EvictTarget } from './session-cache.js';
-import { SessionInvalidation } from './session-invalidation.js';
 import type { UserEntity } from '../users/user.entity.js';
 import {
   type ActiveWindow,
@@ -18,6 +15,13 @@ import {
   pastLimitsSql,
 } from './session-policy.js';
 import { SessionDisplay, SessionEntity } from './session.entity.js';
+
+/** Which sessions an ending applies to: some of a user's (`ids`, not empty), or all of them but `exceptId`. */
+export interface EndFilter {
+  userId: string;
+  ids?: string[];
+  exceptId?: string;
+}
 
 /** What the per-request check reads: the session's state, plus what GET /v1/auth/me shows of it and of its user. */
 export interface SessionAuthRow {
@@ -49,18 +53,7 @@ export class SessionsRepository {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dataSource: DataSource,
-    private readonly invalidation: SessionInvalidation,
-    private readonly afterCommit: AfterCommit,
   ) {}
-
-  /**
-   * Every write that ends sessions calls this. Revocations (`confirm`) return only once no
-   * instance can serve the sessions from its cache; time-based endings evict best effort,
-   * since a cache hit re-checks the time limits itself.
-   */
-  private evict(target: EvictTarget, confirm: boolean, em = this.tx.manager): Promise<void> {
-    return this.afterCommit.run(em, () => this.invalidation.evict(target, confirm));
-  }
 
   /** `em`: the transaction's manager when the call is part of one. */
   private repo(em = this.tx.manager) {
@@ -207,18 +200,16 @@ export class SessionsRepository {
   }
 
   /**
-   * Ends the active sessions matching the filter, once: rows already ended keep their
-   * `ended_at`/`end_reason`. Returns how many sessions this call ended. Evicts the filter's
-   * sessions even when none was still active: a retried revocation re-confirms the eviction.
+   * Ends the sessions matching the filter that are live in the window, once: rows already ended
+   * keep their `ended_at`/`end_reason`. Returns how many sessions this call ended.
    */
   async end(
-    filter: { userId: string; ids?: string[]; exceptId?: string },
+    filter: EndFilter,
     reason: EndReason,
     loggedOut: boolean,
     w: ActiveWindow,
     em?: EntityManager,
   ): Promise<number> {
-    if (filter.ids && filter.ids.length === 0) return 0;
     const qb = this.repo(em)
       .createQueryBuilder()
       .update()
@@ -227,9 +218,7 @@ export class SessionsRepository {
       .andWhere(liveSql(), liveParams(w));
     if (filter.ids) qb.andWhere('id IN (:...ids)', { ids: filter.ids });
     if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
-    const result = await qb.execute();
-    await this.evict(filter.ids ? { userId: filter.userId, ids: filter.ids } : { userId: filter.userId }, true, em);
-    return result.affected ?? 0;
+    return (await qb.execute()).affected ?? 0;
   }
 
   /** Marks one session expired at the moment it expired (no-op when it already ended). */
@@ -240,7 +229,6 @@ export class SessionsRepository {
       .set({ tokenDeleted: true, endedAt: expiredAt, endReason: 'expired' })
       .where('id = :id AND token_deleted = :no', { id, no: false })
       .execute();
-    await this.evict({ ids: [id] }, false);
   }
 
   /** Compare-and-set on the current token's hash: of N concurrent rotations exactly one wins. */
@@ -269,41 +257,27 @@ export class SessionsRepository {
     return (result.affected ?? 0) === 1;
   }
 
-  /**
-   * Marks up to `limit` sessions that are still flagged live but passed their absolute or idle
-   * limit as expired, each at the moment it expired. Returns how many.
-   */
-  async expireBatch(w: ActiveWindow, idleTtlMs: number, limit: number): Promise<number> {
+  /** Ids of up to `limit` sessions still flagged live but past their absolute or idle limit in the window. */
+  async pastLimits(w: ActiveWindow, limit: number): Promise<string[]> {
     const rows = await this.repo()
       .createQueryBuilder('s')
       .select('s.id', 'id')
       .where(pastLimitsSql('s.'), liveParams(w))
       .limit(limit)
       .getRawMany<{ id: string }>();
-    if (rows.length === 0) return 0;
+    return rows.map((r) => r.id);
+  }
+
+  /** Marks those of `ids` still flagged live as expired, each at the moment it expired; returns how many. */
+  async expire(ids: string[], idleTtlMs: number): Promise<number> {
     const result = await this.repo()
       .createQueryBuilder()
       .update()
-      .set({
-        tokenDeleted: true,
-        endReason: 'expired',
-        endedAt: () => EXPIRED_AT_SQL,
-      })
-      .where('id IN (:...ids) AND token_deleted = :no', { ids: rows.map((r) => r.id), no: false })
+      .set({ tokenDeleted: true, endReason: 'expired', endedAt: () => EXPIRED_AT_SQL })
+      .where('id IN (:...ids) AND token_deleted = :no', { ids, no: false })
       .setParameter('idle', idleTtlMs)
       .execute();
-    await this.evict({ ids: rows.map((r) => r.id) }, false);
-    return result.affected ?? rows.length;
-  }
-
-  /**
-   * Evicts every cached session of the user, confirmed like a revocation: when the user row is
-   * deleted (its sessions go by FK cascade, past every write above; called in the deleting
-   * transaction, so the eviction follows the commit) and when the profile GET /v1/auth/me shows
-   * changed.
-   */
-  evictUser(userId: string, em?: EntityManager): Promise<void> {
-    return this.evict({ userId }, true, em);
+    return result.affected ?? ids.length;
   }
 
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */
@@ -316,7 +290,6 @@ export class SessionsRepository {
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
-    // No eviction: whatever ended these sessions evicted them then (and a cache hit re-checks the time limits).
     const result = await this.repo().createQueryBuilder().delete().where('id IN (:...ids)', { ids }).execute();
     return result.affected ?? rows.length;
   }

@@ -9,7 +9,9 @@ import { UsersService } from '../users/users.service.js';
 import { GeoLocator } from './geo-locator.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionEvents } from './session-events.js';
-import { NoSessionCache, SessionInvalidation } from './session-invalidation.js';
+import { AfterCommit } from '../database/after-commit.js';
+import { SessionStore } from './session-store.js';
+import { NoValidityCache, ValidityCache } from './validity-cache.js';
 import type { SessionEntity } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService, TOUCH_INTERVAL_MS } from './sessions.service.js';
@@ -74,7 +76,9 @@ describe('SessionsService', () => {
         { provide: TransactionRunner, useValue: {} },
         { provide: Clock, useValue: clock },
         { provide: GeoLocator, useValue: { lookup: () => null } },
-        { provide: SessionInvalidation, useValue: new NoSessionCache() },
+        SessionStore,
+        { provide: ValidityCache, useValue: new NoValidityCache() },
+        { provide: AfterCommit, useValue: { run: (_em: unknown, work: () => Promise<void>) => work() } },
         { provide: SessionEvents, useValue: { created: jest.fn(), revoked: jest.fn(), refreshReuse: jest.fn() } },
         { provide: ConfigService, useValue: { get: (key: 'auth' | 'session') => config[key] } },
       ],

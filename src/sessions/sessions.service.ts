@@ -16,11 +16,11 @@ import type { RevokedResponse } from './dto/session-queries.dto.js';
 import { SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionEvents } from './session-events.js';
-import type { CachedSession } from './session-cache.js';
-import { SessionInvalidation } from './session-invalidation.js';
-import { activeWindow, type ActiveWindow, type EndReason, isLive, isLoggedOut, validity } from './session-policy.js';
+import { SessionStore } from './session-store.js';
+import type { CachedSession } from './validity-lru.js';
+import { activeWindow, type ActiveWindow, type EndReason, isLive, validity } from './session-policy.js';
 import type { SessionEntity } from './session.entity.js';
-import { SessionAuthRow, SessionsRepository } from './sessions.repository.js';
+import { type EndFilter, SessionAuthRow, SessionsRepository } from './sessions.repository.js';
 
 /** What auth needs to sign a token pair for a session. */
 export interface IssuedSession {
@@ -69,7 +69,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     config: ConfigService<AppConfig, true>,
     private readonly geo: GeoLocator,
     private readonly events: SessionEvents,
-    private readonly cache: SessionInvalidation,
+    private readonly store: SessionStore,
   ) {
     const s = config.get('session', { infer: true });
     this.idleMs = s.idleTtl * 1000;
@@ -78,11 +78,9 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     this.maxPerUser = s.maxPerUser;
     this.retentionMs = s.retentionDays * 86_400_000;
     this.codec = new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey);
-    this.activity = new ActivityWriter(sessions, TOUCH_INTERVAL_MS, (e) =>
-      this.logger.warn(`touch failed: ${e.message}`),
-    );
+    this.activity = new ActivityWriter(store, TOUCH_INTERVAL_MS, (e) => this.logger.warn(`touch failed: ${e.message}`));
     // The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation.
-    users.onProfileChange((userId) => this.sessions.evictUser(userId));
+    users.onProfileChange((userId) => this.store.evictUser(userId));
   }
 
   private window(now = this.clock.now()): ActiveWindow {
@@ -149,35 +147,16 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
    */
   async validate(userId: string, sessionId: string): Promise<CheckedSession> {
     const now = this.clock.now();
-    const hit = this.cache.lookup(sessionId, userId, now, this.idleMs);
+    const hit = this.store.cached(sessionId, userId, now);
     if (hit) {
       this.touch(sessionId, now, hit);
       return { userId, sessionId, session: hit };
     }
-    const ticket = this.cache.ticket();
-    const row = await this.readForAuth(sessionId, userId);
-    const v = validity(row?.userId === userId ? row : null, now, this.idleMs);
-    if (v.state === 'ended' || !row) throw apiError(401, 'session_ended', 'Session has ended');
-    if (v.state === 'expired') {
-      this.background(this.sessions.markExpired(sessionId, v.at), 'mark expired');
-      throw apiError(401, 'session_ended', 'Session expired');
-    }
-    const entry: CachedSession = { userId, expiresAt: row.expiresAt, lastActiveAt: row.lastActiveAt, touchAskedAt: 0 };
-    this.touch(sessionId, now, entry);
-    this.cache.fill(ticket, sessionId, entry);
-    // The row stays with this request only: the cache keeps the check's fields (~370 bytes) and,
-    // once GET /v1/auth/me was asked, its rendered body (~600 more).
-    return { userId, sessionId, session: entry, read: row };
-  }
-
-  /** The hot read; a database that cannot answer is a 503, never a 401 or a 500. */
-  private async readForAuth(sessionId: string, userId: string): Promise<SessionAuthRow | null> {
-    try {
-      return await this.sessions.findForAuth(sessionId, userId);
-    } catch (e) {
-      this.logger.error(`session lookup failed: ${(e as Error).message}`);
-      throw apiError(503, 'service_unavailable', 'Session store unavailable');
-    }
+    // The row stays with this request only: the cache keeps the check's fields and, once
+    // GET /v1/auth/me was asked, its rendered body.
+    const found = await this.store.findLive(sessionId, userId, now);
+    this.touch(sessionId, now, found.session);
+    return found;
   }
 
   /**
@@ -189,9 +168,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     let s = auth.session;
     let row = auth.read;
     if (!s?.me && !row) {
-      row = (await this.readForAuth(auth.sessionId, auth.userId)) ?? undefined;
-      if (row?.userId !== auth.userId || validity(row, this.clock.now(), this.idleMs).state === 'ended')
-        throw apiError(401, 'session_ended', 'Session has ended');
+      row = await this.store.readLive(auth.sessionId, auth.userId, this.clock.now());
     }
     s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
     // An entry evicted meanwhile (say, by a profile change) is no longer in the cache: setting it is harmless.
@@ -248,10 +225,6 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     return this.activity.flush();
   }
 
-  private background(work: Promise<unknown>, what: string): void {
-    work.catch((e: Error) => this.logger.warn(`${what} failed: ${e.message}`));
-  }
-
   /**
    * Rotates a refresh token. The current token advances the session one generation (a
    * compare-and-set, so N concurrent calls advance it once and all get the same pair); the
@@ -267,7 +240,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
     const v = validity(session, now, this.idleMs);
     if (v.state === 'ended') throw apiError(401, 'session_ended', 'Session has ended');
     if (v.state === 'expired') {
-      await this.sessions.markExpired(session.id, v.at);
+      await this.store.markExpired(session.id, v.at);
       throw apiError(401, 'session_ended', 'Session expired');
     }
     if (parsed.generation === session.refreshGeneration) {
@@ -304,13 +277,8 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   /** `em`: the caller's transaction, when the end is part of one. */
-  private async end(
-    filter: { userId: string; ids?: string[]; exceptId?: string },
-    reason: EndReason,
-    now = this.clock.now(),
-    em?: EntityManager,
-  ): Promise<number> {
-    const ended = await this.sessions.end(filter, reason, isLoggedOut(reason), this.window(now), em);
+  private async end(filter: EndFilter, reason: EndReason, now = this.clock.now(), em?: EntityManager): Promise<number> {
+    const ended = await this.store.end(filter, reason, now, em);
     if (ended === 0) return 0;
     // When every id asked for was ended (logout, revoke, reuse, cap) the ids are known; only
     // user-wide ends ask which rows this call stamped with its moment and reason.
@@ -357,7 +325,7 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
 
   /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */
   userDeleted(userId: string, em: EntityManager): Promise<void> {
-    return this.sessions.evictUser(userId, em);
+    return this.store.evictUser(userId, em);
   }
 
   async adminList(userId: string, status: StatusFilter, limit: number): Promise<SessionResponse[]> {
@@ -372,13 +340,13 @@ export class SessionsService implements OnModuleDestroy, OnApplicationShutdown {
 
   /** Marks sessions past their limits as expired and purges history older than the retention, in small batches. */
   async sweep(): Promise<{ expired: number; purged: number }> {
-    const w = this.window();
+    const now = this.clock.now();
     let expired = 0;
-    for (let n = SWEEP_BATCH; n === SWEEP_BATCH; expired += n)
-      n = await this.sessions.expireBatch(w, this.idleMs, SWEEP_BATCH);
+    for (let n = SWEEP_BATCH; n === SWEEP_BATCH; expired += n) n = await this.store.expireBatch(now, SWEEP_BATCH);
+    // No eviction: whatever ended these sessions evicted them then (and a cache hit re-checks the time limits).
     let purged = 0;
     for (let n = SWEEP_BATCH; n === SWEEP_BATCH; purged += n)
-      n = await this.sessions.purgeEndedBefore(w.now - this.retentionMs, SWEEP_BATCH);
+      n = await this.sessions.purgeEndedBefore(now - this.retentionMs, SWEEP_BATCH);
     return { expired, purged };
   }
 }

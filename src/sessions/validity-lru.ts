@@ -29,7 +29,7 @@ export interface EvictTarget {
  * one seen when its lookup started: a lookup that read the row before a revocation
  * committed can never re-insert it afterwards.
  */
-export class SessionCache {
+export class ValidityLru {
   private readonly entries = new Map<string, CachedSession>();
   private readonly byUser = new Map<string, Set<string>>();
   private epoch = 0;
