@@ -1,11 +1,16 @@
 import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '../config/configuration.js';
 import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
 import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../users/users.service.js';
+import { AccessTokenSigner, HmacAccessTokenSigner } from './access-token-signer.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
+import { RefreshRotation } from './refresh-rotation.js';
+import { RefreshTokenCodec } from './refresh-token.js';
+import { SessionCheck } from './session-check.js';
 import { SessionEvents } from './session-events.js';
 import { SessionStore } from './session-store.js';
 import { SessionsController } from './sessions.controller.js';
@@ -37,9 +42,17 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
 }
 
 @Module({
-  imports: [UsersModule],
+  imports: [
+    UsersModule,
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => ({ secret: config.get('auth', { infer: true }).jwtKey }),
+    }),
+  ],
   controllers: [SessionsController, AdminSessionsController],
   providers: [
+    SessionCheck,
+    RefreshRotation,
     SessionsService,
     SessionsRepository,
     SessionEvents,
@@ -53,8 +66,15 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
         GeoLocator.open(config.get('geoip', { infer: true }).dbPath),
     },
     SessionStore,
+    {
+      provide: RefreshTokenCodec,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey),
+    },
+    { provide: AccessTokenSigner, useClass: HmacAccessTokenSigner },
     { provide: ValidityCache, inject: [ConfigService], useFactory: validityCache },
   ],
-  exports: [SessionsService],
+  exports: [SessionCheck, RefreshRotation, SessionsService],
 })
 export class SessionsModule {}
