@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/configuration.js';
 import { AfterCommit } from './after-commit.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { SqlDriver } from './sql-driver.js';
 import { TransactionRunner } from './transaction-runner.js';
 
 @Global()
@@ -18,7 +19,7 @@ import { TransactionRunner } from './transaction-runner.js';
       }),
     }),
   ],
-  providers: [TransactionRunner, AfterCommit],
-  exports: [TransactionRunner, AfterCommit],
+  providers: [SqlDriver, TransactionRunner, AfterCommit],
+  exports: [SqlDriver, TransactionRunner, AfterCommit],
 })
 export class DatabaseModule {}

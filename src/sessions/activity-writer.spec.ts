@@ -4,7 +4,8 @@ import type { AppConfig } from '../config/configuration.js';
 import type { AfterCommit } from '../database/after-commit.js';
 import type { TransactionRunner } from '../database/transaction-runner.js';
 import { SessionStore } from './session-store.js';
-import { SessionsRepository, TOUCH_BATCH_MAX } from './sessions.repository.js';
+import type { SessionsRepository } from './sessions.repository.js';
+import { TOUCH_BATCH_MAX } from './sessions.sql.js';
 import { NoValidityCache } from './validity-cache.js';
 import type { CachedSession } from './validity-lru.js';
 

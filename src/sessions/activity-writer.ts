@@ -1,5 +1,5 @@
 import type { SessionStore } from './session-store.js';
-import { TOUCH_BATCH_MAX } from './sessions.repository.js';
+import { TOUCH_BATCH_MAX } from './sessions.sql.js';
 import type { CachedSession } from './validity-lru.js';
 
 /** How long a touch may wait for others to share its UPDATE. */

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Statement } from 'better-sqlite3';
-import type { Pool } from 'mysql2';
-import { DataSource, EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
+import { EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
 import { padToPowerOfTwo } from '../database/padded.js';
+import { type SqlRow, SqlDriver } from '../database/sql-driver.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { AUTH_SQL, AuthReads } from './auth-reads.js';
 import type { UserEntity } from '../users/user.entity.js';
+import { AuthReads } from './auth-reads.js';
 import {
   type ActiveWindow,
   type EndReason,
@@ -15,6 +14,7 @@ import {
   pastLimitsSql,
 } from './session-policy.js';
 import { SessionDisplay, SessionEntity } from './session.entity.js';
+import { AUTH_SQL, LAST_ACTIVE_FORWARD_SQL, TOUCH_BATCH_MAX, touchSql } from './sessions.sql.js';
 
 /** Which sessions an ending applies to: some of a user's (`ids`, not empty), or all of them but `exceptId`. */
 export interface EndFilter {
@@ -34,39 +34,37 @@ export interface SessionAuthRow {
   user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>;
 }
 
-// The throttled touch, as prepared on the driver as the lookup: every live session writes it once a
-// minute, and a TypeORM query builder costs several times as much CPU per call. Touches are batched
-// (see ActivityWriter); id lists are padded to a power of two, so there are at most
-// log2(TOUCH_BATCH_MAX) + 1 statements to prepare, whatever the batch sizes.
-export const TOUCH_BATCH_MAX = 256;
-const touchSql = (n: number) =>
-  `UPDATE sessions SET last_active_at = ? WHERE token_deleted = ? AND last_active_at <= ? AND id IN (${'?, '.repeat(n - 1)}?)`;
-
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
+const live = (qb: SelectQueryBuilder<SessionEntity>, w: ActiveWindow) => qb.andWhere(liveSql('s.'), liveParams(w));
+
+/**
+ * Every query on the sessions table, and nothing else: no cache, no rules (session-policy.ts
+ * gives the "live" predicate, SessionStore the eviction that follows an ending). Methods that
+ * may run inside a transaction take its manager as their last argument.
+ */
 @Injectable()
 export class SessionsRepository {
-  private sqliteAuth?: Statement;
-  private readonly sqliteTouch = new Map<number, Statement>();
-  private mysqlReads?: AuthReads;
+  private readonly read: (id: string, userId: string) => Promise<SqlRow | undefined>;
+  /** The table, through the caller's transaction when the call is part of one (a field: the prototype holds queries only). */
+  private readonly repo = (em = this.tx.manager) => em.getRepository(SessionEntity);
 
   constructor(
     private readonly tx: TransactionRunner,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  /** `em`: the transaction's manager when the call is part of one. */
-  private repo(em = this.tx.manager) {
-    return em.getRepository(SessionEntity);
+    private readonly db: SqlDriver,
+  ) {
+    const single = db.statement(AUTH_SQL);
+    // A networked database: the reads asked in one turn of the event loop share one statement.
+    const reads = db.embedded ? null : new AuthReads((sql, params) => db.statement(sql).all(params));
+    this.read = reads ? (id, userId) => reads.read(id, userId) : (id, userId) => single.get([id, userId]);
   }
 
   /**
-   * The hot path: one prepared statement on the primary key, straight on the driver
-   * (no entity hydration; measured ~3× cheaper than a repository findOne on MySQL). On MySQL the
-   * reads asked in one turn of the event loop share one statement (AuthReads).
+   * The hot path: one prepared statement on the primary key, straight on the driver (no entity
+   * hydration). On MySQL the reads asked in one turn of the event loop share one statement (AuthReads).
    */
   async findForAuth(id: string, userId: string): Promise<SessionAuthRow | null> {
-    const row = this.tx.isMysql ? await this.mysqlAuth(id, userId) : this.sqliteAuthRow(id, userId);
+    const row = await this.read(id, userId);
     if (!row) return null;
     return {
       userId: String(row.user_id),
@@ -100,29 +98,6 @@ export class SessionsRepository {
     };
   }
 
-  private mysqlExecute<T>(sql: string, params: (string | number)[]): Promise<T> {
-    const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
-    return new Promise((resolve, reject) =>
-      pool.execute(sql, params, (err, result) => (err ? reject(err) : resolve(result as T))),
-    );
-  }
-
-  private mysqlAuth(id: string, userId: string): Promise<Record<string, unknown> | undefined> {
-    this.mysqlReads ??= new AuthReads((sql, params) => this.mysqlExecute<Record<string, unknown>[]>(sql, params));
-    return this.mysqlReads.read(id, userId);
-  }
-
-  private sqlitePrepare(sql: string): Statement {
-    return (
-      this.dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): Statement } }
-    ).databaseConnection.prepare(sql);
-  }
-
-  private sqliteAuthRow(id: string, userId: string): Record<string, unknown> | undefined {
-    this.sqliteAuth ??= this.sqlitePrepare(AUTH_SQL);
-    return this.sqliteAuth.get(id, userId) as Record<string, unknown> | undefined;
-  }
-
   /**
    * Sets `last_active_at = at` on the live sessions among `ids` (distinct, at most TOUCH_BATCH_MAX)
    * whose stored time is at or before `writtenBefore`: the condition makes a touch another instance
@@ -132,12 +107,7 @@ export class SessionsRepository {
     if (ids.length === 0) return 0;
     if (ids.length > TOUCH_BATCH_MAX) throw new RangeError(`at most ${TOUCH_BATCH_MAX} sessions a touch`);
     const list = padToPowerOfTwo(ids);
-    const params = [at, 0, writtenBefore, ...list];
-    if (this.tx.isMysql)
-      return (await this.mysqlExecute<{ affectedRows: number }>(touchSql(list.length), params)).affectedRows;
-    let statement = this.sqliteTouch.get(list.length);
-    if (!statement) this.sqliteTouch.set(list.length, (statement = this.sqlitePrepare(touchSql(list.length))));
-    return statement.run(...params).changes;
+    return this.db.statement(touchSql(list.length)).run([at, 0, writtenBefore, ...list]);
   }
 
   /** The stored `last_active_at` of those of `ids` that exist. */
@@ -158,13 +128,9 @@ export class SessionsRepository {
     return this.repo().findOneBy({ id, userId });
   }
 
-  private active(qb: SelectQueryBuilder<SessionEntity>, w: ActiveWindow): SelectQueryBuilder<SessionEntity> {
-    return qb.andWhere(liveSql('s.'), liveParams(w));
-  }
-
   listForUser(userId: string, opts: { activeOnly: boolean; limit: number } & ActiveWindow): Promise<SessionEntity[]> {
     let qb = this.repo().createQueryBuilder('s').where('s.user_id = :userId', { userId });
-    if (opts.activeOnly) qb = this.active(qb, opts);
+    if (opts.activeOnly) qb = live(qb, opts);
     return qb.orderBy('s.last_active_at', 'DESC').addOrderBy('s.created_at', 'DESC').limit(opts.limit).getMany();
   }
 
@@ -190,7 +156,7 @@ export class SessionsRepository {
 
   /** Ids of the user's active sessions, least recently active first. */
   async activeIdsByAge(userId: string, w: ActiveWindow, em?: EntityManager): Promise<string[]> {
-    const rows = await this.active(
+    const rows = await live(
       this.repo(em).createQueryBuilder('s').select('s.id', 'id').where('s.user_id = :userId', { userId }),
       w,
     )
@@ -240,12 +206,11 @@ export class SessionsRepository {
     const result = await this.repo()
       .createQueryBuilder()
       .update()
-      // last_active_at only moves forward: a batched touch may have stored a later time meanwhile.
       .set({
         refreshTokenHash: next.hash,
         refreshGeneration: next.generation,
         refreshedAt: next.now,
-        lastActiveAt: () => 'CASE WHEN last_active_at < :now THEN :now ELSE last_active_at END',
+        lastActiveAt: () => LAST_ACTIVE_FORWARD_SQL,
       })
       .where('id = :id AND refresh_token_hash = :expectedHash AND token_deleted = :no', {
         id,
