@@ -1,3 +1,4 @@
+import { apiError } from '../src/common/api-error.js';
 import { TransactionRunner } from '../src/database/transaction-runner.js';
 import { ValidityCache } from '../src/sessions/validity-cache.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
@@ -77,6 +78,20 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
       .send({ name: 'Renamed Elsewhere' })
       .expect(200);
     expect((await me(pair, 200)).body.user.name).toBe('Renamed Elsewhere');
+  });
+
+  it('a profile change answers only after the eviction, and with its error when it fails', async () => {
+    const user = await registerUser(t.http);
+    const pair = await cachedLogin(user);
+    const down = apiError(503, 'service_unavailable', 'eviction not confirmed');
+    const evict = jest.spyOn(cache, 'evict').mockRejectedValueOnce(down);
+    try {
+      const res = await t.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Late' });
+      expect([res.status, res.body.code]).toEqual([503, 'service_unavailable']);
+      expect(evict).toHaveBeenCalledWith({ userId: user.id }, true);
+    } finally {
+      evict.mockRestore();
+    }
   });
 
   it('password change: the other sessions are 401 at once, this one stays', async () => {

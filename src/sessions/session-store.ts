@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { OnEvent } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { apiError } from '../common/api-error.js';
 import type { AuthContext } from '../common/auth-context.js';
@@ -8,6 +9,7 @@ import { AfterCommit } from '../database/after-commit.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { activeWindow, type EndReason, isLoggedOut, validity } from './session-policy.js';
 import { type EndFilter, type SessionAuthRow, SessionsRepository } from './sessions.repository.js';
+import { USER_PROFILE_CHANGED, type UserProfileChangedEvent } from '../users/user-events.js';
 import { ValidityCache } from './validity-cache.js';
 import type { CachedSession, EvictTarget } from './validity-lru.js';
 
@@ -136,6 +138,12 @@ export class SessionStore {
    */
   evictUser(userId: string, em?: EntityManager): Promise<void> {
     return this.evict({ userId }, true, em);
+  }
+
+  /** The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation (errors reach the caller). */
+  @OnEvent(USER_PROFILE_CHANGED, { suppressErrors: false })
+  onProfileChanged({ userId }: UserProfileChangedEvent): Promise<void> {
+    return this.evictUser(userId);
   }
 
   /**

@@ -58,8 +58,6 @@ export class SessionsService {
     this.absoluteMs = s.absoluteTtl * 1000;
     this.maxPerUser = s.maxPerUser;
     this.retentionMs = s.retentionDays * 86_400_000;
-    // The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation.
-    users.onProfileChange((userId) => this.store.evictUser(userId));
   }
 
   private window(now = this.clock.now()): ActiveWindow {

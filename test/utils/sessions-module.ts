@@ -77,7 +77,6 @@ export async function sessionsUnit(): Promise<SessionsUnit> {
       {
         provide: UsersService,
         useValue: {
-          onProfileChange: jest.fn(),
           profile: jest.fn((u: { createdAt: number }) => ({
             ...u,
             roles: ['user'],
