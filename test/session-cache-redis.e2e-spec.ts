@@ -137,41 +137,47 @@ const LEASE_MS = '600';
     await b.http.get('/v1/auth/me').set('Authorization', bearer(victim)).expect(401);
   });
 
-  it('user-wide revocations through A (revoke others, password change in a transaction) are 401 on B at once', async () => {
-    await boot();
-    const user = await registerUser(a.http);
-    const [keep, x, y] = [await login(a.http, user), await login(a.http, user), await login(a.http, user)];
-    const onB = (pair: { accessToken: string }) =>
-      b.http.get('/v1/auth/me').set('Authorization', bearer(pair.accessToken));
-    for (const pair of [keep, x]) await onB(pair).expect(200);
-    expect(b.get(ValidityCache).size).toBe(2);
-    await a.http.delete('/v1/sessions?scope=others').set('Authorization', bearer(keep)).expect(200);
-    await onB(x).expect(401);
-    await onB(y).expect(401);
-    await onB(keep).expect(200);
-    const z = await login(a.http, user);
-    await onB(z).expect(200);
-    await a.http
-      .post('/v1/users/me/password')
-      .set('Authorization', bearer(keep))
-      .send({ currentPassword: user.password, newPassword: 'another long passphrase' })
-      .expect(204);
-    await onB(z).expect(401);
-    await onB(keep).expect(200);
-  });
+  it(
+    'user-wide revocations through A (revoke others, password change in a transaction) are 401 on B at ' + 'once',
+    async () => {
+      await boot();
+      const user = await registerUser(a.http);
+      const [keep, x, y] = [await login(a.http, user), await login(a.http, user), await login(a.http, user)];
+      const onB = (pair: { accessToken: string }) =>
+        b.http.get('/v1/auth/me').set('Authorization', bearer(pair.accessToken));
+      for (const pair of [keep, x]) await onB(pair).expect(200);
+      expect(b.get(ValidityCache).size).toBe(2);
+      await a.http.delete('/v1/sessions?scope=others').set('Authorization', bearer(keep)).expect(200);
+      await onB(x).expect(401);
+      await onB(y).expect(401);
+      await onB(keep).expect(200);
+      const z = await login(a.http, user);
+      await onB(z).expect(200);
+      await a.http
+        .post('/v1/users/me/password')
+        .set('Authorization', bearer(keep))
+        .send({ currentPassword: user.password, newPassword: 'another long passphrase' })
+        .expect(204);
+      await onB(z).expect(401);
+      await onB(keep).expect(200);
+    },
+  );
 
-  it('a profile change through A shows in GET /v1/auth/me on B at once (B answered it from its cache before)', async () => {
-    await boot();
-    const user = await registerUser(a.http);
-    const pair = await login(a.http, user);
-    const onB = () => b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
-    await onB();
-    expect(b.get(ValidityCache).lookup(pair.sessionId, user.id, b.clock.now(), 60_000)?.me?.[0]).toMatch(
-      /"name":"User \d+"/,
-    );
-    await a.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Renamed On A' }).expect(200);
-    expect((await onB()).body.user.name).toBe('Renamed On A');
-  });
+  it(
+    'a profile change through A shows in GET /v1/auth/me on B at once (B answered it from its cache ' + 'before)',
+    async () => {
+      await boot();
+      const user = await registerUser(a.http);
+      const pair = await login(a.http, user);
+      const onB = () => b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
+      await onB();
+      expect(b.get(ValidityCache).lookup(pair.sessionId, user.id, b.clock.now(), 60_000)?.me?.[0]).toMatch(
+        /"name":"User \d+"/,
+      );
+      await a.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Renamed On A' }).expect(200);
+      expect((await onB()).body.user.name).toBe('Renamed On A');
+    },
+  );
 
   it('an instance booted while Redis was down reads the database, then gets its lease once Redis is up', async () => {
     await boot();

@@ -17,7 +17,10 @@ const sign = (claims: Record<string, unknown>) =>
     audience: auth.audience,
   });
 
-/** One passport authenticate() call on a per-request copy of the strategy, as passport makes it; resolves with what it ended in. */
+/**
+ * One passport authenticate() call on a per-request copy of the strategy, as passport makes it; resolves with what it
+ * ended in.
+ */
 function authenticate(
   strategy: JwtStrategy,
   token: string,

@@ -45,21 +45,24 @@ describe('ActivityWriter (batched last_active_at writes)', () => {
   });
   afterEach(() => jest.useRealTimers());
 
-  it(`writes the touches of one ${TOUCH_BATCH_MS}-ms window in one statement, storing the earliest request time`, async () => {
-    const a = entry(T - MIN),
-      b = entry(T + 50 - MIN);
-    writer.touch('a', T, a);
-    writer.touch('b', T + 50, b);
-    jest.advanceTimersByTime(TOUCH_BATCH_MS - 1);
-    expect(repo.touchLastActive).not.toHaveBeenCalled();
-    jest.advanceTimersByTime(1);
-    expect(repo.touchLastActive).toHaveBeenCalledTimes(1);
-    // Rows stored a minute before the latest request: b asked at T + 50 because its row was from T + 50 − 60 s.
-    expect(repo.touchLastActive).toHaveBeenCalledWith(['a', 'b'], T, T + 50 - MIN);
-    await writer.flush();
-    expect([a.lastActiveAt, b.lastActiveAt]).toEqual([T, T]);
-    expect(repo.lastActiveAt).not.toHaveBeenCalled();
-  });
+  it(
+    `writes the touches of one ${TOUCH_BATCH_MS}-ms window in one statement, storing the earliest ` + 'request time',
+    async () => {
+      const a = entry(T - MIN),
+        b = entry(T + 50 - MIN);
+      writer.touch('a', T, a);
+      writer.touch('b', T + 50, b);
+      jest.advanceTimersByTime(TOUCH_BATCH_MS - 1);
+      expect(repo.touchLastActive).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(repo.touchLastActive).toHaveBeenCalledTimes(1);
+      // Rows stored a minute before the latest request: b asked at T + 50 because its row was from T + 50 − 60 s.
+      expect(repo.touchLastActive).toHaveBeenCalledWith(['a', 'b'], T, T + 50 - MIN);
+      await writer.flush();
+      expect([a.lastActiveAt, b.lastActiveAt]).toEqual([T, T]);
+      expect(repo.lastActiveAt).not.toHaveBeenCalled();
+    },
+  );
 
   it('never writes over a time stored at or after the batch time, even when the clock jumps', () => {
     writer.touch('a', T, entry());

@@ -30,17 +30,20 @@ describe('SessionCheck', () => {
       ...over,
     });
 
-    it('accepts a live session of the token’s user without writing, keeping what it read for GET /v1/auth/me', async () => {
-      repo.findForAuth.mockResolvedValue(row());
-      const auth = await service.validate('user-1', 's');
-      expect(auth).toEqual({
-        userId: 'user-1',
-        sessionId: 's',
-        session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 },
-        read: row(),
-      });
-      expect(repo.touchLastActive).not.toHaveBeenCalled();
-    });
+    it(
+      'accepts a live session of the token’s user without writing, keeping what it read for GET ' + '/v1/auth/me',
+      async () => {
+        repo.findForAuth.mockResolvedValue(row());
+        const auth = await service.validate('user-1', 's');
+        expect(auth).toEqual({
+          userId: 'user-1',
+          sessionId: 's',
+          session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 },
+          read: row(),
+        });
+        expect(repo.touchLastActive).not.toHaveBeenCalled();
+      },
+    );
 
     it('renders GET /v1/auth/me once per session, then splices in only lastActiveAt', async () => {
       repo.findForAuth.mockResolvedValue(
@@ -67,17 +70,23 @@ describe('SessionCheck', () => {
       expect(repo.findForAuth).toHaveBeenCalledTimes(1);
     });
 
-    it('GET /v1/auth/me without the row (a cache hit before the first /me, or no context) reads it once, and is 401 when it ended', async () => {
-      repo.findForAuth.mockResolvedValue(row());
-      const cached = { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 };
-      expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's', session: cached })).session.id).toBe('s');
-      expect(repo.findForAuth).toHaveBeenCalledTimes(1);
-      await service.me({ userId: 'user-1', sessionId: 's', session: cached });
-      expect(repo.findForAuth).toHaveBeenCalledTimes(1);
-      expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's' })).session.id).toBe('s');
-      repo.findForAuth.mockResolvedValue(row({ loggedOut: true }));
-      await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(UnauthorizedException);
-    });
+    it(
+      'GET /v1/auth/me without the row (a cache hit before the first /me, or no context) reads it once, and ' +
+        'is 401 when it ended',
+      async () => {
+        repo.findForAuth.mockResolvedValue(row());
+        const cached = { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 };
+        expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's', session: cached })).session.id).toBe(
+          's',
+        );
+        expect(repo.findForAuth).toHaveBeenCalledTimes(1);
+        await service.me({ userId: 'user-1', sessionId: 's', session: cached });
+        expect(repo.findForAuth).toHaveBeenCalledTimes(1);
+        expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's' })).session.id).toBe('s');
+        repo.findForAuth.mockResolvedValue(row({ loggedOut: true }));
+        await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(UnauthorizedException);
+      },
+    );
 
     it('GET /v1/auth/me answers 503, not 500, when its own read cannot reach the database', async () => {
       repo.findForAuth.mockRejectedValue(Object.assign(new Error('Pool is closed.'), { code: 'POOL_CLOSED' }));

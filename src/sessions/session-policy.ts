@@ -68,7 +68,9 @@ export function validity(s: SessionState | null | undefined, now: number, idleMs
 export const isLive = <S extends SessionState>(s: S | null | undefined, now: number, idleMs: number): s is S =>
   validity(s, now, idleMs) === LIVE;
 
-/** How a session reads in the API: its stored ending, or, flagged live past a limit, expired as the sweep will store it. */
+/**
+ * How a session reads in the API: its stored ending, or, flagged live past a limit, expired as the sweep will store it.
+ */
 export function shownEnding(
   s: SessionTimes & { tokenDeleted: boolean; endedAt: number | null; endReason: EndReason | null },
   now: number,

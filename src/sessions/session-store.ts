@@ -53,7 +53,9 @@ export class SessionStore {
     return this.cache.lookup(sessionId, userId, now, this.idleMs);
   }
 
-  /** After a missed lookup: ticket, read, fill. 401 when the session is not live, 503 when the database cannot answer. */
+  /**
+   * After a missed lookup: ticket, read, fill. 401 when the session is not live, 503 when the database cannot answer.
+   */
   async findLive(sessionId: string, userId: string, now: number): Promise<FoundSession> {
     const ticket = this.cache.ticket();
     const read = await this.readLive(sessionId, userId, now);
@@ -122,7 +124,9 @@ export class SessionStore {
     await this.evict({ ids: [id] }, false);
   }
 
-  /** Stores up to `limit` sessions found past their limits at `now` as expired, each at its moment; returns how many. */
+  /**
+   * Stores up to `limit` sessions found past their limits at `now` as expired, each at its moment; returns how many.
+   */
   async expireBatch(now: number, limit: number): Promise<number> {
     const ids = await this.sessions.pastLimits(activeWindow(now, this.idleMs), limit);
     if (ids.length === 0) return 0;
@@ -140,7 +144,9 @@ export class SessionStore {
     return this.evict({ userId }, true, em);
   }
 
-  /** The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation (errors reach the caller). */
+  /**
+   * The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation (errors reach the caller).
+   */
   @OnEvent(USER_PROFILE_CHANGED, { suppressErrors: false })
   onProfileChanged({ userId }: UserProfileChangedEvent): Promise<void> {
     return this.evictUser(userId);

@@ -46,7 +46,10 @@ const live = (qb: SelectQueryBuilder<SessionEntity>, w: ActiveWindow) => qb.andW
 @Injectable()
 export class SessionsRepository {
   private readonly read: (id: string, userId: string) => Promise<SqlRow | undefined>;
-  /** The table, through the caller's transaction when the call is part of one (a field: the prototype holds queries only). */
+  /**
+   * The table, through the caller's transaction when the call is part of one (a field: the prototype holds queries
+   * only).
+   */
   private readonly repo = (em = this.tx.manager) => em.getRepository(SessionEntity);
 
   constructor(

@@ -64,7 +64,10 @@ export class SessionsService {
     return activeWindow(now, this.idleMs);
   }
 
-  /** Starts a session for a login; with MAX_SESSIONS_PER_USER the least recently active ones end in the same transaction. */
+  /**
+   * Starts a session for a login; with MAX_SESSIONS_PER_USER the least recently active ones end in the same
+   * transaction.
+   */
   async create(userId: string, ctx: LoginContext): Promise<IssuedSession> {
     const now = this.clock.now();
     const id = newId();

@@ -35,7 +35,9 @@ export class UsersRepository {
     await this.repo(em).update({ id }, patch);
   }
 
-  /** Serialises concurrent logins of one user inside a transaction (a row lock; embedded SQLite's are serial already). */
+  /**
+   * Serialises concurrent logins of one user inside a transaction (a row lock; embedded SQLite's are serial already).
+   */
   async lockForUpdate(id: string, em: EntityManager): Promise<void> {
     if (this.db.embedded) return;
     await this.repo(em)

@@ -119,7 +119,8 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
 
   const stored = async (n: number) => {
     const [r] = await ds.query(
-      'SELECT token_deleted, logged_out, ended_at, end_reason, last_active_at, refresh_generation FROM sessions WHERE id = ?',
+      'SELECT token_deleted, logged_out, ended_at, end_reason, last_active_at, refresh_generation FROM ' +
+        'sessions WHERE id = ?',
       [id(n)],
     );
     return r
@@ -143,26 +144,29 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
     expect(await repo.findOwned(id(1), U2)).toBeNull();
   });
 
-  it('findForAuth: the session with its user, for that user only; reads asked together each get their own', async () => {
-    await insert(row(1), row(2, { userId: U2, deviceName: 'Theirs' }));
-    const found = await sql('findForAuth', () => repo.findForAuth(id(1), U1));
-    expect(found).toMatchObject({
-      userId: U1,
-      tokenDeleted: false,
-      loggedOut: false,
-      expiresAt: T + 10 * IDLE,
-      lastActiveAt: T - 10_000,
-    });
-    expect(found!.display).toEqual({ ...pick(row(1)), id: id(1) });
-    expect(found!.user).toEqual({ id: U1, email: 'one@example.com', name: null, createdAt: T - 100_000 });
-    expect(await repo.findForAuth(id(2), U1)).toBeNull();
-    expect(await repo.findForAuth(id(9), U1)).toBeNull();
-    // On MySQL one statement for the three (AuthReads); SQLite reads each on its own.
-    const together = () =>
-      Promise.all([repo.findForAuth(id(1), U1), repo.findForAuth(id(2), U2), repo.findForAuth(id(2), U1)]);
-    const rows = await sql('findForAuth, three asked together', together);
-    expect(rows.map((r) => r?.display.deviceName ?? null)).toEqual(['Device 1', 'Theirs', null]);
-  });
+  it(
+    'findForAuth: the session with its user, for that user only; reads asked together each get their ' + 'own',
+    async () => {
+      await insert(row(1), row(2, { userId: U2, deviceName: 'Theirs' }));
+      const found = await sql('findForAuth', () => repo.findForAuth(id(1), U1));
+      expect(found).toMatchObject({
+        userId: U1,
+        tokenDeleted: false,
+        loggedOut: false,
+        expiresAt: T + 10 * IDLE,
+        lastActiveAt: T - 10_000,
+      });
+      expect(found!.display).toEqual({ ...pick(row(1)), id: id(1) });
+      expect(found!.user).toEqual({ id: U1, email: 'one@example.com', name: null, createdAt: T - 100_000 });
+      expect(await repo.findForAuth(id(2), U1)).toBeNull();
+      expect(await repo.findForAuth(id(9), U1)).toBeNull();
+      // On MySQL one statement for the three (AuthReads); SQLite reads each on its own.
+      const together = () =>
+        Promise.all([repo.findForAuth(id(1), U1), repo.findForAuth(id(2), U2), repo.findForAuth(id(2), U1)]);
+      const rows = await sql('findForAuth, three asked together', together);
+      expect(rows.map((r) => r?.display.deviceName ?? null)).toEqual(['Device 1', 'Theirs', null]);
+    },
+  );
 
   it('touchLastActive and lastActiveAt: writes live rows stored at or before the bound, once', async () => {
     await insert(row(1), row(2), row(3, { tokenDeleted: true }), row(4, { lastActiveAt: T - 500 }));
