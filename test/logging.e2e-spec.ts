@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import type { EventEmitter } from 'node:events';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asyncDestination } from '../src/common/logging.js';
+import { AsyncDestination } from '../src/common/logging.js';
 import { bearer, login, registerUser, UA } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { captureLogs } from './utils/capture-logs.js';
@@ -207,7 +206,7 @@ describe('a log destination that stops taking lines', () => {
 
   it('does not stall requests, and once it drains says how many lines it dropped', async () => {
     // A small bound, so the test overflows it: the pipe's 64 KiB, then 64 KiB held in memory.
-    const destination = asyncDestination(writer, 64 * 1024);
+    const destination = new AsyncDestination(writer, 64 * 1024);
     const t = await createTestApp('sqlite', { LOG_LEVEL: 'info' }, { logDestination: destination });
     const SENT = 600;
     try {
@@ -228,7 +227,7 @@ describe('a log destination that stops taking lines', () => {
         text += drain();
         await new Promise((r) => setTimeout(r, 20));
       }
-      await new Promise((r) => setTimeout(r, 300)); // the periodic flush writes what the drain left
+      await new Promise((r) => setTimeout(r, 100)); // the report's own line follows the drain
       text += drain();
       const lines = text
         .split('\n')
@@ -241,10 +240,22 @@ describe('a log destination that stops taking lines', () => {
       expect(received + report.dropped).toBe(SENT);
     } finally {
       await t.close();
-      await new Promise((resolve) => {
-        (destination as unknown as EventEmitter).once('close', resolve);
-        (destination as unknown as { end(): void }).end();
-      });
+      await destination.end();
     }
-  });
+  }, 30_000);
+});
+
+it('writes the lines still waiting when the process exits at once (the shutdown timeout calls process.exit)', () => {
+  const script = `
+    const { AsyncDestination } = await import('./dist/src/common/logging.js');
+    const out = new AsyncDestination(1);
+    for (let i = 0; i < 5000; i++) out.write(JSON.stringify({ i, pad: 'x'.repeat(200) }) + '\\n');
+    process.exit(0);`;
+  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: join(__dirname, '..'),
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString('utf8');
+  const lines = stdout.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(5000);
+  expect(JSON.parse(lines[4999])).toMatchObject({ i: 4999 });
 });

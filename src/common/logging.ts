@@ -32,11 +32,12 @@ const REDACTED_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...
 
 /** Log lines held while stdout does not take them (a stalled pipe, a slow collector); past this they are dropped, and counted. */
 export const LOG_BUFFER_BYTES = 64 * 1024 * 1024;
+
 /**
- * stdout gets lines in batches of this many bytes, or after LOG_BATCH_MS at the latest: one
- * write per line cost more CPU than writing the line itself.
+ * Lines go to stdout in batches of about this many characters, or after LOG_BATCH_MS at the
+ * latest: a write per line cost more CPU than the line's own formatting.
  */
-const LOG_BATCH_BYTES = 4096;
+const LOG_BATCH_CHARS = 4096;
 const LOG_BATCH_MS = 100;
 
 /** A User-Agent is the client's to choose: longer ones are cut, as the login audit cuts them. */
@@ -97,39 +98,83 @@ function serializeError(err: Error) {
   return out;
 }
 
-/** The logger that says how many lines an asynchronous destination dropped (the last one made on it). */
-const dropReporters = new WeakMap<DestinationStream, { logger?: Pino }>();
-
 /**
- * A file descriptor (stdout: 1) written asynchronously and in batches (sonic-boom): lines
- * gather up to LOG_BATCH_BYTES, or for LOG_BATCH_MS at most, and go to the kernel off the
- * request's path, so a slow or stalled reader never blocks the event loop. While the descriptor
- * does not take them, lines wait in memory up to `maxBytes`; past that they are dropped, and
- * once it drains one line says how many. Lines still waiting when the process ends are written
- * then (pino flushes the destinations it made on `beforeExit` and `exit`).
+ * A file descriptor (stdout: 1) written asynchronously (sonic-boom), so a slow or stalled reader
+ * never blocks the event loop. Lines are handed to sonic-boom in batches (LOG_BATCH_CHARS, or
+ * after LOG_BATCH_MS): sonic-boom measures its whole pending chunk on every write, which line by
+ * line cost about as much as the line's own formatting. While the descriptor does not take them,
+ * lines wait in memory up to `maxBytes`; past that they are dropped, and once it drains one line
+ * (by the logger made on it) says how many. Lines still waiting when the process ends, however
+ * it ends, are written then, synchronously (on `exit`).
  */
-export function asyncDestination(fd: number, maxBytes = LOG_BUFFER_BYTES): DestinationStream {
-  const stream = pino.destination({
-    dest: fd,
-    sync: false,
-    minLength: LOG_BATCH_BYTES,
-    periodicFlush: LOG_BATCH_MS,
-    maxLength: maxBytes,
-  });
-  const report: { logger?: Pino } = {};
-  dropReporters.set(stream, report);
-  let dropped = 0;
-  stream.on('drop', () => void dropped++);
-  stream.on('drain', () => {
-    if (dropped === 0 || !report.logger) return;
-    report.logger.warn({ dropped }, `${dropped} log lines dropped: the log destination did not take them`);
-    dropped = 0;
-  });
-  return stream;
+export class AsyncDestination {
+  private lines: string[] = [];
+  private length = 0;
+  private timer?: NodeJS.Timeout;
+  private dropped = 0;
+  private closed = false;
+  /** The logger that reports dropped lines: the last one made on this destination. */
+  reporter?: Pino;
+  private readonly sonic: ReturnType<typeof pino.destination>;
+  private readonly onExit = () => this.flushSync();
+
+  constructor(fd: number, maxBytes = LOG_BUFFER_BYTES) {
+    this.sonic = pino.destination({ dest: fd, sync: false, maxLength: maxBytes });
+    this.sonic.on('drop', (batch: string) => {
+      for (let i = batch.indexOf('\n'); i !== -1; i = batch.indexOf('\n', i + 1)) this.dropped++;
+    });
+    this.sonic.on('drain', () => {
+      if (this.dropped === 0 || !this.reporter) return;
+      this.reporter.warn(
+        { dropped: this.dropped },
+        `${this.dropped} log lines dropped: the log destination did not take them`,
+      );
+      this.dropped = 0;
+    });
+    this.sonic.once('close', () => (this.closed = true));
+    process.on('exit', this.onExit);
+  }
+
+  write(line: string): void {
+    this.lines.push(line);
+    this.length += line.length;
+    if (this.length >= LOG_BATCH_CHARS) this.handOver();
+    else this.timer ??= setTimeout(this.onTimer, LOG_BATCH_MS).unref();
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.handOver();
+  };
+
+  private handOver(): void {
+    if (this.lines.length === 0) return;
+    const batch = this.lines.join('');
+    this.lines = [];
+    this.length = 0;
+    this.sonic.write(batch);
+  }
+
+  /** Writes what waits, synchronously: at exit, when no later turn will. */
+  flushSync(): void {
+    if (this.closed) return;
+    this.handOver();
+    this.sonic.flushSync();
+  }
+
+  /** Writes what waits, then closes the descriptor. */
+  end(): Promise<void> {
+    process.off('exit', this.onExit);
+    this.handOver();
+    return new Promise((resolve) => {
+      this.sonic.once('close', () => resolve());
+      this.sonic.end();
+    });
+  }
 }
 
 /** One stdout destination per process, however many apps it builds. */
-let stdout: DestinationStream | undefined;
+let stdout: AsyncDestination | undefined;
 
 /**
  * The process's one pino logger, on stdout unless a destination is given (tests capture
@@ -138,7 +183,7 @@ let stdout: DestinationStream | undefined;
  */
 export function createLogger(config: AppConfig, destination?: DestinationStream): Pino {
   // fd 1 itself: process.stdout would be a second writer on the same pipe, and a synchronous one.
-  const dest = destination ?? (stdout ??= asyncDestination(1));
+  const dest = destination ?? (stdout ??= new AsyncDestination(1));
   const options = {
     level: config.app.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
@@ -149,8 +194,7 @@ export function createLogger(config: AppConfig, destination?: DestinationStream)
     },
   };
   const logger = pino(options, dest);
-  const report = dropReporters.get(dest);
-  if (report) report.logger = logger;
+  if (dest instanceof AsyncDestination) dest.reporter = logger;
   return logger;
 }
 
