@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import {
   pino,
@@ -118,7 +119,10 @@ export class AsyncDestination {
   private readonly sonic: ReturnType<typeof pino.destination>;
   private readonly onExit = () => this.flushSync();
 
-  constructor(fd: number, maxBytes = LOG_BUFFER_BYTES) {
+  constructor(
+    private readonly fd: number,
+    maxBytes = LOG_BUFFER_BYTES,
+  ) {
     this.sonic = pino.destination({ dest: fd, sync: false, maxLength: maxBytes });
     this.sonic.on('drop', (batch: string) => {
       for (let i = batch.indexOf('\n'); i !== -1; i = batch.indexOf('\n', i + 1)) this.dropped++;
@@ -139,7 +143,8 @@ export class AsyncDestination {
     this.lines.push(line);
     this.length += line.length;
     if (this.length >= LOG_BATCH_CHARS) this.handOver();
-    else this.timer ??= setTimeout(this.onTimer, LOG_BATCH_MS).unref();
+    // Not unref'd: a process with nothing else left to do still writes its last lines before it ends.
+    else this.timer ??= setTimeout(this.onTimer, LOG_BATCH_MS);
   }
 
   private readonly onTimer = (): void => {
@@ -148,23 +153,36 @@ export class AsyncDestination {
   };
 
   private handOver(): void {
-    if (this.lines.length === 0) return;
+    if (this.lines.length === 0 || this.closed) return;
     const batch = this.lines.join('');
     this.lines = [];
     this.length = 0;
     this.sonic.write(batch);
   }
 
-  /** Writes what waits, synchronously: at exit, when no later turn will. */
-  flushSync(): void {
+  /**
+   * At exit (process.exit, say after the shutdown timeout): what waits is written synchronously,
+   * since no later turn will complete an asynchronous write.
+   */
+  private flushSync(): void {
     if (this.closed) return;
-    this.handOver();
-    this.sonic.flushSync();
+    this.sonic.flushSync(); // what sonic-boom holds, after any write it has under way
+    let rest = Buffer.from(this.lines.join(''));
+    this.lines = [];
+    while (rest.length > 0) {
+      try {
+        rest = rest.subarray(writeSync(this.fd, rest));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return; // nowhere left to write them
+        Atomics.wait(EXIT_PAUSE, 0, 0, 10); // a non-blocking descriptor that is full: let its reader catch up
+      }
+    }
   }
 
   /** Writes what waits, then closes the descriptor. */
   end(): Promise<void> {
     process.off('exit', this.onExit);
+    clearTimeout(this.timer);
     this.handOver();
     return new Promise((resolve) => {
       this.sonic.once('close', () => resolve());
@@ -172,6 +190,9 @@ export class AsyncDestination {
     });
   }
 }
+
+/** Something to wait on for a few ms, synchronously. */
+const EXIT_PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** One stdout destination per process, however many apps it builds. */
 let stdout: AsyncDestination | undefined;
