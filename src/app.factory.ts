@@ -5,6 +5,7 @@ import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
 import { createLogger, fastifyLogging, PinoNestLogger } from './common/logging.js';
 import { registerResponseHeaders } from './common/security-headers.js';
+import { frameworkErrors } from './common/filters/framework-errors.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { loadConfig } from './config/configuration.js';
@@ -23,6 +24,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     trustProxy: config.app.trustProxy,
     bodyLimit: config.app.bodyLimit,
     return503OnClosing: true,
+    frameworkErrors,
     ...fastifyLogging(logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {

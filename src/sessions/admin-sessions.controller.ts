@@ -11,9 +11,9 @@ import {
 import { Roles } from '../common/decorators/roles.decorator.js';
 import { ErrorResponse } from '../common/error.response.js';
 import { RolesGuard } from '../common/guards/roles.guard.js';
+import { uuidPipe } from '../common/pipes/uuid.pipe.js';
 import { ListSessionsQuery, RevokedResponse } from './dto/session-queries.dto.js';
 import { SessionResponse } from './dto/session.response.js';
-import { uuidPipe } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('admin')
