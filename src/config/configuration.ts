@@ -1,4 +1,5 @@
 import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
+import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
 
 export type DatabaseConfig =
@@ -81,7 +82,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTokenTtl: e.ACCESS_TOKEN_TTL,
-      adminEmails: list(e.ADMIN_EMAILS).map((x) => x.toLowerCase()),
+      adminEmails: list(e.ADMIN_EMAILS).map(normalizeEmail),
       rateLimitPerIp: e.RATE_LIMIT_PER_IP,
       rateLimitWindow: e.RATE_LIMIT_WINDOW,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
