@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -22,6 +23,8 @@ import { AuthService } from './auth.service.js';
 export class PasswordController {
   constructor(private readonly auth: AuthService) {}
 
+  // Per client IP, as login: every request here costs an argon2 check (or two), whoever's token it carries.
+  @UseGuards(ThrottlerGuard)
   @Post('password')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change my password; every other session ends' })
@@ -31,7 +34,7 @@ export class PasswordController {
   @ApiForbiddenResponse({ type: ErrorResponse, description: 'Current password is wrong' })
   @ApiTooManyRequestsResponse({
     type: ErrorResponse,
-    description: 'Too many wrong current passwords for this account (see Retry-After)',
+    description: 'Too many failed password checks of this account, or requests from this IP (see Retry-After)',
   })
   change(@CurrentAuth() auth: AuthContext, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.auth.changePassword(auth, dto);

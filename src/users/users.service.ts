@@ -115,13 +115,22 @@ export class UsersService implements RoleResolver {
     this.profileListeners.push(listener);
   }
 
-  /** Checks the current password (403 when wrong) and returns the new one's hash; stores nothing. */
-  async checkPasswordAndHashNew(userId: string, currentPassword: string, newPassword: string): Promise<string> {
+  /** The account's email (its lockout key); 401 when the user vanished under a live session. */
+  async emailOf(userId: string): Promise<string> {
     const user = await this.users.findById(userId);
     if (!user) throw apiError(401, 'session_ended', 'User no longer exists');
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword)))
-      throw apiError(403, 'invalid_credentials', 'Current password is wrong');
-    return this.hasher.hash(newPassword);
+    return user.email;
+  }
+
+  /** Whether `password` is the user's; stores nothing. */
+  async checkPassword(userId: string, password: string): Promise<boolean> {
+    const user = await this.users.findById(userId);
+    if (!user) throw apiError(401, 'session_ended', 'User no longer exists');
+    return this.hasher.verify(user.passwordHash, password);
+  }
+
+  hashPassword(password: string): Promise<string> {
+    return this.hasher.hash(password);
   }
 
   async setPasswordHash(userId: string, passwordHash: string, em?: EntityManager): Promise<void> {
