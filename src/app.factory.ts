@@ -9,6 +9,7 @@ import { frameworkErrors } from './common/filters/framework-errors.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { loadConfig } from './config/configuration.js';
+import { fastifyTrustProxy } from './config/trust-proxy.js';
 import { setupSwagger } from './swagger.js';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -21,7 +22,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const config = options.config ?? loadConfig();
   const logger = createLogger(config, options.logDestination);
   const adapter = new FastifyAdapter({
-    trustProxy: config.app.trustProxy,
+    trustProxy: fastifyTrustProxy(config.app.trustProxy),
     bodyLimit: config.app.bodyLimit,
     return503OnClosing: true,
     frameworkErrors,

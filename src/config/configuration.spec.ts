@@ -88,7 +88,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.example, https://b.example',
       REDIS_URL: 'redis://127.0.0.1:6379/2',
     });
-    expect(c.app).toMatchObject({ trustProxy: true, corsOrigins: ['https://a.example', 'https://b.example'] });
+    expect(c.app).toMatchObject({ trustProxy: 1, corsOrigins: ['https://a.example', 'https://b.example'] });
     expect(c.redis.url).toBe('redis://127.0.0.1:6379/2');
   });
 });

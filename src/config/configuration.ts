@@ -1,6 +1,7 @@
 import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
+import type { TrustProxy } from './trust-proxy.js';
 
 export type DatabaseConfig =
   { type: 'sqlite'; path: string; migrationsRun: boolean } | { type: 'mysql'; url: string; migrationsRun: boolean };
@@ -9,7 +10,8 @@ export interface AppConfig {
   app: {
     env: string;
     port: number;
-    trustProxy: boolean;
+    /** Fastify's trustProxy: false, hops, or proxy addresses/CIDRs (never `true`, which trusts every hop). */
+    trustProxy: TrustProxy;
     logLevel: string;
     corsOrigins: string[];
     bodyLimit: number;

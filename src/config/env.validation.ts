@@ -11,9 +11,11 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -96,9 +98,19 @@ export class EnvironmentVariables {
   @Min(1)
   SESSION_RETENTION_DAYS: number = 90;
 
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY: boolean = false;
+  /** false, true (one hop), a number of proxy hops, or proxy addresses/CIDRs: see trust-proxy.ts. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTrustProxy(value) ?? value) : value))
+  @ValidateBy(
+    {
+      name: 'trustProxy',
+      validator: { validate: (v: unknown) => v === false || typeof v === 'number' || Array.isArray(v) },
+    },
+    {
+      message:
+        'TRUST_PROXY must be false, true (one hop), a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+    },
+  )
+  TRUST_PROXY: TrustProxy = false;
 
   /** A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country file. */
   @IsOptional()
