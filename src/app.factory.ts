@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
 import { createLogger, fastifyLogging, PinoNestLogger } from './common/logging.js';
+import { registerJsonBodyParser } from './common/json-body.js';
 import { registerResponseHeaders } from './common/security-headers.js';
 import { frameworkErrors } from './common/filters/framework-errors.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
@@ -31,8 +32,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify, config.app.bodyLimit);
   registerResponseHeaders(fastify);
   // While shutting down, responses to requests still in flight close their keep-alive
   // connection, so the server need not wait for clients to drop idle sockets.

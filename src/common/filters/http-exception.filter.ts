@@ -21,9 +21,23 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** Fastify's own client errors (bad JSON, body too large, wrong content type) carry a statusCode. */
+/**
+ * What Fastify's own client errors (bad JSON, body too large, wrong content type, …) say here.
+ * Never their own message: several quote the request back (`Unsupported Media Type: <the
+ * client's Content-Type>`), and whatever the client wrote has no place in a body or a log line.
+ */
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Content-Type must be application/json',
+  FST_ERR_CTP_INVALID_TYPE: 'Content-Type must be application/json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Malformed JSON body',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+};
+
+/** Fastify's own client errors carry a statusCode and an FST_ code. */
 function fastifyClientError(exception: unknown): { status: number; message: string } | undefined {
-  const e = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
+  const e = exception as { statusCode?: unknown; code?: unknown };
   if (
     typeof e?.statusCode === 'number' &&
     e.statusCode >= 400 &&
@@ -31,11 +45,7 @@ function fastifyClientError(exception: unknown): { status: number; message: stri
     typeof e.code === 'string' &&
     e.code.startsWith('FST_')
   ) {
-    const message =
-      e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(String(e.message))
-        ? 'Malformed JSON body'
-        : String(e.message);
-    return { status: e.statusCode, message };
+    return { status: e.statusCode, message: FASTIFY_MESSAGES[e.code] ?? REASONS[e.statusCode] ?? 'Bad request' };
   }
   return undefined;
 }
