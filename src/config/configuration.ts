@@ -15,6 +15,7 @@ export interface AppConfig {
     logLevel: string;
     corsOrigins: string[];
     bodyLimit: number;
+    swagger: boolean;
   };
   database: DatabaseConfig;
   auth: {
@@ -74,6 +75,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logLevel: e.LOG_LEVEL,
       corsOrigins: list(e.CORS_ORIGINS),
       bodyLimit: e.BODY_LIMIT,
+      swagger: e.SWAGGER,
     },
     database: parseDatabaseUrl(e.DATABASE_URL, e.MIGRATIONS_RUN),
     auth: {

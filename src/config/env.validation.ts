@@ -15,6 +15,7 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { secretWeakness } from './secret-strength.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -181,6 +182,11 @@ export class EnvironmentVariables {
   @Max(10_485_760)
   BODY_LIMIT: number = 16_384;
 
+  /** Swagger UI at /docs and the document at /docs-json; `off` removes both. */
+  @Transform(toBool)
+  @IsBoolean()
+  SWAGGER: boolean = true;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -221,6 +227,14 @@ export function validateEnv(env: Record<string, string | undefined>): Environmen
     const first = errors[0];
     const detail = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     throw new ConfigValidationError(first.property, detail);
+  }
+  const weakness =
+    parsed.NODE_ENV === 'production' && parsed.JWT_SECRET !== undefined ? secretWeakness(parsed.JWT_SECRET) : undefined;
+  if (weakness) {
+    throw new ConfigValidationError(
+      'JWT_SECRET',
+      `JWT_SECRET ${weakness}: use at least 32 random characters (e.g. openssl rand -base64 48)`,
+    );
   }
   if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
     throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');
