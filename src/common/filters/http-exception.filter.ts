@@ -88,9 +88,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
     if (status === HttpStatus.TOO_MANY_REQUESTS || status === HttpStatus.SERVICE_UNAVAILABLE) {
       const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+      // @nestjs/throttler sets its own (the time its block has left) before it throws; keep that.
+      const given = Number(reply.getHeader('retry-after'));
       reply.header(
         'Retry-After',
-        String(typeof retryAfter === 'number' ? Math.max(1, retryAfter) : UNAVAILABLE_RETRY_S),
+        String(
+          typeof retryAfter === 'number'
+            ? Math.max(1, retryAfter)
+            : given >= 1
+              ? Math.ceil(given)
+              : UNAVAILABLE_RETRY_S,
+        ),
       );
     }
     if (error === undefined || error === message) error = REASONS[status] ?? 'Error';
