@@ -21,23 +21,9 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/**
- * What Fastify's own client errors (bad JSON, body too large, wrong content type, …) say here.
- * Never their own message: several quote the request back (`Unsupported Media Type: <the
- * client's Content-Type>`), and whatever the client wrote has no place in a body or a log line.
- */
-const FASTIFY_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Content-Type must be application/json',
-  FST_ERR_CTP_INVALID_TYPE: 'Content-Type must be application/json',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON body',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'Malformed JSON body',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
-};
-
-/** Fastify's own client errors carry a statusCode and an FST_ code. */
+/** Fastify's own client errors (bad JSON, body too large, wrong content type) carry a statusCode. */
 function fastifyClientError(exception: unknown): { status: number; message: string } | undefined {
-  const e = exception as { statusCode?: unknown; code?: unknown };
+  const e = exception as { statusCode?: unknown; code?: unknown; message?: unknown };
   if (
     typeof e?.statusCode === 'number' &&
     e.statusCode >= 400 &&
@@ -45,7 +31,11 @@ function fastifyClientError(exception: unknown): { status: number; message: stri
     typeof e.code === 'string' &&
     e.code.startsWith('FST_')
   ) {
-    return { status: e.statusCode, message: FASTIFY_MESSAGES[e.code] ?? REASONS[e.statusCode] ?? 'Bad request' };
+    const message =
+      e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(String(e.message))
+        ? 'Malformed JSON body'
+        : String(e.message);
+    return { status: e.statusCode, message };
   }
   return undefined;
 }
@@ -88,18 +78,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
     if (status === HttpStatus.TOO_MANY_REQUESTS || status === HttpStatus.SERVICE_UNAVAILABLE) {
       const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-      // @nestjs/throttler sets its own (the time its block has left) before it throws; keep that.
-      const given = Number(reply.getHeader('retry-after'));
-      reply.header(
-        'Retry-After',
-        String(
-          typeof retryAfter === 'number'
-            ? Math.max(1, retryAfter)
-            : given >= 1
-              ? Math.ceil(given)
-              : UNAVAILABLE_RETRY_S,
-        ),
-      );
+      // The throttler sets its own (the window's remainder) before it throws: keep it.
+      if (typeof retryAfter === 'number') reply.header('Retry-After', String(Math.max(1, retryAfter)));
+      else if (!reply.hasHeader('Retry-After')) reply.header('Retry-After', String(UNAVAILABLE_RETRY_S));
     }
     if (error === undefined || error === message) error = REASONS[status] ?? 'Error';
     noteFailure(reply.request, message);
