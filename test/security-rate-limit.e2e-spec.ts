@@ -59,29 +59,33 @@ describe.each(testDatabases)('rate limits in memory on %s', (db) => {
     expect429(await change(3));
   });
 
-  it('locks an account after LOGIN_FAILURES_PER_ACCOUNT failures, from any IP, even with the right password, until the window ends', async () => {
-    const user = await registerUser(t.http, {}, randomIp());
-    for (let i = 0; i < 3; i++)
+  it(
+    'locks an account after LOGIN_FAILURES_PER_ACCOUNT failures, from any IP, even with the right password, ' +
+      'until the window ends',
+    async () => {
+      const user = await registerUser(t.http, {}, randomIp());
+      for (let i = 0; i < 3; i++)
+        await t.http
+          .post('/v1/auth/login')
+          .set('X-Forwarded-For', randomIp())
+          .send({ email: user.email, password: `wrong ${i} password` })
+          .expect(401);
+      expect429(
+        await t.http
+          .post('/v1/auth/login')
+          .set('X-Forwarded-For', randomIp())
+          .send({ email: user.email.toUpperCase(), password: user.password }),
+      );
+      const sessions = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [user.id]);
+      expect(Number(sessions[0].n)).toBe(0);
+      t.clock.advance(900_000);
       await t.http
         .post('/v1/auth/login')
         .set('X-Forwarded-For', randomIp())
-        .send({ email: user.email, password: `wrong ${i} password` })
-        .expect(401);
-    expect429(
-      await t.http
-        .post('/v1/auth/login')
-        .set('X-Forwarded-For', randomIp())
-        .send({ email: user.email.toUpperCase(), password: user.password }),
-    );
-    const sessions = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [user.id]);
-    expect(Number(sessions[0].n)).toBe(0);
-    t.clock.advance(900_000);
-    await t.http
-      .post('/v1/auth/login')
-      .set('X-Forwarded-For', randomIp())
-      .send({ email: user.email, password: user.password })
-      .expect(200);
-  });
+        .send({ email: user.email, password: user.password })
+        .expect(200);
+    },
+  );
 
   it('locks an unknown email the same way (the limit reveals nothing about accounts)', async () => {
     const email = `ghost.${Date.now()}@example.com`;

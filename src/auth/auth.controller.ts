@@ -14,13 +14,13 @@ import { Client, type ClientInfo } from '../common/decorators/client-info.decora
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { ApiErrors, BEARER_ERRORS, BODY_ERRORS } from '../common/api-errors.decorator.js';
+import { TokenPairResponse } from '../sessions/dto/token-pair.response.js';
 import { RegisterDto } from '../users/dto/register.dto.js';
 import { UserResponse } from '../users/dto/user.response.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeResponse } from './dto/me.response.js';
 import { RefreshDto } from './dto/refresh.dto.js';
-import { TokenPairResponse } from './dto/token-pair.response.js';
 
 /** 429 and 503 of the public routes: the rate limits, and a database or Redis away. */
 const PUBLIC_ERRORS = { 429: ['rate_limited'], 503: ['service_unavailable'] } as const;
@@ -77,7 +77,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Who am I, and on which session' })
   @ApiOkResponse({ type: MeResponse })
   @ApiErrors(BEARER_ERRORS)
-  // The body comes rendered (see SessionsService.me): Fastify sends a string as it is.
+  // The body comes rendered (see SessionCheck.me): Fastify sends a string as it is.
   @Header('Content-Type', 'application/json; charset=utf-8')
   me(@CurrentAuth() auth: CheckedSession): Promise<string> {
     return this.auth.me(auth);

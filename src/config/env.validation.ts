@@ -113,7 +113,10 @@ export class EnvironmentVariables {
   )
   TRUST_PROXY: TrustProxy = false;
 
-  /** A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country file. */
+  /**
+   * A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country
+   * file.
+   */
   @IsOptional()
   @IsString()
   GEOIP_DB_PATH?: string;

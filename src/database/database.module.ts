@@ -2,7 +2,9 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/configuration.js';
+import { AfterCommit } from './after-commit.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { SqlDriver } from './sql-driver.js';
 import { TransactionRunner } from './transaction-runner.js';
 
 @Global()
@@ -17,7 +19,7 @@ import { TransactionRunner } from './transaction-runner.js';
       }),
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [SqlDriver, TransactionRunner, AfterCommit],
+  exports: [SqlDriver, TransactionRunner, AfterCommit],
 })
 export class DatabaseModule {}
