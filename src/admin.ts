@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { CoreModule } from './app.module.js';
 import { SystemClock } from './common/clock.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
@@ -12,7 +13,7 @@ import { UsersService } from './users/users.service.js';
 
 const USAGE = 'usage: npm run admin -- grant <email> | revoke <email> | list';
 
-/** Just what the role commands need: configuration, the database (migrated as at start), users. */
+/** Just what the role commands need: configuration, the clock, events, the database (migrated as at start), users. */
 @Module({})
 class AdminCliModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -21,6 +22,8 @@ class AdminCliModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
         CoreModule.register(new SystemClock()),
+        // UsersService tells of profile changes through it; nothing listens here.
+        EventEmitterModule.forRoot(),
         DatabaseModule,
         UsersModule,
       ],
