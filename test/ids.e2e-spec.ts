@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SessionInvalidation } from '../src/sessions/session-invalidation.js';
-import { RedisSessionInvalidation } from '../src/sessions/session-invalidation.redis.js';
+import { ValidityCache } from '../src/sessions/validity-cache.js';
+import { RedisValidityCache } from '../src/sessions/validity-cache.redis.js';
 import { bearer, login, registerUser, TestUser, TokenPair } from './factories/users.js';
 import { grantAdmin } from './factories/admin.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
@@ -47,7 +47,7 @@ describe.each(CACHE_SETTINGS)('ids in any letter case on %s, %s', (db, _, env, m
     return { user, here, there };
   }
 
-  it(`runs with the cache ${mode}`, () => expect(t.get(SessionInvalidation).mode).toBe(mode));
+  it(`runs with the cache ${mode}`, () => expect(t.get(ValidityCache).mode).toBe(mode));
 
   it.each(SPELLINGS)(
     'GET /v1/sessions/:id in %s: 200 with the lower-case id; another user’s is 404',
@@ -154,7 +154,7 @@ describe.each(CACHE_SETTINGS)('ids in any letter case on %s, %s', (db, _, env, m
     redis = await startRedis(await freePort());
     a = await createTestApp('mysql', { REDIS_URL: redis.url });
     b = await createTestApp('mysql', { REDIS_URL: redis.url }, { keepData: true });
-    const leased = (t: TestApp) => (t.get(SessionInvalidation) as RedisSessionInvalidation).leased;
+    const leased = (t: TestApp) => (t.get(ValidityCache) as RedisValidityCache).leased;
     while (!leased(a) || !leased(b)) await sleep(10);
   });
   afterAll(async () => {
