@@ -22,11 +22,15 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Swagger UI at /docs and the document at /docs-json, with "Authorize" wired to the bearer scheme. */
+/**
+ * Swagger UI at /docs and the document at /docs-json, with "Authorize" wired to the bearer scheme.
+ * The pasted token lives in the page's memory only: `persistAuthorization` would keep it in
+ * localStorage, where any script on the origin, and anyone at the machine later, could read it.
+ */
 export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'device-sessions API',
-    swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
+    swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },
   });
 }

@@ -1,5 +1,7 @@
 import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
+import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
+import type { TrustProxy } from './trust-proxy.js';
 
 export type DatabaseConfig =
   { type: 'sqlite'; path: string; migrationsRun: boolean } | { type: 'mysql'; url: string; migrationsRun: boolean };
@@ -8,10 +10,12 @@ export interface AppConfig {
   app: {
     env: string;
     port: number;
-    trustProxy: boolean;
+    /** Fastify's trustProxy: false, hops, or proxy addresses/CIDRs (never `true`, which trusts every hop). */
+    trustProxy: TrustProxy;
     logLevel: string;
     corsOrigins: string[];
     bodyLimit: number;
+    swagger: boolean;
   };
   database: DatabaseConfig;
   auth: {
@@ -71,6 +75,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logLevel: e.LOG_LEVEL,
       corsOrigins: list(e.CORS_ORIGINS),
       bodyLimit: e.BODY_LIMIT,
+      swagger: e.SWAGGER,
     },
     database: parseDatabaseUrl(e.DATABASE_URL, e.MIGRATIONS_RUN),
     auth: {
@@ -81,7 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTokenTtl: e.ACCESS_TOKEN_TTL,
-      adminEmails: list(e.ADMIN_EMAILS).map((x) => x.toLowerCase()),
+      adminEmails: list(e.ADMIN_EMAILS).map(normalizeEmail),
       rateLimitPerIp: e.RATE_LIMIT_PER_IP,
       rateLimitWindow: e.RATE_LIMIT_WINDOW,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
