@@ -28,6 +28,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    // A failed start rethrows; main.ts prints its cause in one line rather than Nest's held boot logs.
+    autoFlushLogs: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerResponseHeaders(fastify);
