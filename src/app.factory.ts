@@ -8,6 +8,7 @@ import { registerResponseHeaders } from './common/security-headers.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { loadConfig } from './config/configuration.js';
+import { registerServiceIndex } from './service-index.js';
 import { setupSwagger } from './swagger.js';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -48,6 +49,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useGlobalFilters(new HttpExceptionFilter());
   setupSwagger(app);
   await registerAccountPage(app);
+  registerServiceIndex(app);
   await app.init();
   await fastify.ready();
   return app;

@@ -11,7 +11,7 @@ export const normalizeEmail = (email: string): string => email.trim().toLowerCas
  */
 export const IsUserEmail = () =>
   applyDecorators(
-    ApiProperty({ example: 'ada@example.com', maxLength: 254 }),
+    ApiProperty({ example: 'user@example.com', maxLength: 254 }),
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
     IsString(),
     MaxLength(254),
