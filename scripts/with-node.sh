@@ -38,7 +38,7 @@ if [ -f "$cached" ]; then
   cp --remove-destination "$cached" "$ADDON"
 elif ! loads; then
   echo "with-node: building better-sqlite3 $version for Node $(node -v) (once; cached in $CACHE)" >&2
-  (cd "$ROOT" && npm_config_nodedir="$NODEDIR" npm_config_build_from_source=true npm rebuild better-sqlite3 --no-audit --no-fund >&2)
+  (cd "$ROOT" && npm_config_nodedir="$NODEDIR" npm rebuild better-sqlite3 --no-audit --no-fund >&2)
 fi
 loads || { echo "with-node: better-sqlite3 does not load on Node $(node -v)" >&2; exit 1; }
 if [ ! -f "$cached" ]; then
