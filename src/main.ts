@@ -57,7 +57,8 @@ async function main(): Promise<void> {
   });
   Logger.flush();
   const address = app.getHttpAdapter().getInstance().server.address();
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof address === 'object' && address ? address.port : port}`;
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   logger.log(`device-sessions listening on ${url} (docs at /docs, database: ${describeDatabase(config.database)})`);
 }
 

@@ -38,7 +38,9 @@ export function registerServiceIndex(app: NestFastifyApplication): void {
     .map(([href, label]) => `<li><a href="${href}">${escapeHtml(label)}</a> <code>${href}</code></li>`)
     .join('');
   const title = escapeHtml(`${name} ${version}`);
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><ul>${items}</ul></body></html>`;
+  const html =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
+    `<body><h1>${title}</h1><ul>${items}</ul></body></html>`;
   app
     .getHttpAdapter()
     .getInstance()

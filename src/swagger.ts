@@ -8,7 +8,8 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       'Authentication that knows where each user is logged in. Log in, copy `accessToken` into **Authorize**, ' +
         'then list your sessions and log devices out; a revoked session gets 401 on its very next request.\n\n' +
         // CC BY 4.0 asks for this link wherever the bundled database's results are shown.
-        'Approximate locations: <a href="https://db-ip.com">IP Geolocation by DB-IP</a> (CC BY 4.0), unless GEOIP_DB_PATH names another database.',
+        'Approximate locations: <a href="https://db-ip.com">IP Geolocation by DB-IP</a> (CC BY 4.0), unless ' +
+        'GEOIP_DB_PATH names another database.',
     )
     .setVersion('1')
     // The order Swagger UI shows them in: a newcomer registers and logs in first.

@@ -29,7 +29,10 @@ describeInBrowser('Swagger UI in Chromium', () => {
     await t?.close();
   });
 
-  /** Expands an operation, presses "Try it out", optionally types the JSON body, executes, and returns what the page shows. */
+  /**
+   * Expands an operation, presses "Try it out", optionally types the JSON body, executes, and returns what the page
+   * shows.
+   */
   async function tryItOut(page: Page, operationId: string, body?: object): Promise<{ status: string; body: string }> {
     const op = page.locator(`[id$="-${operationId}"].opblock`);
     await op.locator('.opblock-summary').first().click();

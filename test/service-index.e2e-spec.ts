@@ -31,7 +31,7 @@ describe('GET / (public): where a newcomer goes next', () => {
     expect(res.headers['x-request-id']).toBeDefined();
   });
 
-  it('answers a browser (Accept: text/html) with a page of the same links, still under the API header set', async () => {
+  it('answers a browser (Accept: text/html) with a page of the same links, under the API header set', async () => {
     const res = await t.http
       .get('/')
       .set('accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8')

@@ -91,61 +91,66 @@ describe('graceful shutdown of the built service', () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  it('finishes the requests in flight at SIGTERM, writes their last_active_at, then closes the pool and exits 0', async () => {
-    const base = `http://127.0.0.1:${port}`;
-    const account = { email: 'drain@example.com', password: 'correct horse battery staple' };
-    const reg = await fetch(`${base}/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(account),
-    });
-    expect(reg.status).toBe(201);
-
-    // A session whose last_active_at is two minutes old: its next request asks for a touch.
-    const pair = (await (
-      await fetch(`${base}/v1/auth/login`, {
+  it(
+    'finishes the requests in flight at SIGTERM, writes their last_active_at, then closes the pool and exits ' + '0',
+    async () => {
+      const base = `http://127.0.0.1:${port}`;
+      const account = { email: 'drain@example.com', password: 'correct horse battery staple' };
+      const reg = await fetch(`${base}/v1/auth/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(account),
-      })
-    ).json()) as { accessToken: string; sessionId: string };
-    const db = new Database(dbPath);
-    db.prepare('UPDATE sessions SET last_active_at = last_active_at - 120000 WHERE id = ?').run(pair.sessionId);
-    const aged = Number(
-      (db.prepare('SELECT last_active_at AS v FROM sessions WHERE id = ?').get(pair.sessionId) as { v: number }).v,
-    );
-    db.close();
+      });
+      expect(reg.status).toBe(201);
 
-    // Headers go first with Expect: 100-continue; the bodies follow once shutdown has begun.
-    const login = await held(`${base}/v1/auth/login`, 'POST', account);
-    const rename = await held(
-      `${base}/v1/users/me`,
-      'PATCH',
-      { name: 'Drained' },
-      { authorization: `Bearer ${pair.accessToken}` },
-    );
+      // A session whose last_active_at is two minutes old: its next request asks for a touch.
+      const pair = (await (
+        await fetch(`${base}/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(account),
+        })
+      ).json()) as { accessToken: string; sessionId: string };
+      const db = new Database(dbPath);
+      db.prepare('UPDATE sessions SET last_active_at = last_active_at - 120000 WHERE id = ?').run(pair.sessionId);
+      const aged = Number(
+        (db.prepare('SELECT last_active_at AS v FROM sessions WHERE id = ?').get(pair.sessionId) as { v: number }).v,
+      );
+      db.close();
 
-    // 'close' (not 'exit') waits for the last stdout lines too.
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    await waitForLine(child, out, /SIGTERM: draining in-flight requests/);
-    login.send();
-    rename.send();
+      // Headers go first with Expect: 100-continue; the bodies follow once shutdown has begun.
+      const login = await held(`${base}/v1/auth/login`, 'POST', account);
+      const rename = await held(
+        `${base}/v1/users/me`,
+        'PATCH',
+        { name: 'Drained' },
+        { authorization: `Bearer ${pair.accessToken}` },
+      );
 
-    const res = await login.response;
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ accessToken: expect.any(String), tokenType: 'Bearer' });
-    expect((await rename.response).status).toBe(200);
-    expect(await exited).toBe(0);
-    // The touch asked by a request that ran during the drain was written before the database closed.
-    const after = new Database(dbPath, { readonly: true });
-    expect(
-      Number(
-        (after.prepare('SELECT last_active_at AS v FROM sessions WHERE id = ?').get(pair.sessionId) as { v: number }).v,
-      ),
-    ).toBeGreaterThan(aged);
-    after.close();
-    expect(out.join('')).not.toMatch(/touch failed/);
-    expect(out.join('')).toMatch(/stopped; database pool closed/);
-  }, 30_000);
+      // 'close' (not 'exit') waits for the last stdout lines too.
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      await waitForLine(child, out, /SIGTERM: draining in-flight requests/);
+      login.send();
+      rename.send();
+
+      const res = await login.response;
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ accessToken: expect.any(String), tokenType: 'Bearer' });
+      expect((await rename.response).status).toBe(200);
+      expect(await exited).toBe(0);
+      // The touch asked by a request that ran during the drain was written before the database closed.
+      const after = new Database(dbPath, { readonly: true });
+      expect(
+        Number(
+          (after.prepare('SELECT last_active_at AS v FROM sessions WHERE id = ?').get(pair.sessionId) as { v: number })
+            .v,
+        ),
+      ).toBeGreaterThan(aged);
+      after.close();
+      expect(out.join('')).not.toMatch(/touch failed/);
+      expect(out.join('')).toMatch(/stopped; database pool closed/);
+    },
+    30_000,
+  );
 });

@@ -19,13 +19,13 @@ import { Client, type ClientInfo } from '../common/decorators/client-info.decora
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { ErrorResponse } from '../common/error.response.js';
+import { TokenPairResponse } from '../sessions/dto/token-pair.response.js';
 import { RegisterDto } from '../users/dto/register.dto.js';
 import { UserResponse } from '../users/dto/user.response.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeResponse } from './dto/me.response.js';
 import { RefreshDto } from './dto/refresh.dto.js';
-import { TokenPairResponse } from './dto/token-pair.response.js';
 
 @ApiTags('auth')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid body' })
@@ -87,7 +87,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Who am I, and on which session' })
   @ApiOkResponse({ type: MeResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
-  // The body comes rendered (see SessionsService.me): Fastify sends a string as it is.
+  // The body comes rendered (see SessionCheck.me): Fastify sends a string as it is.
   @Header('Content-Type', 'application/json; charset=utf-8')
   me(@CurrentAuth() auth: CheckedSession): Promise<string> {
     return this.auth.me(auth);

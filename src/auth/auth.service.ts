@@ -4,6 +4,9 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from '../sessions/checked-session.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import type { TokenPairResponse } from '../sessions/dto/token-pair.response.js';
+import { RefreshRotation } from '../sessions/refresh-rotation.js';
+import { SessionCheck } from '../sessions/session-check.js';
 import { LoginContext, SessionsService } from '../sessions/sessions.service.js';
 import { normalizeEmail } from '../users/dto/email.rules.js';
 import type { RegisterDto } from '../users/dto/register.dto.js';
@@ -11,16 +14,15 @@ import type { UserResponse } from '../users/dto/user.response.js';
 import { UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from '../users/dto/change-password.dto.js';
 import type { LoginDto } from './dto/login.dto.js';
-import type { TokenPairResponse } from './dto/token-pair.response.js';
 import { LoginAttempts } from './login-attempts.js';
-import { TokenService } from './token.service.js';
 
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
-    private readonly tokens: TokenService,
+    private readonly rotation: RefreshRotation,
+    private readonly check: SessionCheck,
     private readonly attempts: LoginAttempts,
     private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
@@ -47,13 +49,13 @@ export class AuthService {
       throw apiError(401, 'invalid_credentials', 'Invalid email or password');
     }
     await this.attempts.reset(account);
-    const pair = this.tokens.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));
+    const pair = this.rotation.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));
     await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
     return pair;
   }
 
-  async refresh(refreshToken: string): Promise<TokenPairResponse> {
-    return this.tokens.pair(await this.sessions.rotate(refreshToken));
+  refresh(refreshToken: string): Promise<TokenPairResponse> {
+    return this.rotation.refresh(refreshToken);
   }
 
   logout(auth: AuthContext): Promise<void> {
@@ -62,7 +64,7 @@ export class AuthService {
 
   /** GET /v1/auth/me's body as JSON (a MeResponse), from what the session check read. */
   me(auth: CheckedSession): Promise<string> {
-    return this.sessions.me(auth);
+    return this.check.me(auth);
   }
 
   /**

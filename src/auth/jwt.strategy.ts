@@ -6,7 +6,7 @@ import { Strategy } from 'passport-jwt';
 import type { CheckedSession } from '../sessions/checked-session.js';
 import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
-import { SessionsService } from '../sessions/sessions.service.js';
+import { SessionCheck } from '../sessions/session-check.js';
 import { VerifiedClaims, VerifiedTokens } from './verified-tokens.js';
 
 const MAX_TOKEN_LENGTH = 4096;
@@ -32,7 +32,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly verified: VerifiedTokens;
 
   constructor(
-    private readonly sessions: SessionsService,
+    private readonly sessions: SessionCheck,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
   ) {

@@ -149,7 +149,8 @@ describe('numeric settings', () => {
       'Invalid configuration: SESSION_IDLE_TTL: SESSION_IDLE_TTL must be a whole number of seconds, at least 60',
     );
     expect(messageFor({ MAX_SESSIONS_PER_USER: '2 sessions' })).toBe(
-      'Invalid configuration: MAX_SESSIONS_PER_USER: MAX_SESSIONS_PER_USER must be a whole number of sessions (0: no cap)',
+      'Invalid configuration: MAX_SESSIONS_PER_USER: ' +
+        'MAX_SESSIONS_PER_USER must be a whole number of sessions (0: no cap)',
     );
   });
 

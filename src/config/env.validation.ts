@@ -133,7 +133,10 @@ export class EnvironmentVariables {
   @IsBoolean()
   TRUST_PROXY: boolean = false;
 
-  /** A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country file. */
+  /**
+   * A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country
+   * file.
+   */
   @IsOptional()
   @IsString()
   GEOIP_DB_PATH?: string;

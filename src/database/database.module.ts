@@ -3,10 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { type AppConfig, describeDatabase } from '../config/configuration.js';
+import { AfterCommit } from './after-commit.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { SqlDriver } from './sql-driver.js';
 import { TransactionRunner } from './transaction-runner.js';
 
-/** The database could not be opened at start (unreachable, refused, unknown, a failing migration): one line naming it. */
+/** The database could not be opened at start (unreachable, refused, unknown, a failing migration). */
 export class DatabaseOpenError extends Error {
   constructor(database: string, cause: unknown) {
     super(`cannot open the database ${database} (DATABASE_URL): ${causeText(cause)}`, { cause });
@@ -52,7 +54,7 @@ function causeText(e: unknown): string {
       },
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [SqlDriver, TransactionRunner, AfterCommit],
+  exports: [SqlDriver, TransactionRunner, AfterCommit],
 })
 export class DatabaseModule {}

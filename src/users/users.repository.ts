@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { SqlDriver } from '../database/sql-driver.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { UserEntity } from './user.entity.js';
 
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly tx: TransactionRunner) {}
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly db: SqlDriver,
+  ) {}
 
   private repo(em = this.tx.manager) {
     return em.getRepository(UserEntity);
@@ -31,9 +35,11 @@ export class UsersRepository {
     await this.repo(em).update({ id }, patch);
   }
 
-  /** Serialises concurrent logins of one user inside a transaction (MySQL row lock; SQLite transactions are already serial). */
+  /**
+   * Serialises concurrent logins of one user inside a transaction (a row lock; embedded SQLite's are serial already).
+   */
   async lockForUpdate(id: string, em: EntityManager): Promise<void> {
-    if (!this.tx.isMysql) return;
+    if (this.db.embedded) return;
     await this.repo(em)
       .createQueryBuilder('u')
       .select('u.id')

@@ -1,6 +1,7 @@
 import { apiError } from '../common/api-error.js';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { RoleResolver } from '../common/guards/roles.guard.js';
@@ -11,6 +12,7 @@ import type { RegisterDto } from './dto/register.dto.js';
 import { toUserResponse, UserResponse } from './dto/user.response.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { UserEntity } from './user.entity.js';
+import { USER_PROFILE_CHANGED, type UserProfileChangedEvent } from './user-events.js';
 import { UsersRepository } from './users.repository.js';
 
 const isUniqueViolation = (e: unknown) =>
@@ -26,6 +28,7 @@ export class UsersService implements RoleResolver {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    private readonly events: EventEmitter2,
   ) {
     this.adminEmails = new Set(config.get('auth', { infer: true }).adminEmails);
   }
@@ -80,19 +83,9 @@ export class UsersService implements RoleResolver {
 
   async updateName(userId: string, name: string): Promise<UserResponse> {
     await this.users.update(userId, { name, updatedAt: this.clock.now() });
-    for (const listener of this.profileListeners) await listener(userId);
+    // Awaited: the sessions module's cache holds the profile GET /v1/auth/me shows, and evicts it here.
+    await this.events.emitAsync(USER_PROFILE_CHANGED, { userId } satisfies UserProfileChangedEvent);
     return this.getProfile(userId);
-  }
-
-  private readonly profileListeners: ((userId: string) => Promise<void>)[] = [];
-
-  /**
-   * `listener` runs after a profile change is stored, before the change is answered: the
-   * sessions module evicts what its cache holds of the user there (it depends on this module,
-   * not the other way round).
-   */
-  onProfileChange(listener: (userId: string) => Promise<void>): void {
-    this.profileListeners.push(listener);
   }
 
   /** Checks the current password (403 when wrong) and returns the new one's hash; stores nothing. */
