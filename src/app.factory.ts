@@ -11,6 +11,7 @@ import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { loadConfig } from './config/configuration.js';
 import { fastifyTrustProxy } from './config/trust-proxy.js';
+import { registerServiceIndex } from './service-index.js';
 import { setupSwagger } from './swagger.js';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -33,6 +34,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     logger: new PinoNestLogger(logger),
     abortOnError: false,
     bodyParser: false,
+    // A failed start rethrows; main.ts prints its cause in one line rather than Nest's held boot logs.
+    autoFlushLogs: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.app.bodyLimit);
@@ -52,6 +55,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   app.useGlobalFilters(new HttpExceptionFilter());
   if (config.app.swagger) setupSwagger(app);
   await registerAccountPage(app);
+  registerServiceIndex(app);
   await app.init();
   await fastify.ready();
   return app;

@@ -12,6 +12,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
         'GEOIP_DB_PATH names another database.',
     )
     .setVersion('1')
+    // The order Swagger UI shows them in: a newcomer registers and logs in first.
+    .addTag('auth', 'Register, log in, refresh, log out')
+    .addTag('sessions', 'Your sessions (devices): list them, log them out')
+    .addTag('users', 'Your profile and password')
+    .addTag('admin', "Another user's sessions (role admin)")
+    .addTag('health', 'Readiness and liveness probes')
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',

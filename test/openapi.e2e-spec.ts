@@ -24,6 +24,7 @@ interface Doc {
     >
   >;
   components: { schemas: Record<string, Schema> };
+  tags?: { name: string }[];
 }
 
 describe('openapi.json, the artifact client teams generate from', () => {
@@ -146,5 +147,25 @@ describe('openapi.json, the artifact client teams generate from', () => {
       ]),
     );
     expect(listed).toEqual(sorted);
+  });
+
+  it('lists the tags in the order a newcomer needs them, and every operation under one of them', () => {
+    const order = ['auth', 'sessions', 'users', 'admin', 'health'];
+    expect(doc.tags?.map((t) => t.name)).toEqual(order);
+    const untagged = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => !((op as { tags?: string[] }).tags ?? []).every((t) => order.includes(t)))
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(untagged).toEqual([]);
+  });
+
+  it("prefills no email the README's tour registers (that newcomer would get 409 from Swagger UI)", () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const tour = new Set(readme.match(/[\w.+-]+@[\w-]+\.[\w.]+/g) ?? []);
+    expect(tour.size).toBeGreaterThan(0);
+    const examples = [...generated.matchAll(/"example": "([^"]*@[^"]*)"/g)].map((m) => m[1]);
+    expect(examples.length).toBeGreaterThan(0);
+    expect(examples.filter((e) => tour.has(e))).toEqual([]);
   });
 });

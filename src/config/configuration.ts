@@ -10,6 +10,8 @@ export interface AppConfig {
   app: {
     env: string;
     port: number;
+    /** Address or host name to listen on (HOST). */
+    host: string;
     /** Fastify's trustProxy: false, hops, or proxy addresses/CIDRs (never `true`, which trusts every hop). */
     trustProxy: TrustProxy;
     logLevel: string;
@@ -58,6 +60,13 @@ export function parseDatabaseUrl(url: string, migrationsRun: boolean): DatabaseC
   return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:'), migrationsRun };
 }
 
+/** Where the data lives, for logs and error lines: the SQLite path, or host:port/database (never the credentials). */
+export function describeDatabase(db: { type: 'sqlite'; path: string } | { type: 'mysql'; url: string }): string {
+  if (db.type === 'sqlite') return `sqlite ${db.path}`;
+  const url = new URL(db.url);
+  return `mysql ${url.hostname}:${url.port || '3306'}${url.pathname}`;
+}
+
 /** Builds the typed configuration from an environment (process.env by default), validating it first. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const e = validateEnv(env);
@@ -71,6 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     app: {
       env: e.NODE_ENV,
       port: e.PORT,
+      host: e.HOST,
       trustProxy: e.TRUST_PROXY,
       logLevel: e.LOG_LEVEL,
       corsOrigins: list(e.CORS_ORIGINS),

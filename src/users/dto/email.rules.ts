@@ -13,7 +13,7 @@ export { normalizeEmail };
  */
 export const IsUserEmail = () =>
   applyDecorators(
-    ApiProperty({ example: 'ada@example.com', maxLength: 254 }),
+    ApiProperty({ example: 'user@example.com', maxLength: 254 }),
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
     IsString(),
     MaxLength(254),
