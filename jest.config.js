@@ -45,8 +45,6 @@ const common = {
 export default {
   // The suites wait on databases more than on the CPU: two workers keep both cores busy.
   maxWorkers: 2,
-  // A failing Redis test can leave an ioredis client reconnecting; never let that hang CI.
-  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     // globalSetup builds dist/ once for the e2e suites that start the built service.

@@ -1,5 +1,6 @@
-// What bench/run.mjs and bench/pretenuring.mjs share: tokens, server processes, and one measured load.
-// Knobs: BENCH_DURATION (s per run, default 10), BENCH_CONNECTIONS (default 32).
+// What the bench scripts share: tokens, server processes, and one measured load.
+// Knobs: BENCH_DURATION (s per run, default 10), BENCH_CONNECTIONS (default 32), BENCH_PORT_BASE (default 4100:
+// servers listen on base + n, so two checkouts can smoke-run side by side).
 import { fork } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,12 @@ const env = process.env;
 export const DURATION = Number(env.BENCH_DURATION ?? 10);
 export const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
 export const SECRET = 'bench-secret-that-is-long-enough-for-hs256-use';
+const PORT_BASE = Number(env.BENCH_PORT_BASE ?? 4100);
+/** The port of server number `n` (1–99). */
+export const port = (n) => PORT_BASE + n;
+/** What every load request sends besides its token: a browser's User-Agent, as users' clients do (it is on the access line). */
+const USER_AGENT =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 const children = new Set();
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
@@ -54,31 +61,62 @@ function cpuMicros(pid) {
   }
 }
 
-/** Starts a server process (through bench/launch.mjs) and waits until it answers on its port. */
+/**
+ * What a server wrote to stdout, as a log collector reads it: lines counted as they arrive (access lines apart),
+ * the last few kept for an error message. pause() stops reading, so the pipe fills and the server's stdout blocks.
+ */
+function stdoutReader(stream) {
+  const out = { lines: 0, access: 0, dropped: 0, tail: [], paused: false };
+  let partial = '';
+  stream.setEncoding('utf8').on('data', (chunk) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop();
+    for (const line of parts) {
+      out.lines++;
+      if (line.includes('"msg":"request completed"')) out.access++;
+      else {
+        const dropped = /"dropped":(\d+)/.exec(line);
+        if (dropped) out.dropped += Number(dropped[1]);
+        out.tail.push(line);
+        if (out.tail.length > 20) out.tail.shift();
+      }
+    }
+  });
+  out.pause = () => ((out.paused = true), stream.pause());
+  out.resume = () => ((out.paused = false), stream.resume());
+  return out;
+}
+
+/**
+ * Starts a server process (through bench/launch.mjs) and waits until it answers on its port. Its stdout comes
+ * to this process through a pipe (read and counted, see stdoutReader), stderr is this process's.
+ */
 export async function start(name, script, port, extraEnv = {}) {
   const child = fork(join(root, 'bench', 'launch.mjs'), [pathToFileURL(script).href], {
     cwd: root,
-    // LOG_LEVEL=warn: successes are not logged, failures are (a production setting; see the README's Logs).
+    // The default configuration, access line included (LOG_LEVEL=info); targets that price it set warn.
     env: {
       ...env,
       NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       JWT_SECRET: SECRET,
       PORT: String(port),
       RATE_LIMIT_PER_IP: '1000000',
       ...extraEnv,
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   children.add(child);
+  const stdout = stdoutReader(child.stdout);
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${stdout.tail.join('\n')}`);
     try {
       await fetch(`http://127.0.0.1:${port}/v1/auth/me`);
       return {
         name,
         port,
         pid: child.pid,
+        stdout,
         gc: () => gcTotals(child),
         stop: () => (child.kill('SIGTERM'), children.delete(child)),
       };
@@ -115,10 +153,11 @@ export async function load(
   port,
   path,
   tokens,
-  { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc } = {},
+  { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc, stdout } = {},
 ) {
   let i = 0;
   const gc0 = gc ? await gc() : null;
+  const lines0 = stdout?.lines;
   const cpu0 = pid ? cpuMicros(pid) : null;
   const db0 = mariadbPid ? cpuMicros(mariadbPid) : null;
   const result = await autocannon({
@@ -126,7 +165,14 @@ export async function load(
     connections,
     duration,
     requests: [
-      { method, path, setupRequest: (req) => ({ ...req, headers: { authorization: tokens[i++ % tokens.length] } }) },
+      {
+        method,
+        path,
+        setupRequest: (req) => ({
+          ...req,
+          headers: { authorization: tokens[i++ % tokens.length], 'user-agent': USER_AGENT },
+        }),
+      },
     ],
   });
   const bad = result.non2xx + result.errors + result.timeouts;
@@ -144,16 +190,21 @@ export async function load(
       ? (1000 * (gc1.scavengeMs - gc0.scavengeMs + gc1.majorMs - gc0.majorMs)) / result.requests.total
       : null;
   const majors = gc1 ? gc1.majors - gc0.majors : null;
+  // Log lines the server wrote per answered request (1 at info: the access line; the last batch may still be on its way).
+  const logLines = stdout && result.requests.total > 0 ? (stdout.lines - lines0) / result.requests.total : null;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    max: result.latency.max,
     cpu,
     dbMs,
     gcMs,
     majors,
+    logLines,
     bad,
     total: result.requests.total,
+    sent: result.requests.sent,
   };
 }
 

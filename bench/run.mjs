@@ -1,7 +1,8 @@
 // `npm run bench`: builds, starts the servers, seeds, and measures interleaved (see bench/README in the Scale section).
 // Knobs: BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32),
 // BENCH_LIST_ROWS (sessions table size for the list measurement, default 1000000; 0 skips it),
-// BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3).
+// BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3),
+// BENCH_STALL_S (the stdout stall, default 5; 0 skips it), BENCH_PORT_BASE (default 4100).
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,14 +17,16 @@ import {
   DURATION,
   freshDatabase,
   load,
+  port,
   seededTokens,
   shuffled,
   start,
   stopAll,
   token,
 } from './harness.mjs';
-import { median, report } from './report.mjs';
+import { median, report, TARGETS } from './report.mjs';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
+import { STALL_S, stdoutStall } from './stdout-stall.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -36,7 +39,8 @@ const USERS = 10_000;
 const SESSIONS = 100_000;
 const DISTINCT = 1_000;
 const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
-const sqlitePath = join(os.tmpdir(), 'device-sessions-bench', 'bench.sqlite');
+// Named after the MariaDB database, so runs with their own BENCH_MYSQL do not share it.
+const sqlitePath = join(os.tmpdir(), `device-sessions-${new URL(MYSQL_URL).pathname.slice(1)}`, 'bench.sqlite');
 
 async function seed(db, now, passwordHash) {
   await runSql(db, seedStatements(db.type, { users: USERS, sessions: SESSIONS, passwordHash, now }));
@@ -52,25 +56,27 @@ async function main() {
   const appJs = join(here, 'app-server.mjs');
   const mysql = { type: 'mysql', url: MYSQL_URL };
   const sqlite = { type: 'sqlite', path: sqlitePath };
-  // Servers (each its own process); migrations run at the first start, then the seed.
+  const onMysql = { DATABASE_URL: MYSQL_URL, MIGRATIONS_RUN: 'false' };
+  const onSqlite = { DATABASE_URL: `sqlite:${sqlitePath}`, MIGRATIONS_RUN: 'false' };
+  const warn = { LOG_LEVEL: 'warn' };
+  // Servers (each its own process, LOG_LEVEL=info unless `warn`); migrations run at the first start on each
+  // database, then the seed. SESSION_CACHE is left to its default (auto) but where a row names it.
   const servers = {};
-  servers['a mysql (cache)'] = await start('a mysql', appJs, 4101, { DATABASE_URL: MYSQL_URL, SESSION_CACHE: 'local' });
-  servers['b mysql (off)'] = await start('b mysql', appJs, 4102, {
-    DATABASE_URL: MYSQL_URL,
+  const serve = async (key, n, extraEnv, script = appJs) =>
+    (servers[key] = await start(key, script, port(n), extraEnv));
+  await serve('a mysql+redis', 1, { ...onMysql, MIGRATIONS_RUN: 'true', REDIS_URL });
+  await serve('a mysql+redis warn', 13, { ...onMysql, REDIS_URL, ...warn });
+  await serve('b mysql', 2, onMysql);
+  await serve('b mysql warn', 14, { ...onMysql, ...warn });
+  await serve('a mysql local warn', 15, { ...onMysql, SESSION_CACHE: 'local', ...warn });
+  await serve('a sqlite', 3, { ...onSqlite, MIGRATIONS_RUN: 'true' });
+  await serve('a sqlite warn', 16, { ...onSqlite, ...warn });
+  await serve('b sqlite off warn', 4, { ...onSqlite, SESSION_CACHE: 'off', ...warn });
+  await serve('e mysql no check warn', 11, {
+    ...onMysql,
     SESSION_CACHE: 'off',
-    MIGRATIONS_RUN: 'false',
-  });
-  servers['a sqlite (cache)'] = await start('a sqlite', appJs, 4103, { DATABASE_URL: `sqlite:${sqlitePath}` });
-  servers['b sqlite (off)'] = await start('b sqlite', appJs, 4104, {
-    DATABASE_URL: `sqlite:${sqlitePath}`,
-    SESSION_CACHE: 'off',
-    MIGRATIONS_RUN: 'false',
-  });
-  servers['e mysql (no check)'] = await start('e mysql', appJs, 4111, {
-    DATABASE_URL: MYSQL_URL,
-    SESSION_CACHE: 'off',
-    MIGRATIONS_RUN: 'false',
     BENCH_SKIP_SESSION_CHECK: '1',
+    ...warn,
   });
   console.log('seeding 10,000 users / 100,000 sessions on MariaDB and SQLite…');
   await seed(mysql, now, passwordHash);
@@ -78,36 +84,20 @@ async function main() {
   const tokens = seededTokens(DISTINCT);
   // (c) and (d) answer with one of our real bodies, filled from the token's claims: the same shape and size.
   const sample = await (
-    await fetch('http://127.0.0.1:4101/v1/auth/me', { headers: { authorization: tokens[0] } })
+    await fetch(`http://127.0.0.1:${port(1)}/v1/auth/me`, { headers: { authorization: tokens[0] } })
   ).text();
   const sampleEnv = { BENCH_ME_SAMPLE: sample };
-  servers['c stateless nest'] = await start('c', join(here, 'stateless-server.mjs'), 4105, sampleEnv);
-  servers['c+ops stateless nest'] = await start('c+ops', join(here, 'stateless-server.mjs'), 4110, {
-    ...sampleEnv,
-    BENCH_OPS: '1',
-  });
-  servers['d bare node:http'] = await start('d', join(here, 'bare-server.mjs'), 4106, sampleEnv);
+  await serve('c', 5, sampleEnv, join(here, 'stateless-server.mjs'));
+  await serve('c+ops', 10, { ...sampleEnv, BENCH_OPS: '1' }, join(here, 'stateless-server.mjs'));
+  await serve('d', 6, sampleEnv, join(here, 'bare-server.mjs'));
   // (f) starts last and takes load at once, as an instance does when a deploy puts it into service:
   // V8 tenures request-path allocation sites when load comes soon after startup (processes left idle
   // for 30 s first escaped it; README › Scale), and the others here idle through the seeding.
-  servers['f mysql (cache, V8 defaults)'] = await start('f mysql', appJs, 4112, {
-    DATABASE_URL: MYSQL_URL,
-    SESSION_CACHE: 'local',
-    MIGRATIONS_RUN: 'false',
-    BENCH_V8_DEFAULTS: '1',
-  });
-  await load(4112, '/v1/auth/me', tokens, { duration: Math.min(3, DURATION) });
+  await serve('f', 12, { ...onMysql, SESSION_CACHE: 'local', BENCH_V8_DEFAULTS: '1', ...warn });
+  await load(port(12), '/v1/auth/me', tokens, { duration: Math.min(3, DURATION) });
 
   // Interleaved: every round runs every target once, so drift from the shared machine spreads evenly.
-  const targets = [];
-  for (const [name, s] of Object.entries(servers)) {
-    if (name.startsWith('e')) targets.push({ ...s, name: `${name} auth only`, path: '/bench/auth' });
-    else if (!name.startsWith('a') && !name.startsWith('b')) targets.push({ ...s, name, path: '/v1/auth/me' });
-    else {
-      targets.push({ ...s, name: `${name} /v1/auth/me`, path: '/v1/auth/me' });
-      targets.push({ ...s, name: `${name} auth only`, path: '/bench/auth' });
-    }
-  }
+  const targets = TARGETS.map((t) => ({ ...servers[t.server], ...t }));
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
   // Warm-up (not recorded): JIT, connection pools, and each cache filled with the 1,000 sessions.
   for (const t of targets) await load(t.port, t.path, tokens, { duration: Math.min(3, DURATION) });
@@ -120,16 +110,16 @@ async function main() {
     // would not do: every target would keep its predecessor.)
     for (const t of shuffled(targets, round)) {
       // The uncached MariaDB runs: how many statements their reads took (they are coalesced, see auth-reads.ts).
-      const counting = t.name.startsWith('b mysql');
+      const counting = t.server.startsWith('b mysql');
       const before = counting ? await mysqlCounters() : null;
-      const r = await load(t.port, t.path, tokens, { pid: t.pid, gc: t.gc });
+      const r = await load(t.port, t.path, tokens, { pid: t.pid, gc: t.gc, stdout: t.stdout });
       if (before) {
         uncached.statements += (await mysqlCounters()).Com_stmt_execute - before.Com_stmt_execute;
         uncached.requests += r.total;
       }
       runs[t.name].push(r);
       console.log(
-        `round ${round} ${t.name.padEnd(34)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  gc ${r.gcMs?.toFixed(0) ?? '?'} ms/1k req, ${r.majors ?? '?'} major  mariadbd ${r.dbMs?.toFixed(0) ?? '?'} ms`,
+        `round ${round} ${t.name.padEnd(44)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpu?.toFixed(1) ?? '?'} µs/req  gc ${r.gcMs?.toFixed(0) ?? '?'} ms/1k req, ${r.majors ?? '?'} major  mariadbd ${r.dbMs?.toFixed(0) ?? '?'} ms  log ${r.logLines?.toFixed(2) ?? '?'} lines/req`,
       );
     }
   }
@@ -143,16 +133,22 @@ async function main() {
     Object.entries(runs).map(([k, rs]) => [
       k,
       Object.fromEntries(
-        ['rps', 'p50', 'p99', 'cpu', 'dbMs', 'gcMs', 'majors'].map((f) => [f, median(rs.map((r) => r[f] ?? NaN))]),
+        ['rps', 'p50', 'p99', 'cpu', 'dbMs', 'gcMs', 'majors', 'logLines'].map((f) => [
+          f,
+          median(rs.map((r) => r[f] ?? NaN)),
+        ]),
       ),
     ]),
   );
+
+  // A stdout that stops taking lines, on the production shape (bench/stdout-stall.mjs).
+  const stall = STALL_S > 0 ? await stdoutStall(servers['a mysql+redis'], tokens) : null;
 
   // Login latency minus one password hash (MariaDB app, sequential).
   const logins = [];
   for (let k = 0; k < 30; k++) {
     const t0 = performance.now();
-    const res = await fetch('http://127.0.0.1:4101/v1/auth/login', {
+    const res = await fetch(`http://127.0.0.1:${port(1)}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: `bench${k + 1}@example.com`, password: PASSWORD }),
@@ -185,31 +181,28 @@ async function main() {
       }),
       'ANALYZE TABLE sessions',
     ]);
-    const s = await start('list', appJs, 4107, {
-      DATABASE_URL: MYSQL_URL,
-      SESSION_CACHE: 'local',
-      MIGRATIONS_RUN: 'false',
-    });
-    await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { duration: 2, connections: 8 });
-    list = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 1 });
-    list.loaded = await load(4107, '/v1/sessions', [token('u-heavy', sessionId('8001', 1))], { connections: 8 });
+    const s = await start('list', appJs, port(7), { ...onMysql, SESSION_CACHE: 'local' });
+    const heavy = [token('u-heavy', sessionId('8001', 1))];
+    await load(s.port, '/v1/sessions', heavy, { duration: 2, connections: 8 });
+    list = await load(s.port, '/v1/sessions', heavy, { connections: 1 });
+    list.loaded = await load(s.port, '/v1/sessions', heavy, { connections: 8 });
     s.stop();
   }
 
   // Revoke latency with two instances and Redis: sequential DELETE /v1/sessions/:id through A while B is live.
-  const redisEnv = { DATABASE_URL: MYSQL_URL, REDIS_URL, MIGRATIONS_RUN: 'false' };
-  const A = await start('revoke A', appJs, 4108, redisEnv);
-  const B = await start('revoke B', appJs, 4109, redisEnv);
+  const redisEnv = { ...onMysql, REDIS_URL };
+  const A = await start('revoke A', appJs, port(8), redisEnv);
+  const B = await start('revoke B', appJs, port(9), redisEnv);
   await sleep(1500); // both hold a lease
   const revokes = [];
   const keeper = token('u-1', sessionId('8000', 1));
   for (let k = 1; k < 10; k++)
-    await fetch('http://127.0.0.1:4109/v1/auth/me', {
+    await fetch(`http://127.0.0.1:${port(9)}/v1/auth/me`, {
       headers: { authorization: token('u-1', sessionId('8000', 1 + k * USERS)) },
     });
   for (let k = 1; k < 10; k++) {
     const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${sessionId('8000', 1 + k * USERS)}`, {
+    const res = await fetch(`http://127.0.0.1:${port(8)}/v1/sessions/${sessionId('8000', 1 + k * USERS)}`, {
       method: 'DELETE',
       headers: { authorization: keeper },
     });
@@ -218,14 +211,14 @@ async function main() {
   }
   // More revocations: the 100 sessions of u-heavy, or fresh logins when the list step was skipped.
   for (let k = 0; k < 200; k++) {
-    const login = await fetch('http://127.0.0.1:4108/v1/auth/login', {
+    const login = await fetch(`http://127.0.0.1:${port(8)}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'bench2@example.com', password: PASSWORD }),
     });
     const { sessionId: fresh } = await login.json();
     const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:4108/v1/sessions/${fresh}`, {
+    const res = await fetch(`http://127.0.0.1:${port(8)}/v1/sessions/${fresh}`, {
       method: 'DELETE',
       headers: { authorization: token('u-2', sessionId('8000', 2)) },
     });
@@ -246,6 +239,7 @@ async function main() {
     lookups,
     touches,
     uncached,
+    stall,
     config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL },
   });
 }

@@ -17,4 +17,5 @@ it('honours LOG_LEVEL: at warn, successes are quiet and client errors are logged
   } finally {
     await t.close();
   }
-});
+  // The app boots inside the test: on a loaded machine that takes longer than Jest's default 5 s.
+}, 30_000);

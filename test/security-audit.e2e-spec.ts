@@ -24,8 +24,13 @@ describe.each(testDatabases)('login audit and logs on %s', (db) => {
       jest.spyOn(console, 'error').mockImplementation((...a) => capture(a.join(' '))),
       jest.spyOn(console, 'warn').mockImplementation((...a) => capture(a.join(' '))),
     ];
-    // The most talkative level, so the check below sees every line the service could write.
-    t = await createTestApp(db, { LOG_LEVEL: 'trace', LOGIN_FAILURES_PER_ACCOUNT: '2' });
+    // The most talkative level, so the check below sees every line the service could write: its log
+    // (captured at its destination), and anything else on stdout, stderr or the console.
+    t = await createTestApp(
+      db,
+      { LOG_LEVEL: 'trace', LOGIN_FAILURES_PER_ACCOUNT: '2' },
+      { logDestination: { write: capture } },
+    );
   });
   afterAll(async () => {
     await t.close();

@@ -102,6 +102,7 @@ describe('graceful shutdown of the built service', () => {
         body: JSON.stringify(account),
       });
       expect(reg.status).toBe(201);
+      const registered = (await reg.json()) as { id: string };
 
       // A session whose last_active_at is two minutes old: its next request asks for a touch.
       const pair = (await (
@@ -119,12 +120,12 @@ describe('graceful shutdown of the built service', () => {
       db.close();
 
       // Headers go first with Expect: 100-continue; the bodies follow once shutdown has begun.
-      const login = await held(`${base}/v1/auth/login`, 'POST', account);
+      const login = await held(`${base}/v1/auth/login`, 'POST', account, { 'x-request-id': 'drain-login' });
       const rename = await held(
         `${base}/v1/users/me`,
         'PATCH',
         { name: 'Drained' },
-        { authorization: `Bearer ${pair.accessToken}` },
+        { authorization: `Bearer ${pair.accessToken}`, 'x-request-id': 'drain-rename' },
       );
 
       // 'close' (not 'exit') waits for the last stdout lines too.
@@ -149,7 +150,16 @@ describe('graceful shutdown of the built service', () => {
       ).toBeGreaterThan(aged);
       after.close();
       expect(out.join('')).not.toMatch(/touch failed/);
-      expect(out.join('')).toMatch(/stopped; database pool closed/);
+      // stdout is written asynchronously and in batches: the last lines still went out before the exit.
+      const lines = out
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
+      const completed = { msg: 'request completed', res: { statusCode: 200 } };
+      expect(lines.filter((l) => l.reqId === 'drain-login')).toMatchObject([completed]);
+      expect(lines.filter((l) => l.reqId === 'drain-rename')).toMatchObject([{ ...completed, userId: registered.id }]);
+      expect(lines.at(-1)).toMatchObject({ msg: 'stopped; database pool closed' });
     },
     30_000,
   );

@@ -5,6 +5,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
 import type { CheckedSession } from '../sessions/checked-session.js';
 import { Clock } from '../common/clock.js';
+import { noteClaimedSession } from '../common/logging.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SessionCheck } from '../sessions/session-check.js';
 import { VerifiedClaims, VerifiedTokens } from './verified-tokens.js';
@@ -79,7 +80,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         return passport.error(apiError(401, 'token_invalid', 'Malformed token'));
       return super.authenticate(req as never, options);
     }
-    this.check(claims)
+    this.check(req, claims)
       .then(
         (auth) => passport.success(auth),
         (e: unknown) => passport.error(e),
@@ -92,14 +93,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const claims = (typeof payload === 'object' && payload !== null ? payload : {}) as VerifiedClaims;
     const token = bearerToken(req);
     if (token !== null) this.verified.add(token, claims, this.clock.now());
-    return this.check(claims);
+    return this.check(req, claims);
   }
 
-  /** Every request: the claims' shape, `exp`, then the session. */
-  private async check(p: VerifiedClaims): Promise<CheckedSession> {
+  /**
+   * Every request: the claims' shape, `exp`, then the session. A refusal of a well-formed token
+   * names its user and session on the request's access line.
+   */
+  private async check(req: Headers, p: VerifiedClaims): Promise<CheckedSession> {
     if (typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number')
       throw apiError(401, 'token_invalid', 'Malformed token');
-    if (p.exp * 1000 <= this.clock.now()) throw apiError(401, 'token_expired', 'Token expired');
-    return this.sessions.validate(p.sub, p.sid);
+    try {
+      if (p.exp * 1000 <= this.clock.now()) throw apiError(401, 'token_expired', 'Token expired');
+      return await this.sessions.validate(p.sub, p.sid);
+    } catch (e) {
+      noteClaimedSession(req, { userId: p.sub, sessionId: p.sid });
+      throw e;
+    }
   }
 }

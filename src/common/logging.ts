@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import {
   pino,
@@ -11,21 +12,65 @@ import {
   type Logger as Pino,
 } from 'pino';
 import type { AppConfig } from '../config/configuration.js';
+import type { AuthContext } from './auth-context.js';
 
 /** A caller-supplied request id is kept (so logs join up across services) only when it looks like one. */
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /** Secrets that must never reach a log line, wherever they appear in a logged object. */
-const SECRET_KEYS = ['password', 'currentPassword', 'newPassword', 'refreshToken', 'accessToken', 'token', 'secret'];
-const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((k) => `*.${k}`),
-  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+const SECRET_KEYS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'refreshToken',
+  'accessToken',
+  'token',
+  'secret',
+  'authorization',
+  'cookie',
 ];
+const REDACTED_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)];
+
+/** Log lines held while stdout does not take them (a stalled pipe, a slow collector); past this they are dropped, and counted. */
+export const LOG_BUFFER_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Lines go to stdout in batches of about this many characters, or after LOG_BATCH_MS at the
+ * latest: a write per line cost more CPU than the line's own formatting.
+ */
+const LOG_BATCH_CHARS = 4096;
+const LOG_BATCH_MS = 100;
+
+/** A User-Agent is the client's to choose: longer ones are cut, as the login audit cuts them. */
+const MAX_LOGGED_USER_AGENT = 512;
+
+/** A query key that looks like a name; anything else (a bare `?<token>`) is logged as `_`. */
+const QUERY_KEY = /^[\w.%[\]-]{1,40}$/;
+
+/** `?a=1&b=2` as `?a=&b=`: the keys of a query string, never its values (SPEC: logs carry no query value). */
+function queryKeysOnly(query: string): string {
+  let out = '';
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = eq === -1 ? pair : pair.slice(0, eq);
+    out += `${out ? '&' : ''}${QUERY_KEY.test(key) ? key : '_'}=`;
+  }
+  return out;
+}
+
+/** A request's URL as it may be logged: the path, and the query's keys only. */
+export function loggedUrl(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : `${url.slice(0, q)}?${queryKeysOnly(url.slice(q + 1))}`;
+}
+
+/** Free text (an error's message, which may quote the URL) with every query string cut down to its keys. */
+export function withoutQueryValues(text: string): string {
+  return text.indexOf('?') === -1
+    ? text
+    : text.replace(/\?([^\s'"`?]+)/g, (_, query: string) => `?${queryKeysOnly(query)}`);
+}
 
 /**
  * Fastify's genReqId: a caller-supplied X-Request-Id is kept so logs join up across
@@ -36,29 +81,148 @@ export function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** How every line shows a request, Fastify's own lines included: no headers but the User-Agent, no query value. */
+function serializeRequest(req: FastifyRequest) {
+  const ua = req.headers['user-agent'];
+  return {
+    method: req.method,
+    url: loggedUrl(req.url),
+    remoteAddress: req.ip,
+    userAgent: typeof ua === 'string' ? ua.slice(0, MAX_LOGGED_USER_AGENT) : undefined,
+  };
+}
+
+function serializeError(err: Error) {
+  const out = pino.stdSerializers.err(err);
+  if (typeof out.message === 'string') out.message = withoutQueryValues(out.message);
+  if (typeof out.stack === 'string') out.stack = withoutQueryValues(out.stack);
+  return out;
+}
+
 /**
- * The process's one pino logger. Fastify gives each request a child of it bound to `reqId`;
- * Nest's Logger writes through it (PinoNestLogger). The query string is part of `url`; no
- * route of ours takes secrets there, and bodies are never logged.
+ * A file descriptor (stdout: 1) written asynchronously (sonic-boom), so a slow or stalled reader
+ * never blocks the event loop. Lines are handed to sonic-boom in batches (LOG_BATCH_CHARS, or
+ * after LOG_BATCH_MS): sonic-boom measures its whole pending chunk on every write, which line by
+ * line cost about as much as the line's own formatting. While the descriptor does not take them,
+ * lines wait in memory up to `maxBytes`; past that they are dropped, and once it drains one line
+ * (by the logger made on it) says how many. Lines still waiting when the process ends, however
+ * it ends, are written then, synchronously (on `exit`).
+ */
+export class AsyncDestination {
+  private lines: string[] = [];
+  private length = 0;
+  private timer?: NodeJS.Timeout;
+  private dropped = 0;
+  private closed = false;
+  /** The logger that reports dropped lines: the last one made on this destination. */
+  reporter?: Pino;
+  private readonly sonic: ReturnType<typeof pino.destination>;
+  private readonly onExit = () => this.flushSync();
+
+  constructor(
+    private readonly fd: number,
+    maxBytes = LOG_BUFFER_BYTES,
+  ) {
+    this.sonic = pino.destination({ dest: fd, sync: false, maxLength: maxBytes });
+    this.sonic.on('drop', (batch: string) => {
+      for (let i = batch.indexOf('\n'); i !== -1; i = batch.indexOf('\n', i + 1)) this.dropped++;
+    });
+    this.sonic.on('drain', () => {
+      if (this.dropped === 0 || !this.reporter) return;
+      this.reporter.warn(
+        { dropped: this.dropped },
+        `${this.dropped} log lines dropped: the log destination did not take them`,
+      );
+      this.dropped = 0;
+    });
+    this.sonic.once('close', () => (this.closed = true));
+    process.on('exit', this.onExit);
+  }
+
+  write(line: string): void {
+    this.lines.push(line);
+    this.length += line.length;
+    if (this.length >= LOG_BATCH_CHARS) this.handOver();
+    // Not unref'd: a process with nothing else left to do still writes its last lines before it ends.
+    else this.timer ??= setTimeout(this.onTimer, LOG_BATCH_MS);
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.handOver();
+  };
+
+  private handOver(): void {
+    if (this.lines.length === 0 || this.closed) return;
+    const batch = this.lines.join('');
+    this.lines = [];
+    this.length = 0;
+    this.sonic.write(batch);
+  }
+
+  /**
+   * At exit (process.exit, say after the shutdown timeout): what waits is written synchronously,
+   * since no later turn will complete an asynchronous write.
+   */
+  private flushSync(): void {
+    if (this.closed) return;
+    this.sonic.flushSync(); // what sonic-boom holds, after any write it has under way
+    let rest = Buffer.from(this.lines.join(''));
+    this.lines = [];
+    while (rest.length > 0) {
+      try {
+        rest = rest.subarray(writeSync(this.fd, rest));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return; // nowhere left to write them
+        Atomics.wait(EXIT_PAUSE, 0, 0, 10); // a non-blocking descriptor that is full: let its reader catch up
+      }
+    }
+  }
+
+  /** Writes what waits, then closes the descriptor. */
+  end(): Promise<void> {
+    process.off('exit', this.onExit);
+    clearTimeout(this.timer);
+    this.handOver();
+    return new Promise((resolve) => {
+      this.sonic.once('close', () => resolve());
+      this.sonic.end();
+    });
+  }
+}
+
+/** Something to wait on for a few ms, synchronously. */
+const EXIT_PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/** One stdout destination per process, however many apps it builds. */
+let stdout: AsyncDestination | undefined;
+
+/**
+ * The process's one pino logger, on stdout unless a destination is given (tests capture
+ * lines). Fastify gives each request a child of it bound to `reqId`; Nest's Logger writes
+ * through it (PinoNestLogger). Bodies are never logged; URLs only with their query keys.
  */
 export function createLogger(config: AppConfig, destination?: DestinationStream): Pino {
+  // fd 1 itself: process.stdout would be a second writer on the same pipe, and a synchronous one.
+  const dest = destination ?? (stdout ??= new AsyncDestination(1));
   const options = {
     level: config.app.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
     serializers: {
-      req: (req: FastifyRequest) => ({ method: req.method, url: req.url, headers: req.headers, remoteAddress: req.ip }),
+      req: serializeRequest,
       res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }),
-      err: pino.stdSerializers.err,
+      err: serializeError,
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const logger = pino(options, dest);
+  if (dest instanceof AsyncDestination) dest.reporter = logger;
+  return logger;
 }
 
 /**
  * Fastify's per-request logger, made on the first line actually written: a pino child costs a
- * few µs (our redaction runs over its bindings), and most requests write nothing until their
- * "request completed" line — none at all at LOG_LEVEL=warn when they succeed. Measured with
- * `npm run bench`: ~6–12 µs of server CPU per request.
+ * few µs (our redaction runs over its bindings), and most requests write nothing through it —
+ * their access line has its own logger (RequestLogController).
  */
 class LazyRequestLogger {
   private made?: Pino;
@@ -121,50 +285,93 @@ export function requestLoggerFactory(
   return new LazyRequestLogger(logger as Pino, bindings, options);
 }
 
-/** Why a request failed, as its error response said; noted by the exception filter. */
-const failures = new WeakMap<FastifyRequest, string>();
+/** What the access line says about a request that the request itself does not carry. */
+interface RequestNote {
+  failure?: string;
+  /** Whose verified token a refused request carried (an accepted one leaves its AuthContext as `request.user`). */
+  claimed?: AuthContext;
+}
+const notes = new WeakMap<FastifyRequest, RequestNote>();
 
+function note(request: FastifyRequest): RequestNote {
+  let n = notes.get(request);
+  if (!n) notes.set(request, (n = {}));
+  return n;
+}
+
+/** Why a request failed, as its error response said; noted by the exception filter. */
 export function noteFailure(request: FastifyRequest, message: unknown): void {
-  failures.set(request, Array.isArray(message) ? message.join('; ') : String(message));
+  note(request).failure = withoutQueryValues(Array.isArray(message) ? message.join('; ') : String(message));
+}
+
+/** The user and session a verified token named, for the line of a request the session check then refused. */
+export function noteClaimedSession(request: unknown, claimed: AuthContext): void {
+  note(request as FastifyRequest).claimed = claimed;
+}
+
+/** Health probes (their outcome is the orchestrator's) and static files: their lines are `debug`. */
+function isQuiet(url: string): boolean {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path === '/health' || path.startsWith('/health/') || path === '/favicon.ico') return true;
+  return (path.startsWith('/account/') || path.startsWith('/docs/')) && path.lastIndexOf('.') > path.lastIndexOf('/');
 }
 
 /**
- * Fastify's per-request lines, our way: one line when the response is sent ("request
- * completed", at info, warn for 4xx, error for 5xx, with the error response's message as
- * `failure`) instead of Fastify's pair at info; health probes left out (their outcome is in
- * the orchestrator).
+ * The access log: one line per request when its response is sent ("request completed"), at
+ * info, warn for 4xx, error for 5xx, with the error response's message as `failure`; health
+ * probes and static files at debug. Instead of Fastify's pair of lines at info, and not
+ * through the request's child logger: the line is written by `access`, a child of the root
+ * logger without its redaction, which would cost more than the rest of the line (it walks
+ * every field two levels deep). The line carries only the fields named here: no header but
+ * the User-Agent, no query value, no body.
  */
 export class RequestLogController extends LogController {
-  constructor() {
-    super({ disableRequestLogging: (req: { url?: string }) => (req.url ?? '').startsWith('/health') });
+  private readonly access: Pino;
+
+  constructor(logger: Pino) {
+    super();
+    this.access = logger.child({}, { redact: { paths: [] } });
   }
 
   override incomingRequest(): void {}
 
+  /** Nest answers unknown routes itself; were Fastify's handler to answer, the access line says 404 without the query. */
+  override routeNotFound(): void {}
+
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (this.isLogDisabled(request)) return;
     const status = reply.statusCode;
-    const level: Level = error || status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    const log = request.log as Pino;
-    if (!log.isLevelEnabled(level)) return;
-    log[level](
+    const level: Level = isQuiet(request.url)
+      ? 'debug'
+      : error || status >= 500
+        ? 'error'
+        : status >= 400
+          ? 'warn'
+          : 'info';
+    if (!this.access.isLevelEnabled(level)) return;
+    const note = notes.get(request);
+    const auth = (request as { user?: AuthContext }).user ?? note?.claimed;
+    this.access[level](
       {
+        reqId: request.id,
         req: request,
         res: reply,
-        failure: failures.get(request),
+        responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
+        userId: auth?.userId,
+        sessionId: auth?.sessionId,
+        failure: note?.failure,
         err: error ?? undefined,
-        responseTime: reply.elapsedTime,
       },
       'request completed',
     );
   }
 }
 
-/** Fastify's logging options: our logger, request ids, one line per request, lazy per-request children. */
+/** Fastify's logging options: our logger, request ids, the access line, lazy per-request children. */
 export function fastifyLogging(logger: Pino) {
   return {
     loggerInstance: logger,
-    logController: new RequestLogController(),
+    logController: new RequestLogController(logger),
     childLoggerFactory: requestLoggerFactory,
     genReqId: requestId,
     requestIdHeader: false as const,

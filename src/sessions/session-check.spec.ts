@@ -1,4 +1,4 @@
-import { ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { Logger, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { IDLE, NOW, sessionRow as session, sessionsUnit } from '../../test/utils/sessions-module.js';
 import { SessionCheck, TOUCH_INTERVAL_MS } from './session-check.js';
 import type { SessionsRepository } from './sessions.repository.js';
@@ -90,9 +90,12 @@ describe('SessionCheck', () => {
 
     it('GET /v1/auth/me answers 503, not 500, when its own read cannot reach the database', async () => {
       repo.findForAuth.mockRejectedValue(Object.assign(new Error('Pool is closed.'), { code: 'POOL_CLOSED' }));
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(
         ServiceUnavailableException,
       );
+      expect(logged).toHaveBeenCalledWith('session lookup failed: Pool is closed.');
+      logged.mockRestore();
     });
 
     it.each([
@@ -131,7 +134,10 @@ describe('SessionCheck', () => {
 
     it('answers 503, not 401, when the database cannot be reached', async () => {
       repo.findForAuth.mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       await expect(service.validate('user-1', 's')).rejects.toBeInstanceOf(ServiceUnavailableException);
+      expect(logged).toHaveBeenCalledWith('session lookup failed: connect ECONNREFUSED');
+      logged.mockRestore();
     });
 
     it('does not fail the request when the background touch fails', async () => {
