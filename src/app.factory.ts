@@ -5,6 +5,7 @@ import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
 import { createLogger, fastifyLogging, PinoNestLogger } from './common/logging.js';
 import { registerResponseHeaders } from './common/security-headers.js';
+import { GracefulShutdown } from './common/graceful-shutdown.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { loadConfig } from './config/configuration.js';
@@ -22,7 +23,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const adapter = new FastifyAdapter({
     trustProxy: config.app.trustProxy,
     bodyLimit: config.app.bodyLimit,
-    return503OnClosing: true,
+    // Our own answer while closing (GracefulShutdown): Fastify's and Nest's lack code and Retry-After.
+    return503OnClosing: false,
     ...fastifyLogging(logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {
@@ -31,16 +33,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerResponseHeaders(fastify);
-  // While shutting down, responses to requests still in flight close their keep-alive
-  // connection, so the server need not wait for clients to drop idle sockets.
-  let closing = false;
-  fastify.addHook('preClose', async () => {
-    closing = true;
-  });
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  GracefulShutdown.install(fastify);
   if (config.app.corsOrigins.length > 0) app.enableCors({ origin: config.app.corsOrigins, credentials: false });
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

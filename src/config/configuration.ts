@@ -12,6 +12,7 @@ export interface AppConfig {
     logLevel: string;
     corsOrigins: string[];
     bodyLimit: number;
+    shutdownGraceMs: number;
   };
   database: DatabaseConfig;
   auth: {
@@ -71,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logLevel: e.LOG_LEVEL,
       corsOrigins: list(e.CORS_ORIGINS),
       bodyLimit: e.BODY_LIMIT,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     },
     database: parseDatabaseUrl(e.DATABASE_URL, e.MIGRATIONS_RUN),
     auth: {

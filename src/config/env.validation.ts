@@ -171,6 +171,12 @@ export class EnvironmentVariables {
 
   @Transform(toInt)
   @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS: number = 25_000;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(1)
   RATE_LIMIT_PER_IP: number = 30;
 
