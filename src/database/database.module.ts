@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/configuration.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { MigratingDataSource } from './migrating-data-source.js';
 import { TransactionRunner } from './transaction-runner.js';
 
 @Global()
@@ -15,6 +16,7 @@ import { TransactionRunner } from './transaction-runner.js';
         // Fail fast at boot instead of retrying for minutes; the orchestrator restarts us.
         retryAttempts: 0,
       }),
+      dataSourceFactory: (options) => Promise.resolve(new MigratingDataSource(options!)),
     }),
   ],
   providers: [TransactionRunner],
