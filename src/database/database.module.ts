@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/configuration.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { MigratingDataSource } from './migrating-data-source.js';
+import { WriteRefusals } from './write-refusals.js';
 import { TransactionRunner } from './transaction-runner.js';
 
 @Global()
@@ -16,7 +17,8 @@ import { TransactionRunner } from './transaction-runner.js';
         // Fail fast at boot instead of retrying for minutes; the orchestrator restarts us.
         retryAttempts: 0,
       }),
-      dataSourceFactory: (options) => Promise.resolve(new MigratingDataSource(options!)),
+      dataSourceFactory: (options) =>
+        Promise.resolve(new MigratingDataSource({ ...options!, logger: new WriteRefusals() })),
     }),
   ],
   providers: [TransactionRunner],

@@ -16,7 +16,9 @@ type UndoOptions = Parameters<DataSource['undoLastMigration']>[0];
  * BEGIN IMMEDIATE, with the migrations inside that one transaction.
  */
 export class MigratingDataSource extends DataSource {
-  override runMigrations(options?: RunOptions): Promise<Migration[]> {
+  override async runMigrations(options?: RunOptions): Promise<Migration[]> {
+    // Nothing to do takes no lock: a boot on a read-only database is then readiness's to report.
+    if ((await pendingMigrations(this)).length === 0) return [];
     return this.isMysql
       ? this.underNamedLock(() => super.runMigrations(options))
       : this.underWriteLock(() => super.runMigrations({ ...options, transaction: 'none' }));
@@ -75,6 +77,20 @@ export class MigratingDataSource extends DataSource {
       await runner.query('ROLLBACK');
       throw e;
     }
+  }
+}
+
+/** The code's migrations the database has not applied, in order (all of them on an empty schema). */
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  const table = dataSource.options.migrationsTableName ?? 'migrations';
+  const runner = dataSource.createQueryRunner();
+  try {
+    const applied = (await runner.hasTable(table))
+      ? new Set(((await runner.query(`SELECT name FROM ${table}`)) as { name: string }[]).map((r) => r.name))
+      : new Set<string>();
+    return dataSource.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !applied.has(name));
+  } finally {
+    await runner.release();
   }
 }
 
