@@ -5,12 +5,12 @@ import 'reflect-metadata';
 import { Controller, Get, Req } from '@nestjs/common';
 import { AppModule } from '../dist/src/app.module.js';
 import { createApp } from '../dist/src/app.factory.js';
-import { SessionsService } from '../dist/src/sessions/sessions.service.js';
+import { SessionCheck } from '../dist/src/sessions/session-check.js';
 
 // (e), BENCH_SKIP_SESSION_CHECK=1: the same app with the session check replaced by "the token's claims
 // are enough" — what our app costs without session-awareness, so (a) against (e) prices the check itself.
 if (process.env.BENCH_SKIP_SESSION_CHECK === '1') {
-  SessionsService.prototype.validate = async function skipped(userId, sessionId) {
+  SessionCheck.prototype.validate = async function skipped(userId, sessionId) {
     return { userId, sessionId };
   };
 }

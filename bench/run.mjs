@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 import { createConnection, createPool } from 'mysql2/promise';
-import { AUTH_SQL } from '../dist/src/sessions/auth-reads.js';
+import { AUTH_SQL } from '../dist/src/sessions/sessions.sql.js';
 import {
   CONNECTIONS,
   DURATION,

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
     });
   await app.listen({ port: config.app.port, host: '0.0.0.0' });
   logger.log(
-    `device-sessions listening on http://localhost:${config.app.port} (docs at /docs, database: ${config.database.type})`,
+    `device-sessions listening on http://localhost:${config.app.port} ` +
+      `(docs at /docs, database: ${config.database.type})`,
   );
 }
 

@@ -8,7 +8,8 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
       'Authentication that knows where each user is logged in. Log in, copy `accessToken` into **Authorize**, ' +
         'then list your sessions and log devices out; a revoked session gets 401 on its very next request.\n\n' +
         // CC BY 4.0 asks for this link wherever the bundled database's results are shown.
-        'Approximate locations: <a href="https://db-ip.com">IP Geolocation by DB-IP</a> (CC BY 4.0), unless GEOIP_DB_PATH names another database.',
+        'Approximate locations: <a href="https://db-ip.com">IP Geolocation by DB-IP</a> (CC BY 4.0), unless ' +
+        'GEOIP_DB_PATH names another database.',
     )
     .setVersion('1')
     .addBearerAuth({
@@ -21,11 +22,15 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Swagger UI at /docs and the document at /docs-json, with "Authorize" wired to the bearer scheme. */
+/**
+ * Swagger UI at /docs and the document at /docs-json, with "Authorize" wired to the bearer scheme.
+ * The pasted token lives in the page's memory only: `persistAuthorization` would keep it in
+ * localStorage, where any script on the origin, and anyone at the machine later, could read it.
+ */
 export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'device-sessions API',
-    swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
+    swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },
   });
 }

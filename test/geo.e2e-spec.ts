@@ -136,7 +136,8 @@ describe('a bad GEOIP_DB_PATH stops the start with one clear line', () => {
   ])('%s', async (_, path) => {
     await expect(createTestApp('sqlite', { GEOIP_DB_PATH: path })).rejects.toThrow(
       new RegExp(
-        `^Invalid configuration: GEOIP_DB_PATH: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a readable MaxMind database \\(.+\\)$`,
+        `^Invalid configuration: GEOIP_DB_PATH: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} ` +
+          'is not a readable MaxMind database \\(.+\\)$',
       ),
     );
   });

@@ -92,4 +92,59 @@ describe('openapi.json, the artifact client teams generate from', () => {
       expect(session.properties![key].nullable).toBe(true);
     }
   });
+
+  it('lists, per route and status, the error codes SPEC Part 2 names', () => {
+    const bearer = {
+      401: ['token_missing', 'token_invalid', 'token_expired', 'session_ended'],
+      503: ['service_unavailable'],
+    };
+    const body = { 400: ['validation_failed'], 413: ['payload_too_large'], 415: ['unsupported_media_type'] };
+    const limited = { 429: ['rate_limited'], 503: ['service_unavailable'] };
+    const expected: Record<string, Record<number, string[]>> = {
+      'post /v1/auth/register': { ...body, 409: ['email_taken'], ...limited },
+      'post /v1/auth/login': { ...body, 401: ['invalid_credentials'], ...limited },
+      'post /v1/auth/refresh': { ...body, 401: ['refresh_invalid', 'refresh_reused', 'session_ended'], ...limited },
+      'post /v1/auth/logout': bearer,
+      'get /v1/auth/me': bearer,
+      'get /v1/sessions': { ...bearer, 400: ['validation_failed'] },
+      'delete /v1/sessions': { ...bearer, 400: ['validation_failed'] },
+      'get /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
+      'delete /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
+      'patch /v1/users/me': { ...bearer, ...body },
+      'post /v1/users/me/password': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
+      'get /v1/admin/users/{id}/sessions': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['forbidden'],
+        404: ['not_found'],
+      },
+      'delete /v1/admin/users/{id}/sessions': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['forbidden'],
+        404: ['not_found'],
+      },
+      'get /health': { 503: ['service_unavailable'] },
+    };
+    const listed: Record<string, Record<number, unknown>> = {};
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
+        if (errors.length === 0) continue;
+        listed[`${method} ${path}`] = Object.fromEntries(
+          errors.map(([status, r]) => {
+            const schema = r.content?.['application/json']?.schema;
+            expect(schema?.allOf?.[0].$ref).toBe('#/components/schemas/ErrorResponse');
+            return [status, [...(schema?.allOf?.[1].properties?.code.enum ?? [])].sort()];
+          }),
+        );
+      }
+    const sorted = Object.fromEntries(
+      Object.entries(expected).map(([route, byStatus]) => [
+        route,
+        Object.fromEntries(Object.entries(byStatus).map(([status, codes]) => [status, [...codes].sort()])),
+      ]),
+    );
+    expect(listed).toEqual(sorted);
+  });
 });

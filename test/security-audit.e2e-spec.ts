@@ -3,7 +3,9 @@ import { AuditService } from '../src/audit/audit.service.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 
-/** Every login attempt is recorded without secrets (ASVS 7.2.1, 7.1.1); nothing secret reaches the logs (7.1.1, 8.3.x). */
+/**
+ * Every login attempt is recorded without secrets (ASVS 7.2.1, 7.1.1); nothing secret reaches the logs (7.1.1, 8.3.x).
+ */
 describe.each(testDatabases)('login audit and logs on %s', (db) => {
   let t: TestApp;
   let output: string[];
@@ -32,51 +34,55 @@ describe.each(testDatabases)('login audit and logs on %s', (db) => {
 
   const rows = () => t.dataSource.query('SELECT * FROM login_audit ORDER BY created_at, id');
 
-  it('records success, wrong password, unknown email and lock-out — with user, IP, User-Agent, time, never a secret', async () => {
-    const user = await registerUser(t.http, { password: 'audit passphrase one' });
-    const send = (email: string, password: string) =>
-      t.http
-        .post('/v1/auth/login')
-        .set('User-Agent', UA.iphoneSafari)
-        .set('X-Forwarded-For', '198.51.100.7')
-        .send({ email, password });
+  it(
+    'records success, wrong password, unknown email and lock-out — with user, IP, User-Agent, time, never a ' +
+      'secret',
+    async () => {
+      const user = await registerUser(t.http, { password: 'audit passphrase one' });
+      const send = (email: string, password: string) =>
+        t.http
+          .post('/v1/auth/login')
+          .set('User-Agent', UA.iphoneSafari)
+          .set('X-Forwarded-For', '198.51.100.7')
+          .send({ email, password });
 
-    const ok = await send(user.email.toUpperCase(), user.password).expect(200);
-    t.clock.advance(1000);
-    await send(user.email, 'wrong passphrase one').expect(401);
-    t.clock.advance(1000);
-    await send('Nobody.Here@example.com', 'wrong passphrase two').expect(401);
-    t.clock.advance(1000);
-    await send(user.email, 'wrong passphrase three').expect(401);
-    t.clock.advance(1000);
-    await send(user.email, user.password).expect(429);
+      const ok = await send(user.email.toUpperCase(), user.password).expect(200);
+      t.clock.advance(1000);
+      await send(user.email, 'wrong passphrase one').expect(401);
+      t.clock.advance(1000);
+      await send('Nobody.Here@example.com', 'wrong passphrase two').expect(401);
+      t.clock.advance(1000);
+      await send(user.email, 'wrong passphrase three').expect(401);
+      t.clock.advance(1000);
+      await send(user.email, user.password).expect(429);
 
-    const audit = await rows();
-    expect(audit.map((r: { outcome: string; user_id: string | null }) => [r.outcome, r.user_id])).toEqual([
-      ['success', user.id],
-      ['invalid_credentials', user.id],
-      ['invalid_credentials', null],
-      ['invalid_credentials', user.id],
-      ['locked', user.id],
-    ]);
-    for (const r of audit) {
-      expect(r).toMatchObject({ ip_address: '198.51.100.7', user_agent: UA.iphoneSafari });
-      expect(Number(r.created_at)).toBeGreaterThan(0);
-      expect(r.email_hash).toMatch(/^[0-9a-f]{64}$/);
-    }
-    const hashes = audit.map((r: { email_hash: string }) => r.email_hash);
-    expect(new Set(hashes).size).toBe(2); // one account's attempts group together, whatever the case typed
-    const all = JSON.stringify(audit);
-    for (const secret of [
-      user.password,
-      'wrong passphrase',
-      ok.body.accessToken,
-      ok.body.refreshToken,
-      user.email,
-      'nobody.here',
-    ])
-      expect(all).not.toContain(secret);
-  });
+      const audit = await rows();
+      expect(audit.map((r: { outcome: string; user_id: string | null }) => [r.outcome, r.user_id])).toEqual([
+        ['success', user.id],
+        ['invalid_credentials', user.id],
+        ['invalid_credentials', null],
+        ['invalid_credentials', user.id],
+        ['locked', user.id],
+      ]);
+      for (const r of audit) {
+        expect(r).toMatchObject({ ip_address: '198.51.100.7', user_agent: UA.iphoneSafari });
+        expect(Number(r.created_at)).toBeGreaterThan(0);
+        expect(r.email_hash).toMatch(/^[0-9a-f]{64}$/);
+      }
+      const hashes = audit.map((r: { email_hash: string }) => r.email_hash);
+      expect(new Set(hashes).size).toBe(2); // one account's attempts group together, whatever the case typed
+      const all = JSON.stringify(audit);
+      for (const secret of [
+        user.password,
+        'wrong passphrase',
+        ok.body.accessToken,
+        ok.body.refreshToken,
+        user.email,
+        'nobody.here',
+      ])
+        expect(all).not.toContain(secret);
+    },
+  );
 
   it('purges records older than SESSION_RETENTION_DAYS', async () => {
     const user = await registerUser(t.http);
@@ -95,7 +101,8 @@ describe.each(testDatabases)('login audit and logs on %s', (db) => {
     const next = (await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(200)).body;
     await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(200); // within the grace
     t.clock.advance(60_000);
-    await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(401); // reuse: logged as a warning
+    // reuse: logged as a warning
+    await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(401);
     await t.http.get('/v1/auth/me').set('Authorization', bearer(next)).expect(401);
     await t.http.post('/v1/auth/login').send({ email: user.email, password: 'log secret wrong' }).expect(401);
     await t.http

@@ -42,6 +42,21 @@ describe('configuration at start (built dist/src/main.js)', () => {
       { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) },
       'Invalid configuration: JWT_SECRET: JWT_SECRET must be at least 32 characters',
     ],
+    [
+      'production with 32 spaces as JWT_SECRET',
+      { NODE_ENV: 'production', JWT_SECRET: ' '.repeat(32) },
+      'Invalid configuration: JWT_SECRET: JWT_SECRET must not be blank: use at least 32 random characters',
+    ],
+    [
+      'production with aaaa… as JWT_SECRET',
+      { NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(64) },
+      'Invalid configuration: JWT_SECRET: JWT_SECRET is one character repeated',
+    ],
+    [
+      'production with a low-entropy JWT_SECRET',
+      { NODE_ENV: 'production', JWT_SECRET: 'abcd'.repeat(8) },
+      'Invalid configuration: JWT_SECRET: JWT_SECRET has fewer than 8 distinct characters',
+    ],
     ['a non-numeric PORT', { PORT: 'eighty' }, 'Invalid configuration: PORT:'],
     ['a bad DATABASE_URL', { DATABASE_URL: 'postgres://x/y' }, 'Invalid configuration: DATABASE_URL:'],
     ['a bad TRUST_PROXY', { TRUST_PROXY: 'maybe' }, 'Invalid configuration: TRUST_PROXY:'],
@@ -58,9 +73,10 @@ describe('configuration at start (built dist/src/main.js)', () => {
     30_000,
   );
 
-  it('starts in production with a 32-character secret (so the refusals above are down to the secret)', async () => {
-    const { stdout } = await run({ ...base, NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(32) }, /listening/);
+  it('starts in production with a random 32-character secret (so the refusals above are down to the secret)', async () => {
+    const secret = 'k7Qp2xR9vL4mZ8tW1nB6cY3hJ5sD0fGa';
+    const { stdout } = await run({ ...base, NODE_ENV: 'production', JWT_SECRET: secret }, /listening/);
     expect(stdout).toMatch(/device-sessions listening/);
-    expect(stdout).not.toContain('y'.repeat(32));
+    expect(stdout).not.toContain(secret);
   }, 30_000);
 });

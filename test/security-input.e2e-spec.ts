@@ -1,4 +1,5 @@
 import { bearer, login, registerUser, TokenPair, TestUser } from './factories/users.js';
+import { registerAdmin } from './factories/admin.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 
@@ -31,10 +32,10 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   let admin: TokenPair;
 
   beforeAll(async () => {
-    t = await createTestApp(db, { ADMIN_EMAILS: 'input.admin@example.com', BODY_LIMIT: '65536' });
+    t = await createTestApp(db, { BODY_LIMIT: '65536' });
     user = await registerUser(t.http);
     pair = await login(t.http, user);
-    admin = await login(t.http, await registerUser(t.http, { email: 'input.admin@example.com' }));
+    admin = await login(t.http, await registerAdmin(t, { email: 'input.admin@example.com' }));
   });
   afterAll(() => t.close());
 

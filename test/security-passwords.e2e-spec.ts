@@ -33,14 +33,17 @@ describe.each(testDatabases)('passwords on %s', (db) => {
     await login(t.http, user);
   });
 
-  it('accepts long Unicode passphrases up to 128 characters and 512 bytes, and stores only an argon2id hash', async () => {
-    const password = '🔑'.repeat(128); // 128 characters, exactly 512 UTF-8 bytes
-    const user = await registerUser(t.http, { password });
-    await login(t.http, user);
-    const [row] = await t.dataSource.query('SELECT password_hash FROM users WHERE id = ?', [user.id]);
-    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect(row.password_hash).not.toContain(password);
-  });
+  it(
+    'accepts long Unicode passphrases up to 128 characters and 512 bytes, and stores only an argon2id ' + 'hash',
+    async () => {
+      const password = '🔑'.repeat(128); // 128 characters, exactly 512 UTF-8 bytes
+      const user = await registerUser(t.http, { password });
+      await login(t.http, user);
+      const [row] = await t.dataSource.query('SELECT password_hash FROM users WHERE id = ?', [user.id]);
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      expect(row.password_hash).not.toContain(password);
+    },
+  );
 
   it('never truncates: a password differing only in its last character does not log in', async () => {
     const password = `${'long passphrase '.repeat(7)}end!`.slice(0, 128);

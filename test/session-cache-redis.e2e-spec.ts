@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import { SessionInvalidation } from '../src/sessions/session-invalidation.js';
-import { RedisSessionInvalidation } from '../src/sessions/session-invalidation.redis.js';
+import { ValidityCache } from '../src/sessions/validity-cache.js';
+import { RedisValidityCache } from '../src/sessions/validity-cache.redis.js';
 import { bearer, login, registerUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { mysqlUrlForWorker, testDatabases } from './utils/databases.js';
@@ -43,7 +43,7 @@ const LEASE_MS = '600';
     a = await createTestApp('mysql', { ...env, DATABASE_URL: slowA ? slowUrl : url });
     b = await createTestApp('mysql', { ...env, DATABASE_URL: slowUrl });
     await b.app.listen(0, '127.0.0.1');
-    const leased = (t: TestApp) => (t.get(SessionInvalidation) as RedisSessionInvalidation).leased;
+    const leased = (t: TestApp) => (t.get(ValidityCache) as RedisValidityCache).leased;
     while (!leased(a) || !leased(b)) await sleep(10);
   }
 
@@ -63,7 +63,7 @@ const LEASE_MS = '600';
     const port = (b.app.getHttpServer().address() as { port: number }).port;
     const load = hammer(`http://127.0.0.1:${port}/v1/auth/me`, bearer(victim));
     while (load.shots.filter((s) => s.status === 200).length < 20) await sleep(5);
-    expect(b.get(SessionInvalidation).lookup(victim.sessionId, user.id, b.clock.now(), 60_000)).toBeDefined();
+    expect(b.get(ValidityCache).lookup(victim.sessionId, user.id, b.clock.now(), 60_000)).toBeDefined();
     await beforeRevoke();
     const revoke = await a.http.delete(`/v1/sessions/${victim.sessionId}`).set('Authorization', bearer(other));
     const returnedAt = performance.now();
@@ -103,7 +103,7 @@ const LEASE_MS = '600';
     });
     expect(revoke.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(ended).toBe(true);
-    expect((b.get(SessionInvalidation) as RedisSessionInvalidation).leased).toBe(false);
+    expect((b.get(ValidityCache) as RedisValidityCache).leased).toBe(false);
     expect(after.filter((s) => s.status === 200)).toHaveLength(0);
     expect(after.every((s) => s.status === 401)).toBe(true);
   });
@@ -138,41 +138,47 @@ const LEASE_MS = '600';
     await b.http.get('/v1/auth/me').set('Authorization', bearer(victim)).expect(401);
   });
 
-  it('user-wide revocations through A (revoke others, password change in a transaction) are 401 on B at once', async () => {
-    await boot();
-    const user = await registerUser(a.http);
-    const [keep, x, y] = [await login(a.http, user), await login(a.http, user), await login(a.http, user)];
-    const onB = (pair: { accessToken: string }) =>
-      b.http.get('/v1/auth/me').set('Authorization', bearer(pair.accessToken));
-    for (const pair of [keep, x]) await onB(pair).expect(200);
-    expect(b.get(SessionInvalidation).size).toBe(2);
-    await a.http.delete('/v1/sessions?scope=others').set('Authorization', bearer(keep)).expect(200);
-    await onB(x).expect(401);
-    await onB(y).expect(401);
-    await onB(keep).expect(200);
-    const z = await login(a.http, user);
-    await onB(z).expect(200);
-    await a.http
-      .post('/v1/users/me/password')
-      .set('Authorization', bearer(keep))
-      .send({ currentPassword: user.password, newPassword: 'another long passphrase' })
-      .expect(204);
-    await onB(z).expect(401);
-    await onB(keep).expect(200);
-  });
+  it(
+    'user-wide revocations through A (revoke others, password change in a transaction) are 401 on B at ' + 'once',
+    async () => {
+      await boot();
+      const user = await registerUser(a.http);
+      const [keep, x, y] = [await login(a.http, user), await login(a.http, user), await login(a.http, user)];
+      const onB = (pair: { accessToken: string }) =>
+        b.http.get('/v1/auth/me').set('Authorization', bearer(pair.accessToken));
+      for (const pair of [keep, x]) await onB(pair).expect(200);
+      expect(b.get(ValidityCache).size).toBe(2);
+      await a.http.delete('/v1/sessions?scope=others').set('Authorization', bearer(keep)).expect(200);
+      await onB(x).expect(401);
+      await onB(y).expect(401);
+      await onB(keep).expect(200);
+      const z = await login(a.http, user);
+      await onB(z).expect(200);
+      await a.http
+        .post('/v1/users/me/password')
+        .set('Authorization', bearer(keep))
+        .send({ currentPassword: user.password, newPassword: 'another long passphrase' })
+        .expect(204);
+      await onB(z).expect(401);
+      await onB(keep).expect(200);
+    },
+  );
 
-  it('a profile change through A shows in GET /v1/auth/me on B at once (B answered it from its cache before)', async () => {
-    await boot();
-    const user = await registerUser(a.http);
-    const pair = await login(a.http, user);
-    const onB = () => b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
-    await onB();
-    expect(b.get(SessionInvalidation).lookup(pair.sessionId, user.id, b.clock.now(), 60_000)?.me?.[0]).toMatch(
-      /"name":"User \d+"/,
-    );
-    await a.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Renamed On A' }).expect(200);
-    expect((await onB()).body.user.name).toBe('Renamed On A');
-  });
+  it(
+    'a profile change through A shows in GET /v1/auth/me on B at once (B answered it from its cache ' + 'before)',
+    async () => {
+      await boot();
+      const user = await registerUser(a.http);
+      const pair = await login(a.http, user);
+      const onB = () => b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
+      await onB();
+      expect(b.get(ValidityCache).lookup(pair.sessionId, user.id, b.clock.now(), 60_000)?.me?.[0]).toMatch(
+        /"name":"User \d+"/,
+      );
+      await a.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Renamed On A' }).expect(200);
+      expect((await onB()).body.user.name).toBe('Renamed On A');
+    },
+  );
 
   it('an instance booted while Redis was down reads the database, then gets its lease once Redis is up', async () => {
     await boot();
@@ -182,7 +188,7 @@ const LEASE_MS = '600';
     await redis.kill();
     await b.close();
     b = await createTestApp('mysql', { REDIS_URL: redis.url, SESSION_CACHE_LEASE_MS: LEASE_MS }, { keepData: true });
-    const invalidation = b.get(SessionInvalidation) as RedisSessionInvalidation;
+    const invalidation = b.get(ValidityCache) as RedisValidityCache;
     await b.http.post('/v1/auth/login').send({ email: user.email, password: user.password }).expect(503);
     await b.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
     expect(invalidation.leased).toBe(false);
@@ -198,7 +204,7 @@ const LEASE_MS = '600';
     const { revoke, victim, other } = await revokeUnderLoad(() => redis.kill());
     expect(revoke.status).toBe(503);
     redis = await startRedis(REDIS_PORT);
-    const leased = (t: TestApp) => (t.get(SessionInvalidation) as RedisSessionInvalidation).leased;
+    const leased = (t: TestApp) => (t.get(ValidityCache) as RedisValidityCache).leased;
     while (!leased(a) || !leased(b)) await sleep(10);
     await a.http.delete(`/v1/sessions/${victim.sessionId}`).set('Authorization', bearer(other)).expect(204);
     await b.http.get('/v1/auth/me').set('Authorization', bearer(victim)).expect(401);

@@ -1,7 +1,9 @@
+import { apiError } from '../src/common/api-error.js';
 import { TransactionRunner } from '../src/database/transaction-runner.js';
-import { SessionInvalidation } from '../src/sessions/session-invalidation.js';
+import { ValidityCache } from '../src/sessions/validity-cache.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
 import { bearer, login, registerUser, TestUser } from './factories/users.js';
+import { registerAdmin } from './factories/admin.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 import { flushTouches, storedLastActive } from './utils/sessions.js';
@@ -13,14 +15,13 @@ import { flushTouches, storedLastActive } from './utils/sessions.js';
  */
 describe.each(testDatabases)('session cache in one process on %s', (db) => {
   let t: TestApp;
-  let cache: SessionInvalidation;
+  let cache: ValidityCache;
   beforeAll(async () => {
     t = await createTestApp(db, {
       SESSION_CACHE: db === 'mysql' ? 'local' : 'auto',
-      ADMIN_EMAILS: 'root@example.com',
       MAX_SESSIONS_PER_USER: '3',
     });
-    cache = t.get(SessionInvalidation);
+    cache = t.get(ValidityCache);
   });
   afterAll(() => t.close());
 
@@ -79,6 +80,20 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     expect((await me(pair, 200)).body.user.name).toBe('Renamed Elsewhere');
   });
 
+  it('a profile change answers only after the eviction, and with its error when it fails', async () => {
+    const user = await registerUser(t.http);
+    const pair = await cachedLogin(user);
+    const down = apiError(503, 'service_unavailable', 'eviction not confirmed');
+    const evict = jest.spyOn(cache, 'evict').mockRejectedValueOnce(down);
+    try {
+      const res = await t.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Late' });
+      expect([res.status, res.body.code]).toEqual([503, 'service_unavailable']);
+      expect(evict).toHaveBeenCalledWith({ userId: user.id }, true);
+    } finally {
+      evict.mockRestore();
+    }
+  });
+
   it('password change: the other sessions are 401 at once, this one stays', async () => {
     const user = await registerUser(t.http);
     const [a, b] = [await cachedLogin(user), await cachedLogin(user)];
@@ -92,7 +107,7 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
   });
 
   it('admin revoke-all: the next request is 401', async () => {
-    const admin = await registerUser(t.http, { email: 'root@example.com' });
+    const admin = await registerAdmin(t, { email: 'root@example.com' });
     const adminPair = await login(t.http, admin);
     const user = await registerUser(t.http);
     const pair = await cachedLogin(user);
@@ -178,11 +193,11 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
   it('is off unless SESSION_CACHE=local: several instances could not tell each other', async () => {
     const t = await createTestApp('mysql');
     try {
-      expect(t.get(SessionInvalidation).mode).toBe('off');
+      expect(t.get(ValidityCache).mode).toBe('off');
       const user = await registerUser(t.http);
       const pair = await login(t.http, user);
       await t.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
-      expect(t.get(SessionInvalidation).size).toBe(0);
+      expect(t.get(ValidityCache).size).toBe(0);
     } finally {
       await t.close();
     }

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
@@ -19,7 +18,6 @@ import { PasswordController } from './password.controller.js';
 import { AttemptStore, MemoryAttemptStore, RedisAttemptStore } from './rate-limit/attempt-store.js';
 import { RATE_LIMIT_REDIS, RateLimitRedisCloser, rateLimitRedisProvider } from './rate-limit/redis.provider.js';
 import { RedisThrottlerStorage } from './rate-limit/redis-throttler.storage.js';
-import { TokenService } from './token.service.js';
 
 /** Rate-limit counters live in Redis when REDIS_URL is set (limits hold across instances), else in memory. */
 @Module({
@@ -44,10 +42,6 @@ class RateLimitModule {}
     AuditModule,
     PassportModule,
     RateLimitModule,
-    JwtModule.registerAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AppConfig, true>) => ({ secret: config.get('auth', { infer: true }).jwtKey }),
-    }),
     ThrottlerModule.forRootAsync({
       imports: [RateLimitModule],
       inject: [ConfigService, RATE_LIMIT_REDIS],
@@ -61,6 +55,6 @@ class RateLimitModule {}
     }),
   ],
   controllers: [AuthController, PasswordController],
-  providers: [AuthService, TokenService, JwtStrategy, LoginAttempts, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, JwtStrategy, LoginAttempts, { provide: APP_GUARD, useClass: JwtAuthGuard }],
 })
 export class AuthModule {}

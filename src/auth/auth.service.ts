@@ -1,9 +1,12 @@
 import { apiError } from '../common/api-error.js';
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from '../sessions/checked-session.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import type { TokenPairResponse } from '../sessions/dto/token-pair.response.js';
+import { RefreshRotation } from '../sessions/refresh-rotation.js';
+import { SessionCheck } from '../sessions/session-check.js';
 import { LoginContext, SessionsService } from '../sessions/sessions.service.js';
 import { normalizeEmail } from '../users/dto/email.rules.js';
 import type { RegisterDto } from '../users/dto/register.dto.js';
@@ -11,16 +14,15 @@ import type { UserResponse } from '../users/dto/user.response.js';
 import { UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from '../users/dto/change-password.dto.js';
 import type { LoginDto } from './dto/login.dto.js';
-import type { TokenPairResponse } from './dto/token-pair.response.js';
 import { LoginAttempts } from './login-attempts.js';
-import { TokenService } from './token.service.js';
 
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
-    private readonly tokens: TokenService,
+    private readonly rotation: RefreshRotation,
+    private readonly check: SessionCheck,
     private readonly attempts: LoginAttempts,
     private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
@@ -30,30 +32,41 @@ export class AuthService {
     return this.users.register(dto);
   }
 
-  /** Same answer, and the same hashing work, for an unknown email and a wrong password; every outcome is audited. */
+  /**
+   * Same answer, and the same hashing work, for an unknown email and a wrong password; every
+   * outcome is audited. The password check goes through the account lockout (LoginAttempts).
+   */
   async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
+    let checked: { userId: string | null; valid: boolean };
     try {
-      await this.attempts.assertAllowed(account);
+      checked = await this.attempts.check(
+        account,
+        () => this.users.verifyCredentials(account, dto.password),
+        (r) => r.valid,
+      );
     } catch (e) {
-      await this.audit.recordLogin({ ...attempt, userId: await this.users.findIdByEmail(account), outcome: 'locked' });
+      if (e instanceof HttpException && e.getStatus() === 429)
+        await this.audit.recordLogin({
+          ...attempt,
+          userId: await this.users.findIdByEmail(account),
+          outcome: 'locked',
+        });
       throw e;
     }
-    const { userId, valid } = await this.users.verifyCredentials(account, dto.password);
+    const { userId, valid } = checked;
     if (!userId || !valid) {
-      await this.attempts.recordFailure(account);
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
       throw apiError(401, 'invalid_credentials', 'Invalid email or password');
     }
-    await this.attempts.reset(account);
-    const pair = this.tokens.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));
+    const pair = this.rotation.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));
     await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
     return pair;
   }
 
-  async refresh(refreshToken: string): Promise<TokenPairResponse> {
-    return this.tokens.pair(await this.sessions.rotate(refreshToken));
+  refresh(refreshToken: string): Promise<TokenPairResponse> {
+    return this.rotation.refresh(refreshToken);
   }
 
   logout(auth: AuthContext): Promise<void> {
@@ -62,25 +75,23 @@ export class AuthService {
 
   /** GET /v1/auth/me's body as JSON (a MeResponse), from what the session check read. */
   me(auth: CheckedSession): Promise<string> {
-    return this.sessions.me(auth);
+    return this.check.me(auth);
   }
 
   /**
    * The new password takes effect and every other session ends in one transaction; this one stays.
-   * Wrong current passwords count against the account like failed logins, so a stolen access
-   * token cannot be used to guess the password.
+   * The current password is checked through the account lockout, in the same counter as logins,
+   * so a stolen access token cannot be used to guess the password.
    */
   async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
-    const account = `user:${auth.userId}`;
-    await this.attempts.assertAllowed(account);
-    let passwordHash: string;
-    try {
-      passwordHash = await this.users.checkPasswordAndHashNew(auth.userId, dto.currentPassword, dto.newPassword);
-    } catch (e) {
-      if (e instanceof ForbiddenException) await this.attempts.recordFailure(account);
-      throw e;
-    }
-    await this.attempts.reset(account);
+    const email = await this.users.emailOf(auth.userId);
+    const current = await this.attempts.check(
+      email,
+      () => this.users.checkPassword(auth.userId, dto.currentPassword),
+      (valid) => valid,
+    );
+    if (!current) throw apiError(403, 'invalid_credentials', 'Current password is wrong');
+    const passwordHash = await this.users.hashPassword(dto.newPassword);
     await this.tx.run(async (em) => {
       await this.users.setPasswordHash(auth.userId, passwordHash, em);
       await this.sessions.endOthers(auth.userId, auth.sessionId, 'password_change', em);

@@ -4,7 +4,7 @@ import jwt from 'jsonwebtoken';
 import { createSecretKey } from 'node:crypto';
 import { Strategy } from 'passport-jwt';
 import type { AppConfig } from '../config/configuration.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import type { SessionCheck } from '../sessions/session-check.js';
 import { JwtStrategy } from './jwt.strategy.js';
 
 const SECRET = 'unit-secret-that-is-long-enough-for-hs256-use';
@@ -17,7 +17,10 @@ const sign = (claims: Record<string, unknown>) =>
     audience: auth.audience,
   });
 
-/** One passport authenticate() call on a per-request copy of the strategy, as passport makes it; resolves with what it ended in. */
+/**
+ * One passport authenticate() call on a per-request copy of the strategy, as passport makes it; resolves with what it
+ * ended in.
+ */
 function authenticate(
   strategy: JwtStrategy,
   token: string,
@@ -44,7 +47,7 @@ describe('JwtStrategy', () => {
     const config = {
       get: (key: keyof AppConfig) => (key === 'auth' ? auth : { cacheSize: 100 }),
     } as unknown as ConfigService<AppConfig, true>;
-    strategy = new JwtStrategy({ validate } as unknown as SessionsService, { now: () => now }, config);
+    strategy = new JwtStrategy({ validate } as unknown as SessionCheck, { now: () => now }, config);
     verifier = jest.spyOn(Strategy as unknown as { JwtVerifier: (...args: unknown[]) => void }, 'JwtVerifier');
   });
   afterEach(() => verifier.mockRestore());

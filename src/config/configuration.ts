@@ -1,5 +1,7 @@
 import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
+import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
+import type { TrustProxy } from './trust-proxy.js';
 
 export type DatabaseConfig =
   { type: 'sqlite'; path: string; migrationsRun: boolean } | { type: 'mysql'; url: string; migrationsRun: boolean };
@@ -8,11 +10,13 @@ export interface AppConfig {
   app: {
     env: string;
     port: number;
-    trustProxy: boolean;
+    /** Fastify's trustProxy: false, hops, or proxy addresses/CIDRs (never `true`, which trusts every hop). */
+    trustProxy: TrustProxy;
     logLevel: string;
     corsOrigins: string[];
     bodyLimit: number;
     shutdownGraceMs: number;
+    swagger: boolean;
   };
   database: DatabaseConfig;
   auth: {
@@ -73,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       corsOrigins: list(e.CORS_ORIGINS),
       bodyLimit: e.BODY_LIMIT,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      swagger: e.SWAGGER,
     },
     database: parseDatabaseUrl(e.DATABASE_URL, e.MIGRATIONS_RUN),
     auth: {
@@ -83,7 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTokenTtl: e.ACCESS_TOKEN_TTL,
-      adminEmails: list(e.ADMIN_EMAILS).map((x) => x.toLowerCase()),
+      adminEmails: list(e.ADMIN_EMAILS).map(normalizeEmail),
       rateLimitPerIp: e.RATE_LIMIT_PER_IP,
       rateLimitWindow: e.RATE_LIMIT_WINDOW,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,

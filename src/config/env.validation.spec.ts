@@ -18,6 +18,7 @@ describe('validateEnv', () => {
       SESSION_CACHE: 'auto',
       LOG_LEVEL: 'info',
       MIGRATIONS_RUN: true,
+      SWAGGER: true,
     });
   });
 
@@ -31,6 +32,11 @@ describe('validateEnv', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: ' '.repeat(32) }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(48) }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: '0123'.repeat(8) }, 'JWT_SECRET'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ SWAGGER: 'sometimes' }, 'SWAGGER'],
     [{ SESSION_ABSOLUTE_TTL: '60', ACCESS_TOKEN_TTL: '900' }, 'SESSION_ABSOLUTE_TTL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
   ])('refuses %j naming %s in one line', (env, variable) => {
@@ -46,7 +52,8 @@ describe('validateEnv', () => {
   });
 
   it('accepts production with a long secret', () => {
-    expect(validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).JWT_SECRET).toHaveLength(32);
+    const secret = 'k7Qp2xR9vL4mZ8tW1nB6cY3hJ5sD0fGa';
+    expect(validateEnv({ NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
   });
 });
 

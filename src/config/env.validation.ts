@@ -11,9 +11,12 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { secretWeakness } from './secret-strength.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -96,11 +99,24 @@ export class EnvironmentVariables {
   @Min(1)
   SESSION_RETENTION_DAYS: number = 90;
 
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY: boolean = false;
+  /** false, true (one hop), a number of proxy hops, or proxy addresses/CIDRs: see trust-proxy.ts. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTrustProxy(value) ?? value) : value))
+  @ValidateBy(
+    {
+      name: 'trustProxy',
+      validator: { validate: (v: unknown) => v === false || typeof v === 'number' || Array.isArray(v) },
+    },
+    {
+      message:
+        'TRUST_PROXY must be false, true (one hop), a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+    },
+  )
+  TRUST_PROXY: TrustProxy = false;
 
-  /** A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country file. */
+  /**
+   * A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country
+   * file.
+   */
   @IsOptional()
   @IsString()
   GEOIP_DB_PATH?: string;
@@ -169,6 +185,11 @@ export class EnvironmentVariables {
   @Max(10_485_760)
   BODY_LIMIT: number = 16_384;
 
+  /** Swagger UI at /docs and the document at /docs-json; `off` removes both. */
+  @Transform(toBool)
+  @IsBoolean()
+  SWAGGER: boolean = true;
+
   @Transform(toInt)
   @IsInt()
   @Min(1000)
@@ -215,6 +236,14 @@ export function validateEnv(env: Record<string, string | undefined>): Environmen
     const first = errors[0];
     const detail = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     throw new ConfigValidationError(first.property, detail);
+  }
+  const weakness =
+    parsed.NODE_ENV === 'production' && parsed.JWT_SECRET !== undefined ? secretWeakness(parsed.JWT_SECRET) : undefined;
+  if (weakness) {
+    throw new ConfigValidationError(
+      'JWT_SECRET',
+      `JWT_SECRET ${weakness}: use at least 32 random characters (e.g. openssl rand -base64 48)`,
+    );
   }
   if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
     throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');

@@ -4,10 +4,11 @@ import type { DataSourceOptions } from 'typeorm';
 import { LoginAuditEntity } from '../audit/login-audit.entity.js';
 import type { DatabaseConfig } from '../config/configuration.js';
 import { SessionEntity } from '../sessions/session.entity.js';
+import { UserRoleEntity } from '../users/user-role.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserEntity, SessionEntity, LoginAuditEntity];
+export const entities = [UserEntity, UserRoleEntity, SessionEntity, LoginAuditEntity];
 
 /** One function builds the DataSource options for the app, the tests and the TypeORM CLI (ormconfig.ts). */
 export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {

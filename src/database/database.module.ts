@@ -2,9 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/configuration.js';
+import { AfterCommit } from './after-commit.js';
 import { buildDataSourceOptions } from './data-source-options.js';
 import { MigratingDataSource } from './migrating-data-source.js';
 import { WriteRefusals } from './write-refusals.js';
+import { SqlDriver } from './sql-driver.js';
 import { TransactionRunner } from './transaction-runner.js';
 
 @Global()
@@ -21,7 +23,7 @@ import { TransactionRunner } from './transaction-runner.js';
         Promise.resolve(new MigratingDataSource({ ...options!, logger: new WriteRefusals() })),
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [SqlDriver, TransactionRunner, AfterCommit],
+  exports: [SqlDriver, TransactionRunner, AfterCommit],
 })
 export class DatabaseModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { SqlDriver } from './sql-driver.js';
 
 /**
  * Runs a unit of work in one transaction, handing it the transaction's manager; repository
@@ -14,20 +15,19 @@ import { DataSource, EntityManager } from 'typeorm';
 export class TransactionRunner {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly db: SqlDriver,
+  ) {}
 
   /** The manager outside any transaction. */
   get manager(): EntityManager {
     return this.dataSource.manager;
   }
 
-  get isMysql(): boolean {
-    return this.dataSource.options.type === 'mysql';
-  }
-
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     const execute = () => this.dataSource.transaction(work);
-    if (this.isMysql) return execute();
+    if (!this.db.embedded) return execute();
     const result = this.queue.then(execute, execute);
     this.queue = result.catch(() => undefined);
     return result;

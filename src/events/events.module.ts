@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { WebhookDispatcher } from './webhook.dispatcher.js';
 
-/** Outbound delivery of the security events that SessionsService publishes. */
+/** Outbound delivery of the security events that the sessions module publishes (SessionEvents). */
 @Module({ providers: [WebhookDispatcher] })
 export class EventsModule {}

@@ -75,7 +75,9 @@ export class WebhookDispatcher implements OnApplicationShutdown {
     this.logger.warn(`webhook ${event.type} ${event.id} not retried`);
   }
 
-  /** Lets deliveries already in flight finish up to one timeout, then abandons the rest (they are logged, not queued). */
+  /**
+   * Lets deliveries already in flight finish up to one timeout, then abandons the rest (they are logged, not queued).
+   */
   async onApplicationShutdown(): Promise<void> {
     if (this.pending.size > 0)
       await Promise.race([

@@ -1,6 +1,13 @@
 import { ActivityWriter, TOUCH_BATCH_MS } from './activity-writer.js';
-import type { CachedSession } from './session-cache.js';
-import { SessionsRepository, TOUCH_BATCH_MAX } from './sessions.repository.js';
+import type { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/configuration.js';
+import type { AfterCommit } from '../database/after-commit.js';
+import type { TransactionRunner } from '../database/transaction-runner.js';
+import { SessionStore } from './session-store.js';
+import type { SessionsRepository } from './sessions.repository.js';
+import { TOUCH_BATCH_MAX } from './sessions.sql.js';
+import { NoValidityCache } from './validity-cache.js';
+import type { CachedSession } from './validity-lru.js';
 
 const MIN = 60_000;
 const T = 10_000_000;
@@ -26,25 +33,36 @@ describe('ActivityWriter (batched last_active_at writes)', () => {
       lastActiveAt: jest.fn(),
     };
     errors = [];
-    writer = new ActivityWriter(repo as unknown as SessionsRepository, MIN, (e) => errors.push(e));
+    const config = { get: () => ({ idleTtl: 3600 }) } as unknown as ConfigService<AppConfig, true>;
+    const store = new SessionStore(
+      repo as unknown as SessionsRepository,
+      new NoValidityCache(),
+      {} as AfterCommit,
+      {} as TransactionRunner,
+      config,
+    );
+    writer = new ActivityWriter(store, MIN, (e) => errors.push(e));
   });
   afterEach(() => jest.useRealTimers());
 
-  it(`writes the touches of one ${TOUCH_BATCH_MS}-ms window in one statement, storing the earliest request time`, async () => {
-    const a = entry(T - MIN),
-      b = entry(T + 50 - MIN);
-    writer.touch('a', T, a);
-    writer.touch('b', T + 50, b);
-    jest.advanceTimersByTime(TOUCH_BATCH_MS - 1);
-    expect(repo.touchLastActive).not.toHaveBeenCalled();
-    jest.advanceTimersByTime(1);
-    expect(repo.touchLastActive).toHaveBeenCalledTimes(1);
-    // Rows stored a minute before the latest request: b asked at T + 50 because its row was from T + 50 − 60 s.
-    expect(repo.touchLastActive).toHaveBeenCalledWith(['a', 'b'], T, T + 50 - MIN);
-    await writer.flush();
-    expect([a.lastActiveAt, b.lastActiveAt]).toEqual([T, T]);
-    expect(repo.lastActiveAt).not.toHaveBeenCalled();
-  });
+  it(
+    `writes the touches of one ${TOUCH_BATCH_MS}-ms window in one statement, storing the earliest ` + 'request time',
+    async () => {
+      const a = entry(T - MIN),
+        b = entry(T + 50 - MIN);
+      writer.touch('a', T, a);
+      writer.touch('b', T + 50, b);
+      jest.advanceTimersByTime(TOUCH_BATCH_MS - 1);
+      expect(repo.touchLastActive).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(repo.touchLastActive).toHaveBeenCalledTimes(1);
+      // Rows stored a minute before the latest request: b asked at T + 50 because its row was from T + 50 − 60 s.
+      expect(repo.touchLastActive).toHaveBeenCalledWith(['a', 'b'], T, T + 50 - MIN);
+      await writer.flush();
+      expect([a.lastActiveAt, b.lastActiveAt]).toEqual([T, T]);
+      expect(repo.lastActiveAt).not.toHaveBeenCalled();
+    },
+  );
 
   it('never writes over a time stored at or after the batch time, even when the clock jumps', () => {
     writer.touch('a', T, entry());

@@ -1,5 +1,6 @@
-import type { CachedSession } from './session-cache.js';
-import { SessionsRepository, TOUCH_BATCH_MAX } from './sessions.repository.js';
+import type { SessionStore } from './session-store.js';
+import { TOUCH_BATCH_MAX } from './sessions.sql.js';
+import type { CachedSession } from './validity-lru.js';
 
 /** How long a touch may wait for others to share its UPDATE. */
 export const TOUCH_BATCH_MS = 200;
@@ -15,8 +16,8 @@ export const TOUCH_BATCH_MS = 200;
  * later than the activity it records (and at most TOUCH_BATCH_MS early). Each session asked
  * because its stored time was a minute older than its request, so the batch writes the rows
  * stored a minute before its *latest* request: every session that asked, and none that another
- * instance wrote within the minute. The cached `lastActiveAt` follows what was stored: when only
- * part of a batch was written, the rows are read back.
+ * instance wrote within the minute. The cached `lastActiveAt` follows what was stored
+ * (SessionStore.recordActivity).
  *
  * Once closed (shutdown), a touch is written at once: requests still in flight keep theirs.
  */
@@ -29,7 +30,7 @@ export class ActivityWriter {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly sessions: SessionsRepository,
+    private readonly store: SessionStore,
     private readonly minInterval: number,
     private readonly onError: (e: Error) => void,
   ) {}
@@ -67,11 +68,7 @@ export class ActivityWriter {
 
   private async write(batch: Map<string, CachedSession>, at: number, writtenBefore: number): Promise<void> {
     try {
-      const ids = [...batch.keys()];
-      const wrote = await this.sessions.touchLastActive(ids, at, writtenBefore);
-      const stored = wrote === batch.size ? null : await this.sessions.lastActiveAt(ids);
-      for (const [id, entry] of batch)
-        entry.lastActiveAt = Math.max(entry.lastActiveAt, stored ? (stored.get(id) ?? 0) : at);
+      await this.store.recordActivity(batch, at, writtenBefore);
     } catch (e) {
       this.onError(e as Error);
     }

@@ -1,4 +1,5 @@
-import { AUTH_READS_MAX, AUTH_SQL, AuthReads, authSqlMany } from './auth-reads.js';
+import { AuthReads } from './auth-reads.js';
+import { AUTH_READS_MAX, AUTH_SQL, authSqlMany } from './sessions.sql.js';
 
 type Row = Record<string, unknown>;
 

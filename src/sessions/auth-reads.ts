@@ -1,22 +1,5 @@
 import { padToPowerOfTwo } from '../database/padded.js';
-
-// `user_id` too, although `id` alone is the key: sharded by user (Vitess, TiDB) this stays a one-shard read.
-// The user row joins on its primary key, so GET /v1/auth/me needs no second read.
-const AUTH_FROM = `s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.last_active_at, s.created_at,
-  s.device_name, s.device_type, s.device_vendor, s.device_model, s.browser_name, s.browser_version, s.os_name, s.os_version,
-  s.user_agent, s.ip_address, s.location_country, s.location_region, s.location_city,
-  u.email, u.name, u.created_at AS user_created_at
-  FROM sessions s JOIN users u ON u.id = s.user_id`;
-
-/** The per-request session read: one row by primary key, with what GET /v1/auth/me shows. */
-export const AUTH_SQL = `SELECT ${AUTH_FROM} WHERE s.id = ? AND s.user_id = ?`;
-
-/** The same read for `n` (session, user) pairs at once: a range on the primary key, still keyed by user. */
-export const authSqlMany = (n: number) =>
-  `SELECT s.id, ${AUTH_FROM} WHERE (s.id, s.user_id) IN (${'(?, ?), '.repeat(n - 1)}(?, ?))`;
-
-/** Most pairs in one statement (padded to a power of two: at most log2 + 1 statement shapes). */
-export const AUTH_READS_MAX = 64;
+import { AUTH_READS_MAX, AUTH_SQL, authSqlMany } from './sessions.sql.js';
 
 type Row = Record<string, unknown>;
 type Execute = (sql: string, params: string[]) => Promise<Row[]>;

@@ -1,6 +1,6 @@
 import type { AuthContext } from '../common/auth-context.js';
-import type { CachedSession } from './session-cache.js';
 import type { SessionAuthRow } from './sessions.repository.js';
+import type { CachedSession } from './validity-lru.js';
 
 /** What the per-request session check leaves on the request, beyond who it is. */
 export interface CheckedSession extends AuthContext {

@@ -24,8 +24,11 @@ export interface ParsedDevice {
 }
 
 // ua-parser-js 1.x leaves device.type empty on desktops; these operating systems mean a desktop.
-const DESKTOP_OS =
-  /^(windows|mac os|macos|linux|ubuntu|debian|fedora|mint|arch|gentoo|suse|opensuse|red hat|centos|chromium os|chrome os|freebsd|openbsd|netbsd|solaris|unix)/i;
+const DESKTOP_OS = new RegExp(
+  '^(windows|mac os|macos|linux|ubuntu|debian|fedora|mint|arch|gentoo|suse|opensuse|red hat|centos|' +
+    'chromium os|chrome os|freebsd|openbsd|netbsd|solaris|unix)',
+  'i',
+);
 const FRIENDLY_OS: Record<string, string> = { 'Mac OS': 'macOS', 'Chromium OS': 'ChromeOS' };
 
 const cut = (value: string | undefined, max: number): string | null => (value ? value.slice(0, max) : null);

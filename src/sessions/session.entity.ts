@@ -1,15 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { millis } from '../database/millis.transformer.js';
-
-export type EndReason =
-  | 'logout'
-  | 'remote_logout'
-  | 'logout_all'
-  | 'password_change'
-  | 'refresh_reuse'
-  | 'admin'
-  | 'expired'
-  | 'session_limit';
+import type { EndReason } from './session-policy.js';
 
 /** One row per login; ended rows stay as history until the retention sweep purges them. */
 @Entity('sessions')

@@ -1,45 +1,58 @@
 import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '../config/configuration.js';
 import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
 import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../users/users.service.js';
+import { AccessTokenSigner, HmacAccessTokenSigner } from './access-token-signer.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
+import { RefreshRotation } from './refresh-rotation.js';
+import { RefreshTokenCodec } from './refresh-token.js';
+import { SessionCheck } from './session-check.js';
 import { SessionEvents } from './session-events.js';
-import { AfterCommit } from './after-commit.js';
-import { cacheMode, LocalSessionInvalidation, NoSessionCache, SessionInvalidation } from './session-invalidation.js';
-import { RedisSessionInvalidation } from './session-invalidation.redis.js';
+import { SessionStore } from './session-store.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionsSweeper } from './sessions.sweeper.js';
+import { cacheMode, LocalValidityCache, NoValidityCache, ValidityCache } from './validity-cache.js';
+import { RedisValidityCache } from './validity-cache.redis.js';
 
-function sessionInvalidation(config: ConfigService<AppConfig, true>): SessionInvalidation {
+function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
   const session = config.get('session', { infer: true });
   const redis = config.get('redis', { infer: true });
   switch (cacheMode({ session, redis, database: config.get('database', { infer: true }) })) {
     case 'redis':
-      return new RedisSessionInvalidation({
+      return new RedisValidityCache({
         url: redis.url!,
         capacity: session.cacheSize,
         leaseMs: session.cacheLeaseMs,
       });
     case 'local':
       if (session.cache === 'local')
-        new Logger('SessionInvalidation').warn(
+        new Logger('ValidityCache').warn(
           'SESSION_CACHE=local: revocations evict this process only; run exactly one instance',
         );
-      return new LocalSessionInvalidation(session.cacheSize);
+      return new LocalValidityCache(session.cacheSize);
     default:
-      return new NoSessionCache();
+      return new NoValidityCache();
   }
 }
 
 @Module({
-  imports: [UsersModule],
+  imports: [
+    UsersModule,
+    JwtModule.registerAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => ({ secret: config.get('auth', { infer: true }).jwtKey }),
+    }),
+  ],
   controllers: [SessionsController, AdminSessionsController],
   providers: [
+    SessionCheck,
+    RefreshRotation,
     SessionsService,
     SessionsRepository,
     SessionEvents,
@@ -52,9 +65,16 @@ function sessionInvalidation(config: ConfigService<AppConfig, true>): SessionInv
       useFactory: (config: ConfigService<AppConfig, true>) =>
         GeoLocator.open(config.get('geoip', { infer: true }).dbPath),
     },
-    AfterCommit,
-    { provide: SessionInvalidation, inject: [ConfigService], useFactory: sessionInvalidation },
+    SessionStore,
+    {
+      provide: RefreshTokenCodec,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey),
+    },
+    { provide: AccessTokenSigner, useClass: HmacAccessTokenSigner },
+    { provide: ValidityCache, inject: [ConfigService], useFactory: validityCache },
   ],
-  exports: [SessionsService],
+  exports: [SessionCheck, RefreshRotation, SessionsService],
 })
 export class SessionsModule {}

@@ -1,15 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import type { Statement } from 'better-sqlite3';
-import type { Pool } from 'mysql2';
-import { Brackets, DataSource, EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
+import { EntityManager, In, IsNull, SelectQueryBuilder } from 'typeorm';
 import { padToPowerOfTwo } from '../database/padded.js';
+import { type SqlRow, SqlDriver } from '../database/sql-driver.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { AfterCommit } from './after-commit.js';
-import { AUTH_SQL, AuthReads } from './auth-reads.js';
-import type { EvictTarget } from './session-cache.js';
-import { SessionInvalidation } from './session-invalidation.js';
 import type { UserEntity } from '../users/user.entity.js';
-import { EndReason, SessionDisplay, SessionEntity } from './session.entity.js';
+import { AuthReads } from './auth-reads.js';
+import {
+  type ActiveWindow,
+  type EndReason,
+  EXPIRED_AT_SQL,
+  liveParams,
+  liveSql,
+  pastLimitsSql,
+} from './session-policy.js';
+import { SessionDisplay, SessionEntity } from './session.entity.js';
+import { AUTH_SQL, LAST_ACTIVE_FORWARD_SQL, TOUCH_BATCH_MAX, touchSql } from './sessions.sql.js';
+
+/** Which sessions an ending applies to: some of a user's (`ids`, not empty), or all of them but `exceptId`. */
+export interface EndFilter {
+  userId: string;
+  ids?: string[];
+  exceptId?: string;
+}
 
 /** What the per-request check reads: the session's state, plus what GET /v1/auth/me shows of it and of its user. */
 export interface SessionAuthRow {
@@ -22,56 +34,40 @@ export interface SessionAuthRow {
   user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>;
 }
 
-/** "Active at `now`": not ended, before its absolute expiry, used within the idle window. */
-export interface ActiveWindow {
-  now: number;
-  idleCutoff: number;
-}
-
-// The throttled touch, as prepared on the driver as the lookup: every live session writes it once a
-// minute, and a TypeORM query builder costs several times as much CPU per call. Touches are batched
-// (see ActivityWriter); id lists are padded to a power of two, so there are at most
-// log2(TOUCH_BATCH_MAX) + 1 statements to prepare, whatever the batch sizes.
-export const TOUCH_BATCH_MAX = 256;
-const touchSql = (n: number) =>
-  `UPDATE sessions SET last_active_at = ? WHERE token_deleted = ? AND last_active_at <= ? AND id IN (${'?, '.repeat(n - 1)}?)`;
-
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
+const live = (qb: SelectQueryBuilder<SessionEntity>, w: ActiveWindow) => qb.andWhere(liveSql('s.'), liveParams(w));
+
+/**
+ * Every query on the sessions table, and nothing else: no cache, no rules (session-policy.ts
+ * gives the "live" predicate, SessionStore the eviction that follows an ending). Methods that
+ * may run inside a transaction take its manager as their last argument.
+ */
 @Injectable()
 export class SessionsRepository {
-  private sqliteAuth?: Statement;
-  private readonly sqliteTouch = new Map<number, Statement>();
-  private mysqlReads?: AuthReads;
+  private readonly read: (id: string, userId: string) => Promise<SqlRow | undefined>;
+  /**
+   * The table, through the caller's transaction when the call is part of one (a field: the prototype holds queries
+   * only).
+   */
+  private readonly repo = (em = this.tx.manager) => em.getRepository(SessionEntity);
 
   constructor(
     private readonly tx: TransactionRunner,
-    private readonly dataSource: DataSource,
-    private readonly invalidation: SessionInvalidation,
-    private readonly afterCommit: AfterCommit,
-  ) {}
-
-  /**
-   * Every write that ends sessions calls this. Revocations (`confirm`) return only once no
-   * instance can serve the sessions from its cache; time-based endings evict best effort,
-   * since a cache hit re-checks the time limits itself.
-   */
-  private evict(target: EvictTarget, confirm: boolean, em = this.tx.manager): Promise<void> {
-    return this.afterCommit.run(em, () => this.invalidation.evict(target, confirm));
-  }
-
-  /** `em`: the transaction's manager when the call is part of one. */
-  private repo(em = this.tx.manager) {
-    return em.getRepository(SessionEntity);
+    private readonly db: SqlDriver,
+  ) {
+    const single = db.statement(AUTH_SQL);
+    // A networked database: the reads asked in one turn of the event loop share one statement.
+    const reads = db.embedded ? null : new AuthReads((sql, params) => db.statement(sql).all(params));
+    this.read = reads ? (id, userId) => reads.read(id, userId) : (id, userId) => single.get([id, userId]);
   }
 
   /**
-   * The hot path: one prepared statement on the primary key, straight on the driver
-   * (no entity hydration; measured ~3× cheaper than a repository findOne on MySQL). On MySQL the
-   * reads asked in one turn of the event loop share one statement (AuthReads).
+   * The hot path: one prepared statement on the primary key, straight on the driver (no entity
+   * hydration). On MySQL the reads asked in one turn of the event loop share one statement (AuthReads).
    */
   async findForAuth(id: string, userId: string): Promise<SessionAuthRow | null> {
-    const row = this.tx.isMysql ? await this.mysqlAuth(id, userId) : this.sqliteAuthRow(id, userId);
+    const row = await this.read(id, userId);
     if (!row) return null;
     return {
       userId: String(row.user_id),
@@ -105,29 +101,6 @@ export class SessionsRepository {
     };
   }
 
-  private mysqlExecute<T>(sql: string, params: (string | number)[]): Promise<T> {
-    const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
-    return new Promise((resolve, reject) =>
-      pool.execute(sql, params, (err, result) => (err ? reject(err) : resolve(result as T))),
-    );
-  }
-
-  private mysqlAuth(id: string, userId: string): Promise<Record<string, unknown> | undefined> {
-    this.mysqlReads ??= new AuthReads((sql, params) => this.mysqlExecute<Record<string, unknown>[]>(sql, params));
-    return this.mysqlReads.read(id, userId);
-  }
-
-  private sqlitePrepare(sql: string): Statement {
-    return (
-      this.dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): Statement } }
-    ).databaseConnection.prepare(sql);
-  }
-
-  private sqliteAuthRow(id: string, userId: string): Record<string, unknown> | undefined {
-    this.sqliteAuth ??= this.sqlitePrepare(AUTH_SQL);
-    return this.sqliteAuth.get(id, userId) as Record<string, unknown> | undefined;
-  }
-
   /**
    * Sets `last_active_at = at` on the live sessions among `ids` (distinct, at most TOUCH_BATCH_MAX)
    * whose stored time is at or before `writtenBefore`: the condition makes a touch another instance
@@ -137,12 +110,7 @@ export class SessionsRepository {
     if (ids.length === 0) return 0;
     if (ids.length > TOUCH_BATCH_MAX) throw new RangeError(`at most ${TOUCH_BATCH_MAX} sessions a touch`);
     const list = padToPowerOfTwo(ids);
-    const params = [at, 0, writtenBefore, ...list];
-    if (this.tx.isMysql)
-      return (await this.mysqlExecute<{ affectedRows: number }>(touchSql(list.length), params)).affectedRows;
-    let statement = this.sqliteTouch.get(list.length);
-    if (!statement) this.sqliteTouch.set(list.length, (statement = this.sqlitePrepare(touchSql(list.length))));
-    return statement.run(...params).changes;
+    return this.db.statement(touchSql(list.length)).run([at, 0, writtenBefore, ...list]);
   }
 
   /** The stored `last_active_at` of those of `ids` that exist. */
@@ -163,16 +131,9 @@ export class SessionsRepository {
     return this.repo().findOneBy({ id, userId });
   }
 
-  private active(qb: SelectQueryBuilder<SessionEntity>, w: ActiveWindow): SelectQueryBuilder<SessionEntity> {
-    return qb
-      .andWhere('s.token_deleted = :no', { no: false })
-      .andWhere('s.expires_at > :now', { now: w.now })
-      .andWhere('s.last_active_at > :idleCutoff', { idleCutoff: w.idleCutoff });
-  }
-
   listForUser(userId: string, opts: { activeOnly: boolean; limit: number } & ActiveWindow): Promise<SessionEntity[]> {
     let qb = this.repo().createQueryBuilder('s').where('s.user_id = :userId', { userId });
-    if (opts.activeOnly) qb = this.active(qb, opts);
+    if (opts.activeOnly) qb = live(qb, opts);
     return qb.orderBy('s.last_active_at', 'DESC').addOrderBy('s.created_at', 'DESC').limit(opts.limit).getMany();
   }
 
@@ -198,7 +159,7 @@ export class SessionsRepository {
 
   /** Ids of the user's active sessions, least recently active first. */
   async activeIdsByAge(userId: string, w: ActiveWindow, em?: EntityManager): Promise<string[]> {
-    const rows = await this.active(
+    const rows = await live(
       this.repo(em).createQueryBuilder('s').select('s.id', 'id').where('s.user_id = :userId', { userId }),
       w,
     )
@@ -208,30 +169,25 @@ export class SessionsRepository {
   }
 
   /**
-   * Ends the active sessions matching the filter, once: rows already ended keep their
-   * `ended_at`/`end_reason`. Returns how many sessions this call ended. Evicts the filter's
-   * sessions even when none was still active: a retried revocation re-confirms the eviction.
+   * Ends the sessions matching the filter that are live in the window, once: rows already ended
+   * keep their `ended_at`/`end_reason`. Returns how many sessions this call ended.
    */
   async end(
-    filter: { userId: string; ids?: string[]; exceptId?: string },
+    filter: EndFilter,
     reason: EndReason,
     loggedOut: boolean,
     w: ActiveWindow,
     em?: EntityManager,
   ): Promise<number> {
-    if (filter.ids && filter.ids.length === 0) return 0;
     const qb = this.repo(em)
       .createQueryBuilder()
       .update()
       .set({ tokenDeleted: true, loggedOut, endedAt: w.now, endReason: reason })
       .where('user_id = :userId', { userId: filter.userId })
-      .andWhere('token_deleted = :no', { no: false })
-      .andWhere('expires_at > :now AND last_active_at > :idleCutoff', { now: w.now, idleCutoff: w.idleCutoff });
+      .andWhere(liveSql(), liveParams(w));
     if (filter.ids) qb.andWhere('id IN (:...ids)', { ids: filter.ids });
     if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
-    const result = await qb.execute();
-    await this.evict(filter.ids ? { userId: filter.userId, ids: filter.ids } : { userId: filter.userId }, true, em);
-    return result.affected ?? 0;
+    return (await qb.execute()).affected ?? 0;
   }
 
   /** Marks one session expired at the moment it expired (no-op when it already ended). */
@@ -242,7 +198,6 @@ export class SessionsRepository {
       .set({ tokenDeleted: true, endedAt: expiredAt, endReason: 'expired' })
       .where('id = :id AND token_deleted = :no', { id, no: false })
       .execute();
-    await this.evict({ ids: [id] }, false);
   }
 
   /** Compare-and-set on the current token's hash: of N concurrent rotations exactly one wins. */
@@ -254,12 +209,11 @@ export class SessionsRepository {
     const result = await this.repo()
       .createQueryBuilder()
       .update()
-      // last_active_at only moves forward: a batched touch may have stored a later time meanwhile.
       .set({
         refreshTokenHash: next.hash,
         refreshGeneration: next.generation,
         refreshedAt: next.now,
-        lastActiveAt: () => 'CASE WHEN last_active_at < :now THEN :now ELSE last_active_at END',
+        lastActiveAt: () => LAST_ACTIVE_FORWARD_SQL,
       })
       .where('id = :id AND refresh_token_hash = :expectedHash AND token_deleted = :no', {
         id,
@@ -271,48 +225,27 @@ export class SessionsRepository {
     return (result.affected ?? 0) === 1;
   }
 
-  /**
-   * Marks up to `limit` sessions that are still flagged live but passed their absolute or idle
-   * limit as expired, each at the moment it expired. Returns how many.
-   */
-  async expireBatch(w: ActiveWindow, idleTtlMs: number, limit: number): Promise<number> {
+  /** Ids of up to `limit` sessions still flagged live but past their absolute or idle limit in the window. */
+  async pastLimits(w: ActiveWindow, limit: number): Promise<string[]> {
     const rows = await this.repo()
       .createQueryBuilder('s')
       .select('s.id', 'id')
-      .where('s.token_deleted = :no', { no: false })
-      .andWhere(
-        new Brackets((b) =>
-          b
-            .where('s.expires_at <= :now', { now: w.now })
-            .orWhere('s.last_active_at <= :idleCutoff', { idleCutoff: w.idleCutoff }),
-        ),
-      )
+      .where(pastLimitsSql('s.'), liveParams(w))
       .limit(limit)
       .getRawMany<{ id: string }>();
-    if (rows.length === 0) return 0;
+    return rows.map((r) => r.id);
+  }
+
+  /** Marks those of `ids` still flagged live as expired, each at the moment it expired; returns how many. */
+  async expire(ids: string[], idleTtlMs: number): Promise<number> {
     const result = await this.repo()
       .createQueryBuilder()
       .update()
-      .set({
-        tokenDeleted: true,
-        endReason: 'expired',
-        endedAt: () => 'CASE WHEN expires_at <= last_active_at + :idle THEN expires_at ELSE last_active_at + :idle END',
-      })
-      .where('id IN (:...ids) AND token_deleted = :no', { ids: rows.map((r) => r.id), no: false })
+      .set({ tokenDeleted: true, endReason: 'expired', endedAt: () => EXPIRED_AT_SQL })
+      .where('id IN (:...ids) AND token_deleted = :no', { ids, no: false })
       .setParameter('idle', idleTtlMs)
       .execute();
-    await this.evict({ ids: rows.map((r) => r.id) }, false);
-    return result.affected ?? rows.length;
-  }
-
-  /**
-   * Evicts every cached session of the user, confirmed like a revocation: when the user row is
-   * deleted (its sessions go by FK cascade, past every write above; called in the deleting
-   * transaction, so the eviction follows the commit) and when the profile GET /v1/auth/me shows
-   * changed.
-   */
-  evictUser(userId: string, em?: EntityManager): Promise<void> {
-    return this.evict({ userId }, true, em);
+    return result.affected ?? ids.length;
   }
 
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */
@@ -325,7 +258,6 @@ export class SessionsRepository {
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
-    // No eviction: whatever ended these sessions evicted them then (and a cache hit re-checks the time limits).
     const result = await this.repo().createQueryBuilder().delete().where('id IN (:...ids)', { ids }).execute();
     return result.affected ?? rows.length;
   }

@@ -2,11 +2,15 @@ import type supertest from 'supertest';
 
 export const UA = {
   macChrome:
-    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 ' +
+    'Safari/537.36',
   iphoneSafari:
-    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+    'Version/17.5 Mobile/15E148 Safari/604.1',
   windowsFirefox: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0',
-  ipad: 'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  ipad:
+    'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 ' +
+    'Mobile/15E148 Safari/604.1',
 };
 
 let seq = 0;
@@ -30,6 +34,8 @@ type Http = ReturnType<typeof supertest>;
 export async function registerUser(
   http: Http,
   overrides: Partial<{ email: string; password: string; name: string }> = {},
+  /** The client address (X-Forwarded-For), for suites with a low per-IP limit. */
+  ip?: string,
 ): Promise<TestUser> {
   seq += 1;
   const body = {
@@ -38,7 +44,9 @@ export async function registerUser(
     name: `User ${seq}`,
     ...overrides,
   };
-  const res = await http.post('/v1/auth/register').send(body).expect(201);
+  const req = http.post('/v1/auth/register');
+  if (ip) req.set('X-Forwarded-For', ip);
+  const res = await req.send(body).expect(201);
   return { id: res.body.id, email: body.email, password: body.password };
 }
 

@@ -25,7 +25,8 @@ const chromiumRequired = /^(true|1)$/i.test(process.env.CI ?? '');
 export function describeInBrowser(name: string, suite: () => void): void {
   if (chromiumMissing && !chromiumRequired) {
     console.warn(
-      `Skipping "${name}": ${CHROMIUM_PATH} not found. Install it with scripts/ensure-chromium.sh or set CHROMIUM_PATH (under CI=true this fails instead).`,
+      `Skipping "${name}": ${CHROMIUM_PATH} not found. Install it with scripts/ensure-chromium.sh ` +
+        'or set CHROMIUM_PATH (under CI=true this fails instead).',
     );
     describe.skip(`${name} (skipped: ${CHROMIUM_PATH} not found)`, suite);
     return;

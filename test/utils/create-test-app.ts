@@ -43,6 +43,7 @@ export async function createTestApp(
   const dataSource = app.get(DataSource);
   if (!keepData) {
     await dataSource.query('DELETE FROM sessions');
+    await dataSource.query('DELETE FROM user_roles');
     await dataSource.query('DELETE FROM users');
     await dataSource.query('DELETE FROM login_audit');
   }

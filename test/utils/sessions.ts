@@ -1,4 +1,4 @@
-import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { SessionCheck } from '../../src/sessions/session-check.js';
 import type { TestApp } from './create-test-app.js';
 
 /** A session's stored `last_active_at` (epoch ms). */
@@ -9,5 +9,5 @@ export async function storedLastActive(t: TestApp, sessionId: string): Promise<n
 
 /** Writes the `last_active_at` touches queued so far (they are batched behind the requests). */
 export function flushTouches(t: TestApp): Promise<void> {
-  return t.get(SessionsService).flushActivity();
+  return t.get(SessionCheck).flushActivity();
 }

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { IsUserEmail } from '../../users/dto/email.rules.js';
 import { IsPresentedPassword } from '../../users/dto/password.rules.js';
-import { trim } from '../../users/dto/register.dto.js';
+import { trim } from '../../common/transforms.js';
 
 export class LoginDto {
   @IsUserEmail()

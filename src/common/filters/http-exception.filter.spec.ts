@@ -10,6 +10,7 @@ function run(exception: unknown) {
   const reply = {
     request: { log: { warn: log('warn'), error: log('error') } },
     header: (k: string, v: string) => ((headers[k] = v), reply),
+    hasHeader: (k: string) => k in headers,
     status: (s: number) => ((sent.status = s), reply),
     send: (b: unknown) => ((sent.body = b), reply),
   };

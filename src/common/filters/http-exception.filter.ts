@@ -78,10 +78,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
     if (status === HttpStatus.TOO_MANY_REQUESTS || status === HttpStatus.SERVICE_UNAVAILABLE) {
       const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-      reply.header(
-        'Retry-After',
-        String(typeof retryAfter === 'number' ? Math.max(1, retryAfter) : UNAVAILABLE_RETRY_S),
-      );
+      // The throttler sets its own (the window's remainder) before it throws: keep it.
+      if (typeof retryAfter === 'number') reply.header('Retry-After', String(Math.max(1, retryAfter)));
+      else if (!reply.hasHeader('Retry-After')) reply.header('Retry-After', String(UNAVAILABLE_RETRY_S));
     }
     if (error === undefined || error === message) error = REASONS[status] ?? 'Error';
     noteFailure(reply.request, message);

@@ -1,30 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { DEVICE_TYPES } from '../device.js';
-import type { EndReason, SessionDisplay, SessionEntity } from '../session.entity.js';
-
-export const SESSION_STATUSES = ['active', 'logged_out', 'revoked', 'expired'] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-export const END_REASONS: EndReason[] = [
-  'logout',
-  'remote_logout',
-  'logout_all',
-  'password_change',
-  'refresh_reuse',
-  'admin',
-  'expired',
-  'session_limit',
-];
-
-const STATUS_OF: Record<EndReason, SessionStatus> = {
-  logout: 'logged_out',
-  remote_logout: 'logged_out',
-  logout_all: 'logged_out',
-  password_change: 'logged_out',
-  refresh_reuse: 'revoked',
-  admin: 'revoked',
-  session_limit: 'revoked',
-  expired: 'expired',
-};
+import { END_REASONS, type EndReason, SESSION_STATUSES, type SessionStatus, shownEnding } from '../session-policy.js';
+import type { SessionDisplay, SessionEntity } from '../session.entity.js';
 
 const nullableString = { type: String, nullable: true } as const;
 
@@ -88,16 +65,6 @@ export class SessionResponse {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** When a session that is still flagged live stopped being usable, or null while it is usable. */
-export function expiryMoment(
-  s: Pick<SessionEntity, 'expiresAt' | 'lastActiveAt'>,
-  now: number,
-  idleTtlMs: number,
-): number | null {
-  const at = Math.min(s.expiresAt, s.lastActiveAt + idleTtlMs);
-  return now >= at ? at : null;
-}
-
 /** Maps a row to the API shape; a live row past its limits reads as expired, as the sweep will store it. */
 export function toSessionResponse(
   s: SessionDisplay & Pick<SessionEntity, 'expiresAt' | 'lastActiveAt' | 'tokenDeleted' | 'endedAt' | 'endReason'>,
@@ -105,17 +72,12 @@ export function toSessionResponse(
   now: number,
   idleTtlMs: number,
 ): SessionResponse {
-  let endedAt = s.endedAt;
-  let endReason = s.endReason;
-  if (!s.tokenDeleted && endReason === null) {
-    const expired = expiryMoment(s, now, idleTtlMs);
-    if (expired !== null) [endedAt, endReason] = [expired, 'expired'];
-  }
+  const { status, endedAt, endReason } = shownEnding(s, now, idleTtlMs);
   const hasLocation = s.country !== null || s.region !== null || s.city !== null;
   return {
     id: s.id,
     current: s.id === currentId,
-    status: endReason ? STATUS_OF[endReason] : 'active',
+    status,
     deviceName: s.deviceName,
     device: { type: s.deviceType, vendor: s.deviceVendor, model: s.deviceModel },
     browser: { name: s.browserName, version: s.browserVersion },

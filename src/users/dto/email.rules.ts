@@ -2,11 +2,13 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { normalizeEmail } from '../../common/email.js';
 
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+export { normalizeEmail };
 
 /**
- * Emails are trimmed and compared case-insensitively. Control and format characters (NUL,
+ * Emails are normalized at the edge (NFKC, trimmed, lower case: see common/email.ts) and
+ * validated in that form. Control and format characters (NUL,
  * right-to-left overrides, zero-width joiners) are refused: they let one address pass for another on screen.
  */
 export const IsUserEmail = () =>

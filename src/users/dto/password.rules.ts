@@ -30,7 +30,9 @@ export const NotCommonPassword = () =>
     },
   });
 
-/** NIST SP 800-63B: length only, no composition rules, common passwords refused; Unicode welcome (NFKC before hashing). */
+/**
+ * NIST SP 800-63B: length only, no composition rules, common passwords refused; Unicode welcome (NFKC before hashing).
+ */
 export const IsPassword = (
   description = 'Password, 8 to 128 characters (at most 512 UTF-8 bytes), not a commonly used one',
 ) =>

@@ -11,9 +11,9 @@ import {
 type Work = () => Promise<void>;
 
 /**
- * Runs work once the current transaction has committed, or at once outside one. Cache
- * evictions go through here: evicting before the commit would let a lookup read the
- * still-live row and re-fill the cache. TypeORM awaits these hooks inside the commit, so the
+ * Runs work once the current transaction has committed, or at once outside one. The sessions'
+ * cache evictions go through here (SessionStore): evicting before the commit would let a lookup
+ * read the still-live row and re-fill the cache. TypeORM awaits these hooks inside the commit, so the
  * transaction (and the request that runs it) ends only after the eviction is confirmed.
  */
 @Injectable()

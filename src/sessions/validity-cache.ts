@@ -1,5 +1,5 @@
 import type { AppConfig } from '../config/configuration.js';
-import { CachedSession, EvictTarget, SessionCache } from './session-cache.js';
+import { type CachedSession, type EvictTarget, ValidityLru } from './validity-lru.js';
 
 export type CacheMode = 'off' | 'local' | 'redis';
 
@@ -17,10 +17,11 @@ export function cacheMode(config: Pick<AppConfig, 'session' | 'database' | 'redi
 }
 
 /**
- * The session-validity cache and its invalidation. SessionsService reads through it;
- * SessionsRepository calls `evict` after every write that ends sessions, once committed.
+ * The validity cache, in one of three forms: none (NoValidityCache), one process
+ * (LocalValidityCache) or several instances told over Redis (RedisValidityCache). Only
+ * SessionStore uses it: it reads through it and evicts after every ending commits.
  */
-export abstract class SessionInvalidation {
+export abstract class ValidityCache {
   abstract readonly mode: CacheMode;
 
   /** A cached, time-valid entry, or undefined (no cache, no lease, absent, expired). */
@@ -48,20 +49,20 @@ export abstract class SessionInvalidation {
   }
 }
 
-export class NoSessionCache extends SessionInvalidation {
+export class NoValidityCache extends ValidityCache {
   readonly mode = 'off' as const;
 
   async evict(): Promise<void> {}
 }
 
 /** One process: evicting the in-process cache is the whole invalidation. */
-export class LocalSessionInvalidation extends SessionInvalidation {
+export class LocalValidityCache extends ValidityCache {
   readonly mode: CacheMode = 'local';
-  protected readonly cache: SessionCache;
+  protected readonly cache: ValidityLru;
 
   constructor(capacity: number) {
     super();
-    this.cache = new SessionCache(capacity);
+    this.cache = new ValidityLru(capacity);
   }
 
   /** Whether this instance may serve from its cache right now. */

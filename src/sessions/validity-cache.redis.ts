@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { apiError } from '../common/api-error.js';
 import { Redis } from 'ioredis';
-import type { EvictTarget } from './session-cache.js';
-import { LocalSessionInvalidation } from './session-invalidation.js';
+import { LocalValidityCache } from './validity-cache.js';
+import type { EvictTarget } from './validity-lru.js';
 
 type Message =
   { t: 'ping'; from: string; until: number } | { t: 'evict'; from: string; id: string; target: EvictTarget };
@@ -14,7 +14,7 @@ interface Waiter {
   onAck?: () => void;
 }
 
-export interface RedisInvalidationOptions {
+export interface RedisValidityCacheOptions {
   url: string;
   capacity: number;
   leaseMs: number;
@@ -30,9 +30,9 @@ export interface RedisInvalidationOptions {
  * messages in order, so a renewed lease proves every eviction published before the
  * heartbeat was applied. Losing the subscription drops the lease and the cache at once.
  */
-export class RedisSessionInvalidation extends LocalSessionInvalidation implements OnModuleInit, OnApplicationShutdown {
+export class RedisValidityCache extends LocalValidityCache implements OnModuleInit, OnApplicationShutdown {
   override readonly mode = 'redis' as const;
-  private readonly logger = new Logger('SessionInvalidation');
+  private readonly logger = new Logger('ValidityCache');
   private readonly instanceId = randomUUID();
   private readonly pub: Redis;
   private readonly sub: Redis;
@@ -47,7 +47,7 @@ export class RedisSessionInvalidation extends LocalSessionInvalidation implement
   private beating = false;
   private readonly waiters = new Map<string, Waiter>();
 
-  constructor(options: RedisInvalidationOptions) {
+  constructor(options: RedisValidityCacheOptions) {
     super(options.capacity);
     this.leaseMs = options.leaseMs;
     this.skewMs = Math.floor(options.leaseMs / 4);

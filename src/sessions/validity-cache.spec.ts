@@ -1,5 +1,5 @@
-import { CachedSession, SessionCache } from './session-cache.js';
-import { cacheMode, LocalSessionInvalidation, NoSessionCache } from './session-invalidation.js';
+import { cacheMode, LocalValidityCache, NoValidityCache } from './validity-cache.js';
+import { type CachedSession, ValidityLru } from './validity-lru.js';
 import type { AppConfig } from '../config/configuration.js';
 
 const IDLE = 1_000;
@@ -12,9 +12,9 @@ const entry = (userId = 'u1', over: Partial<CachedSession> = {}): CachedSession 
   ...over,
 });
 
-describe('SessionCache', () => {
-  let cache: SessionCache;
-  beforeEach(() => (cache = new SessionCache(3)));
+describe('ValidityLru', () => {
+  let cache: ValidityLru;
+  beforeEach(() => (cache = new ValidityLru(3)));
 
   it('answers a filled session for its own user only', () => {
     expect(cache.fill(cache.ticket(), 's1', entry())).toBe(true);
@@ -107,9 +107,9 @@ describe('cacheMode', () => {
   });
 });
 
-describe('LocalSessionInvalidation / NoSessionCache', () => {
+describe('LocalValidityCache / NoValidityCache', () => {
   it('local: evicting returns with the entry gone', async () => {
-    const local = new LocalSessionInvalidation(10);
+    const local = new LocalValidityCache(10);
     local.fill(local.ticket(), 's1', entry());
     expect(local.lookup('s1', 'u1', T0, IDLE)).toBeDefined();
     await local.evict({ ids: ['s1'] }, true);
@@ -117,7 +117,7 @@ describe('LocalSessionInvalidation / NoSessionCache', () => {
   });
 
   it('off: never answers from memory', () => {
-    const off = new NoSessionCache();
+    const off = new NoValidityCache();
     off.fill(off.ticket(), 's1', entry());
     expect(off.lookup('s1', 'u1', T0, IDLE)).toBeUndefined();
     expect(off.size).toBe(0);

@@ -1,3 +1,5 @@
+import { expiredAt } from './session-policy.js';
+
 /** What the per-request check needs to accept a session without reading the database. */
 export interface CachedSession {
   userId: string;
@@ -27,7 +29,7 @@ export interface EvictTarget {
  * one seen when its lookup started: a lookup that read the row before a revocation
  * committed can never re-insert it afterwards.
  */
-export class SessionCache {
+export class ValidityLru {
   private readonly entries = new Map<string, CachedSession>();
   private readonly byUser = new Map<string, Set<string>>();
   private epoch = 0;
@@ -42,7 +44,7 @@ export class SessionCache {
   get(id: string, userId: string, now: number, idleMs: number): CachedSession | undefined {
     const entry = this.entries.get(id);
     if (!entry || entry.userId !== userId) return undefined;
-    if (now >= Math.min(entry.expiresAt, entry.lastActiveAt + idleMs)) {
+    if (expiredAt(entry, now, idleMs) !== null) {
       this.remove(id);
       return undefined;
     }

@@ -1,0 +1,146 @@
+import { ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { IDLE, NOW, sessionRow as session, sessionsUnit } from '../../test/utils/sessions-module.js';
+import { SessionCheck, TOUCH_INTERVAL_MS } from './session-check.js';
+import type { SessionsRepository } from './sessions.repository.js';
+
+describe('SessionCheck', () => {
+  let service: SessionCheck;
+  let repo: jest.Mocked<SessionsRepository>;
+  let users: { profile: jest.Mock };
+
+  beforeEach(async () => {
+    const unit = await sessionsUnit();
+    service = unit.module.get(SessionCheck);
+    ({ repo, users } = unit);
+  });
+
+  describe('validate (the per-request check)', () => {
+    const { display, user } = {
+      display: { ...session(), id: 's' },
+      user: { id: 'user-1', email: 'a@example.com', name: null, createdAt: NOW - 5000 },
+    };
+    const row = (over = {}) => ({
+      userId: 'user-1',
+      tokenDeleted: false,
+      loggedOut: false,
+      expiresAt: NOW + 1000,
+      lastActiveAt: NOW - 1000,
+      display,
+      user,
+      ...over,
+    });
+
+    it(
+      'accepts a live session of the token’s user without writing, keeping what it read for GET ' + '/v1/auth/me',
+      async () => {
+        repo.findForAuth.mockResolvedValue(row());
+        const auth = await service.validate('user-1', 's');
+        expect(auth).toEqual({
+          userId: 'user-1',
+          sessionId: 's',
+          session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 },
+          read: row(),
+        });
+        expect(repo.touchLastActive).not.toHaveBeenCalled();
+      },
+    );
+
+    it('renders GET /v1/auth/me once per session, then splices in only lastActiveAt', async () => {
+      repo.findForAuth.mockResolvedValue(
+        row({ display: { ...display, deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"' } }),
+      );
+      const auth = await service.validate('user-1', 's');
+      const first = JSON.parse(await service.me(auth));
+      expect(first).toEqual({
+        user: { ...user, roles: ['user'], createdAt: new Date(user.createdAt).toISOString() },
+        session: expect.objectContaining({
+          id: 's',
+          current: true,
+          status: 'active',
+          deviceName: 'lastActiveAt "\u0000lastActiveAt\u0000"',
+          lastActiveAt: new Date(NOW - 1000).toISOString(),
+          expiresAt: new Date(NOW + 1000).toISOString(),
+          endedAt: null,
+        }),
+      });
+      auth.session!.lastActiveAt = NOW;
+      const second = JSON.parse(await service.me(auth));
+      expect(second).toEqual({ ...first, session: { ...first.session, lastActiveAt: new Date(NOW).toISOString() } });
+      expect(users.profile).toHaveBeenCalledTimes(1);
+      expect(repo.findForAuth).toHaveBeenCalledTimes(1);
+    });
+
+    it(
+      'GET /v1/auth/me without the row (a cache hit before the first /me, or no context) reads it once, and ' +
+        'is 401 when it ended',
+      async () => {
+        repo.findForAuth.mockResolvedValue(row());
+        const cached = { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 };
+        expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's', session: cached })).session.id).toBe(
+          's',
+        );
+        expect(repo.findForAuth).toHaveBeenCalledTimes(1);
+        await service.me({ userId: 'user-1', sessionId: 's', session: cached });
+        expect(repo.findForAuth).toHaveBeenCalledTimes(1);
+        expect(JSON.parse(await service.me({ userId: 'user-1', sessionId: 's' })).session.id).toBe('s');
+        repo.findForAuth.mockResolvedValue(row({ loggedOut: true }));
+        await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(UnauthorizedException);
+      },
+    );
+
+    it('GET /v1/auth/me answers 503, not 500, when its own read cannot reach the database', async () => {
+      repo.findForAuth.mockRejectedValue(Object.assign(new Error('Pool is closed.'), { code: 'POOL_CLOSED' }));
+      await expect(service.me({ userId: 'user-1', sessionId: 's' })).rejects.toBeInstanceOf(
+        ServiceUnavailableException,
+      );
+    });
+
+    it.each([
+      ['missing', null],
+      ['another user’s', row({ userId: 'user-2' })],
+      ['token_deleted', row({ tokenDeleted: true })],
+      ['logged_out', row({ loggedOut: true })],
+    ])('rejects a %s session with 401', async (_, r) => {
+      repo.findForAuth.mockResolvedValue(r);
+      await expect(service.validate('user-1', 's')).rejects.toBeInstanceOf(UnauthorizedException);
+    });
+
+    it('rejects and marks a session past its absolute expiry', async () => {
+      repo.findForAuth.mockResolvedValue(row({ expiresAt: NOW }));
+      await expect(service.validate('user-1', 's')).rejects.toBeInstanceOf(UnauthorizedException);
+      expect(repo.markExpired).toHaveBeenCalledWith('s', NOW);
+    });
+
+    it('rejects and marks a session idle for SESSION_IDLE_TTL, at the moment it went idle', async () => {
+      repo.findForAuth.mockResolvedValue(row({ lastActiveAt: NOW - IDLE, expiresAt: NOW + 10 * IDLE }));
+      await expect(service.validate('user-1', 's')).rejects.toBeInstanceOf(UnauthorizedException);
+      expect(repo.markExpired).toHaveBeenCalledWith('s', NOW);
+    });
+
+    it('touches last_active_at only when it is a minute old', async () => {
+      repo.findForAuth.mockResolvedValue(row({ lastActiveAt: NOW - TOUCH_INTERVAL_MS + 1 }));
+      await service.validate('user-1', 's');
+      expect(repo.touchLastActive).not.toHaveBeenCalled();
+      repo.findForAuth.mockResolvedValue(row({ lastActiveAt: NOW - TOUCH_INTERVAL_MS }));
+      const auth = await service.validate('user-1', 's');
+      expect(repo.touchLastActive).not.toHaveBeenCalled(); // queued, off the request path
+      await service.flushActivity();
+      expect(repo.touchLastActive).toHaveBeenCalledWith(['s'], NOW, NOW - TOUCH_INTERVAL_MS);
+      expect(auth.session!.lastActiveAt).toBe(NOW);
+    });
+
+    it('answers 503, not 401, when the database cannot be reached', async () => {
+      repo.findForAuth.mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+      await expect(service.validate('user-1', 's')).rejects.toBeInstanceOf(ServiceUnavailableException);
+    });
+
+    it('does not fail the request when the background touch fails', async () => {
+      repo.findForAuth.mockResolvedValue(row({ lastActiveAt: NOW - 2 * TOUCH_INTERVAL_MS }));
+      repo.touchLastActive.mockRejectedValue(new Error('lock wait timeout'));
+      const auth = await service.validate('user-1', 's');
+      await expect(service.flushActivity()).resolves.toBeUndefined();
+      expect(repo.touchLastActive).toHaveBeenCalledTimes(1);
+      expect(auth.session!.lastActiveAt).toBe(NOW - 2 * TOUCH_INTERVAL_MS);
+    });
+  });
+});

@@ -1,0 +1,122 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Clock } from '../common/clock.js';
+import type { AppConfig } from '../config/configuration.js';
+import { UsersService } from '../users/users.service.js';
+import { ActivityWriter } from './activity-writer.js';
+import type { CheckedSession } from './checked-session.js';
+import { toSessionResponse } from './dto/session.response.js';
+import { SessionStore } from './session-store.js';
+import type { SessionAuthRow } from './sessions.repository.js';
+import type { CachedSession } from './validity-lru.js';
+
+/** `last_active_at` is written at most this often per session. */
+export const TOUCH_INTERVAL_MS = 60_000;
+
+/** Where GET /v1/auth/me's body takes `lastActiveAt` (see SessionCheck.me). */
+const ME_SPLICE = '\u0000lastActiveAt\u0000';
+const ME_SPLICE_JSON = JSON.stringify(ME_SPLICE);
+
+/**
+ * The per-request check behind every authenticated route (JwtStrategy calls it once the token
+ * passed), the last-activity writes it asks for, and GET /v1/auth/me's answer from what it read.
+ */
+@Injectable()
+export class SessionCheck implements OnModuleDestroy, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionCheck.name);
+  private readonly activity: ActivityWriter;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly users: UsersService,
+    private readonly clock: Clock,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.idleMs = config.get('session', { infer: true }).idleTtl * 1000;
+    this.activity = new ActivityWriter(store, TOUCH_INTERVAL_MS, (e) => this.logger.warn(`touch failed: ${e.message}`));
+  }
+
+  /**
+   * The session exists, belongs to the token's user, has not ended and is within its absolute
+   * and idle limits (session-policy.ts). A cached answer skips the read; a miss reads the row
+   * and may fill the cache (SessionStore). A database that cannot answer is a 503, never a 401.
+   */
+  async validate(userId: string, sessionId: string): Promise<CheckedSession> {
+    const now = this.clock.now();
+    const hit = this.store.cached(sessionId, userId, now);
+    if (hit) {
+      this.touch(sessionId, now, hit);
+      return { userId, sessionId, session: hit };
+    }
+    // The row stays with this request only: the cache keeps the check's fields and, once
+    // GET /v1/auth/me was asked, its rendered body.
+    const found = await this.store.findLive(sessionId, userId, now);
+    this.touch(sessionId, now, found.session);
+    return found;
+  }
+
+  /**
+   * GET /v1/auth/me's body, as JSON, rendered once per session; later answers only splice in
+   * `lastActiveAt`. From the row the check read, or, for a session answered from the cache
+   * before its first GET /v1/auth/me, from one read of its own.
+   */
+  async me(auth: CheckedSession): Promise<string> {
+    let s = auth.session;
+    let row = auth.read;
+    if (!s?.me && !row) row = await this.store.readLive(auth.sessionId, auth.userId, this.clock.now());
+    s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
+    // An entry evicted meanwhile (say, by a profile change) is no longer in the cache: setting it is harmless.
+    s.me ??= this.renderMe(s, row!);
+    return s.me[0] + JSON.stringify(new Date(s.lastActiveAt).toISOString()) + s.me[1];
+  }
+
+  private renderMe(s: CachedSession, { display, user }: SessionAuthRow): [string, string] {
+    const live = {
+      ...display,
+      expiresAt: s.expiresAt,
+      lastActiveAt: s.lastActiveAt,
+      tokenDeleted: false,
+      endedAt: null,
+      endReason: null,
+    };
+    const body = {
+      user: this.users.profile(user),
+      session: toSessionResponse(live, display.id, this.clock.now(), this.idleMs),
+    };
+    body.session.lastActiveAt = ME_SPLICE;
+    const json = JSON.stringify(body);
+    // The last occurrence: only fixed-format fields follow lastActiveAt, while names and user agents come before it.
+    const at = json.lastIndexOf(ME_SPLICE_JSON);
+    return [json.slice(0, at), json.slice(at + ME_SPLICE_JSON.length)];
+  }
+
+  /**
+   * Asks for a `last_active_at` write at most once per TOUCH_INTERVAL_MS, off the request path
+   * and batched with other sessions' (ActivityWriter). The cached `lastActiveAt` moves only when
+   * the write stored it, so it never runs ahead of the row.
+   */
+  private touch(sessionId: string, now: number, entry: CachedSession): void {
+    if (now - entry.lastActiveAt < TOUCH_INTERVAL_MS || now - entry.touchAskedAt < TOUCH_INTERVAL_MS) return;
+    entry.touchAskedAt = now;
+    this.activity.touch(sessionId, now, entry);
+  }
+
+  /** Writes the touches queued so far (tests; shutdown closes the writer in onModuleDestroy). */
+  flushActivity(): Promise<void> {
+    return this.activity.flush();
+  }
+
+  /**
+   * Shutdown, first step (Nest then drains the HTTP server and only afterwards closes the
+   * database): the queued touches are written, and those of requests still in flight at once.
+   */
+  onModuleDestroy(): Promise<void> {
+    return this.activity.close();
+  }
+
+  /** After the drain, before the (global) database module closes its pool: the in-flight requests' touches land. */
+  onApplicationShutdown(): Promise<void> {
+    return this.activity.flush();
+  }
+}
