@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { apiError } from './api-error.js';
 
 /** The longest the drain waits for queued connections and for their first requests. */
-const DRAIN_MAX_MS = 1000;
+const DRAIN_MAX_MS = 5000;
 
 const installed = new WeakMap<HttpServer, GracefulShutdown>();
 
