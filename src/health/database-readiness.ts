@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { isServiceUnavailable, isWriteRefused } from '../common/filters/unavailable.js';
+import { writeHeartbeat } from '../database/heartbeat.js';
 import { pendingMigrations } from '../database/migrating-data-source.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { writeRefusalsOf } from '../database/write-refusals.js';
@@ -48,7 +49,7 @@ export class DatabaseReadiness {
     const refusedSinceLastProbe = writeRefusalsOf(this.dataSource) > this.refusalsSeen;
     try {
       if ((await pendingMigrations(this.dataSource)).length > 0) return 'schema';
-      await this.tx.run((em) => em.query('UPDATE health_heartbeat SET beat_at = ? WHERE id = 1', [this.clock.now()]));
+      await writeHeartbeat(this.tx, this.clock.now());
     } catch (e) {
       if (isWriteRefused(e) || !isServiceUnavailable(e)) return 'writes';
       throw e;
