@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConnection } from 'mysql2/promise';
+import { emptyMysqlDatabase, mysqlServerConnection } from './utils/databases.js';
 import { migrations } from '../src/database/migrations/index.js';
 import { BuiltService, startService } from './utils/built-service.js';
 
@@ -31,16 +31,8 @@ describe('migrations started together on an empty database', () => {
   (mysqlUrl ? it : it.skip)(
     'MariaDB: three services and the CLI all come up, each migration applied once',
     async () => {
-      const url = new URL(mysqlUrl!);
-      const name = `${url.pathname.slice(1)}_w${process.env.JEST_WORKER_ID ?? '1'}_lock`;
-      const conn = await createConnection({
-        host: url.hostname,
-        port: Number(url.port || 3306),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
-      });
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      const { url, name } = await emptyMysqlDatabase('_lock');
+      const conn = await mysqlServerConnection();
       await conn.query(`USE \`${name}\``);
       // TypeORM's own (empty) bookkeeping table, write-locked until all four are waiting: then
       // they all start from "nothing applied" at once, as instances started together do.
@@ -48,8 +40,7 @@ describe('migrations started together on an empty database', () => {
         'CREATE TABLE migrations (id int NOT NULL AUTO_INCREMENT, timestamp bigint NOT NULL, name varchar(255) NOT NULL, PRIMARY KEY (id))',
       );
       await conn.query('LOCK TABLES migrations WRITE');
-      url.pathname = `/${name}`;
-      const processes = await startFour({ DATABASE_URL: url.toString() });
+      const processes = await startFour({ DATABASE_URL: url });
       try {
         const waiting = async () =>
           Number(

@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import { PROBE_INTERVAL_MS } from '../src/health/database-readiness.js';
 import { registerUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
-import { testDatabases } from './utils/databases.js';
+import { emptyMysqlDatabase, testDatabases } from './utils/databases.js';
 import { canStartMariadb, MariadbServer, startMariadb } from './utils/mariadb-server.js';
 
 const LATEST = 'HealthHeartbeat1765000000000';
@@ -53,26 +52,9 @@ async function registerUntilRefused(t: TestApp) {
   return undefined;
 }
 
-/** A fresh, empty MariaDB database on the shared server, for this worker. */
-async function emptyMysqlDatabase(): Promise<string> {
-  const url = new URL(process.env.TEST_MYSQL_URL!);
-  const name = `${url.pathname.slice(1)}_w${process.env.JEST_WORKER_ID ?? '1'}_empty`;
-  const conn = await createConnection({
-    host: url.hostname,
-    port: Number(url.port || 3306),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-  });
-  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await conn.end();
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 describe.each(testDatabases)('readiness on %s: the schema', (db) => {
   it('is not ready on an empty schema with MIGRATIONS_RUN=false', async () => {
-    const url = db === 'sqlite' ? 'sqlite::memory:' : await emptyMysqlDatabase();
+    const url = db === 'sqlite' ? 'sqlite::memory:' : (await emptyMysqlDatabase('_empty')).url;
     const t = await createTestApp(db, { DATABASE_URL: url, MIGRATIONS_RUN: 'false' }, { keepData: true });
     try {
       await expectNotReady(t, /schema/);
