@@ -1,7 +1,10 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { loadConfig } from './src/config/configuration.js';
 import { buildDataSourceOptions } from './src/database/data-source-options.js';
+import { MigratingDataSource } from './src/database/migrating-data-source.js';
 
-/** The DataSource the TypeORM CLI uses (`npm run migration:run`), built by the app's own function. */
-export default new DataSource({ ...buildDataSourceOptions(loadConfig().database), migrationsRun: false });
+/**
+ * The DataSource the TypeORM CLI uses (`npm run migration:run`), built by the app's own function,
+ * migrating under the app's lock.
+ */
+export default new MigratingDataSource({ ...buildDataSourceOptions(loadConfig().database), migrationsRun: false });

@@ -6,6 +6,7 @@ import { AppModule, AppModuleOptions } from './app.module.js';
 import { createLogger, fastifyLogging, PinoNestLogger } from './common/logging.js';
 import { registerJsonBodyParser } from './common/json-body.js';
 import { corsPolicy, registerResponseHeaders } from './common/security-headers.js';
+import { GracefulShutdown } from './common/graceful-shutdown.js';
 import { frameworkErrors } from './common/filters/framework-errors.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
@@ -26,7 +27,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const adapter = new FastifyAdapter({
     trustProxy: fastifyTrustProxy(config.app.trustProxy),
     bodyLimit: config.app.bodyLimit,
-    return503OnClosing: true,
+    // Our own answer while closing (GracefulShutdown): Fastify's and Nest's lack code and Retry-After.
+    return503OnClosing: false,
     frameworkErrors,
     ...fastifyLogging(logger),
   });
@@ -40,16 +42,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.app.bodyLimit);
   registerResponseHeaders(fastify);
-  // While shutting down, responses to requests still in flight close their keep-alive
-  // connection, so the server need not wait for clients to drop idle sockets.
-  let closing = false;
-  fastify.addHook('preClose', async () => {
-    closing = true;
-  });
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  GracefulShutdown.install(fastify);
   if (config.app.corsOrigins.length > 0) app.enableCors(corsPolicy(config.app.corsOrigins));
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -3,12 +3,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from './app.factory.js';
+import { GracefulShutdown } from './common/graceful-shutdown.js';
 import { AppConfig, describeDatabase, loadConfig } from './config/configuration.js';
 import { ConfigValidationError } from './config/env.validation.js';
 import { ListenError, startupFailure } from './startup.js';
-
-/** Longer than the webhook timeout and a slow request; shorter than an orchestrator's usual 30 s kill grace. */
-const SHUTDOWN_GRACE_MS = 25_000;
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -28,19 +26,28 @@ async function main(): Promise<void> {
   if (config.auth.secretIsEphemeral) {
     logger.warn('JWT_SECRET is not set: using a random key for this process; every restart signs everyone out');
   }
-  // SIGTERM/SIGINT, in Nest's order: new requests get 503 at once (return503OnClosing); the
-  // module-destroy hooks run (queued last_active_at writes go out); Fastify finishes the requests
-  // in flight; then the shutdown hooks (their last writes land, Redis and the database pool close,
-  // webhooks get one timeout to finish).
+  // SIGTERM/SIGINT: the drain (GracefulShutdown) serves every request that reached us and stops
+  // listening; then, in Nest's order, the module-destroy hooks run (queued last_active_at writes
+  // go out); Fastify finishes the requests in flight, answering any later one 503; then the
+  // shutdown hooks (their last writes land, Redis and the database pool close, webhooks get one
+  // timeout to finish).
   // Our own handler rather than enableShutdownHooks, so the last log lines are flushed: the
-  // process ends when nothing is left to do, or after SHUTDOWN_GRACE_MS at the latest.
+  // process ends when nothing is left to do, or after SHUTDOWN_GRACE_MS with exit code 1 (a
+  // request unanswered or a write not landed is a failed shutdown, e.g. under a stalled database).
   const dataSource = app.get(DataSource);
+  const server = app.getHttpServer();
   const shutdown = async (signal: NodeJS.Signals) => {
     logger.log(`${signal}: draining in-flight requests`);
+    const graceMs = config.app.shutdownGraceMs;
     setTimeout(() => {
-      logger.error('shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
+      server.getConnections((_, open) => {
+        logger.error(
+          `shutdown did not finish within ${graceMs} ms (${open ?? '?'} connections open, database pool ${dataSource.isInitialized ? 'open' : 'closed'}): exiting with code 1`,
+        );
+        process.exit(1);
+      });
+    }, graceMs).unref();
+    await GracefulShutdown.of(server).drain();
     await app.close();
     logger.log(`stopped; database pool ${dataSource.isInitialized ? 'still open' : 'closed'}`);
   };

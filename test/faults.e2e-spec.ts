@@ -31,6 +31,7 @@ mysql('faults fail closed (MySQL behind a TCP proxy we cut)', () => {
       error: 'Service Unavailable',
       message: expect.any(String),
     });
+    expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(JSON.stringify(res.body)).not.toMatch(/ECONN|SELECT|mysql|at .*\.js|sessions|users/i);
   };
 
@@ -50,7 +51,8 @@ mysql('faults fail closed (MySQL behind a TCP proxy we cut)', () => {
         .send({ email: 'new.during.outage@example.com', password: 'correct horse battery staple' }),
     );
     expectUnavailable(await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }));
-    expect((await t.http.get('/health')).status).toBe(503);
+    expectUnavailable(await t.http.patch('/v1/users/me').set('Authorization', bearer(pair)).send({ name: 'Cut' }));
+    expectUnavailable(await t.http.get('/health'));
 
     await proxy.restore();
     await t.http.get('/health').expect(200);

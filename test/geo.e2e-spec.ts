@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, login, registerUser } from './factories/users.js';
+import { captureLogs } from './utils/capture-logs.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 import { buildMmdb } from './utils/mmdb-writer.js';
@@ -22,6 +23,24 @@ writeFileSync(
     { cidr: '5.9.0.0/16', data: { country_code: 'DE', state1: 'Saxony', city: 'Falkenstein' } },
   ]),
 );
+
+/**
+ * The fixture's bytes with one byte of a record's data changed, as a damaged download or disk
+ * leaves it: `at` is found in the file, `offset` counts from it.
+ */
+function damaged(bytes: Buffer, at: string, offset: number, value: number): Buffer {
+  const copy = Buffer.from(bytes);
+  const i = copy.indexOf(Buffer.from(at, 'latin1'));
+  if (i < 0) throw new Error(`${at} is not in the fixture`);
+  copy[i + offset] = value;
+  return copy;
+}
+
+const writeFixture = (name: string, bytes: Buffer) => {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+};
 
 async function locationOf(t: TestApp, ip: string): Promise<unknown> {
   const user = await registerUser(t.http);
@@ -120,6 +139,56 @@ describe('a bad GEOIP_DB_PATH stops the start with one clear line', () => {
         `^Invalid configuration: GEOIP_DB_PATH: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} ` +
           'is not a readable MaxMind database \\(.+\\)$',
       ),
+    );
+  });
+});
+
+describe.each(testDatabases)('a damaged GeoIP data section on %s', (db) => {
+  // 45.0.0.0/16 is looked up by no start probe: its record is damaged only where logins meet it.
+  const bytes = buildMmdb([
+    { cidr: '81.2.69.0/24', data: { country: { iso_code: 'GB' }, city: { names: { en: 'London' } } } },
+    { cidr: '45.0.0.0/16', data: { country_code: 'FR', city: 'Paris' } },
+  ]);
+
+  it('never fails a login: no location is stored, and one warning is logged for the cause', async () => {
+    // The control byte of the record's first key: its type and size no longer decode.
+    const path = writeFixture(`damaged-late-${db}.mmdb`, damaged(bytes, 'country_code', -1, 0xff));
+    const logs = captureLogs();
+    const t = await createTestApp(db, { GEOIP_DB_PATH: path, LOG_LEVEL: 'warn' }, { logDestination: logs.stream });
+    try {
+      expect(await locationOf(t, '45.0.0.7')).toBeNull();
+      expect(await locationOf(t, '45.0.200.9')).toBeNull();
+      expect(await locationOf(t, '81.2.69.142')).toEqual({ country: 'GB', region: null, city: 'London' });
+      const warnings = logs.lines().filter((l) => /location lookup failed/.test(String(l.msg)));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 40, context: 'GeoLocator' });
+      expect(logs.lines().filter((l) => l.level >= 50)).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('a damaged GEOIP_DB_PATH file that a start probe meets stops the start with one clear line', () => {
+  const bytes = buildMmdb([
+    { cidr: '81.2.69.0/24', data: { country: { iso_code: 'GB' }, city: { names: { en: 'London' } } } },
+  ]);
+  const refusal = (path: string, why: string) =>
+    new RegExp(
+      `^Invalid configuration: GEOIP_DB_PATH: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a usable MaxMind database \\(${why}\\)$`,
+    );
+
+  it('a record that no longer decodes', async () => {
+    const path = writeFixture('damaged-type.mmdb', damaged(bytes, 'iso_code', -1, 0xff));
+    await expect(createTestApp('sqlite', { GEOIP_DB_PATH: path })).rejects.toThrow(
+      refusal(path, 'looking up 81\\.2\\.69\\.142: .+'),
+    );
+  });
+
+  it('a known address placed in another country', async () => {
+    const path = writeFixture('damaged-country.mmdb', damaged(bytes, 'GB', 1, 'Q'.charCodeAt(0)));
+    await expect(createTestApp('sqlite', { GEOIP_DB_PATH: path })).rejects.toThrow(
+      refusal(path, 'it places 81\\.2\\.69\\.142 in GQ, not GB'),
     );
   });
 });

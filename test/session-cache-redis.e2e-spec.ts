@@ -101,6 +101,7 @@ const LEASE_MS = '600';
       error: 'Service Unavailable',
       message: expect.stringMatching(/retry/),
     });
+    expect(revoke.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(ended).toBe(true);
     expect((b.get(ValidityCache) as RedisValidityCache).leased).toBe(false);
     expect(after.filter((s) => s.status === 200)).toHaveLength(0);

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       corsOrigins: [],
       bodyLimit: 16_384,
+      shutdownGraceMs: 25_000,
     });
     expect(c.auth).toMatchObject({
       rateLimitPerIp: 30,

@@ -17,6 +17,7 @@ export interface AppConfig {
     logLevel: string;
     corsOrigins: string[];
     bodyLimit: number;
+    shutdownGraceMs: number;
     swagger: boolean;
   };
   database: DatabaseConfig;
@@ -85,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       logLevel: e.LOG_LEVEL,
       corsOrigins: list(e.CORS_ORIGINS),
       bodyLimit: e.BODY_LIMIT,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       swagger: e.SWAGGER,
     },
     database: parseDatabaseUrl(e.DATABASE_URL, e.MIGRATIONS_RUN),

@@ -204,6 +204,9 @@ export class EnvironmentVariables {
   @IsBoolean()
   SWAGGER: boolean = true;
 
+  @WholeNumber('a whole number of milliseconds', 1000, 600_000)
+  SHUTDOWN_GRACE_MS: number = 25_000;
+
   @WholeNumber('a whole number of requests', 1)
   RATE_LIMIT_PER_IP: number = 30;
 

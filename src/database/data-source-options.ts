@@ -36,9 +36,16 @@ export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       ...common,
       type: 'better-sqlite3',
       database: db.path,
-      enableWAL: db.path !== ':memory:',
       // Several statements may wait on the single connection's write lock under load.
       timeout: 5000,
+      // Set on every connection, not left to the driver's build default: that is synchronous=NORMAL
+      // once the file is in WAL mode (FULL only on the boot that created it), and NORMAL may lose
+      // the last commits on power loss: a lost revocation brings its token back. FULL syncs the
+      // WAL on every commit.
+      prepareDatabase: (connection: { pragma(source: string): unknown }) => {
+        if (db.path !== ':memory:') connection.pragma('journal_mode = WAL');
+        connection.pragma('synchronous = FULL');
+      },
     };
   }
   return {

@@ -1,10 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { type AppConfig, describeDatabase } from '../config/configuration.js';
 import { AfterCommit } from './after-commit.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { MigratingDataSource } from './migrating-data-source.js';
+import { WriteRefusals } from './write-refusals.js';
 import { SqlDriver } from './sql-driver.js';
 import { TransactionRunner } from './transaction-runner.js';
 
@@ -38,7 +39,7 @@ function causeText(e: unknown): string {
         toRetry: () => false,
       }),
       dataSourceFactory: async (options) => {
-        const dataSource = new DataSource(options!);
+        const dataSource = new MigratingDataSource({ ...options!, logger: new WriteRefusals() });
         try {
           return await dataSource.initialize();
         } catch (e) {

@@ -1,4 +1,4 @@
-import { createConnection } from 'mysql2/promise';
+import { Connection, createConnection } from 'mysql2/promise';
 
 /** SQLite always; MySQL/MariaDB too when TEST_MYSQL_URL is set (CI sets it). */
 export const testDatabases: ('sqlite' | 'mysql')[] = process.env.TEST_MYSQL_URL ? ['sqlite', 'mysql'] : ['sqlite'];
@@ -8,16 +8,32 @@ export const testDatabases: ('sqlite' | 'mysql')[] = process.env.TEST_MYSQL_URL 
  * parallel without sharing tables; migrations run on it once, tables are emptied per app.
  */
 export async function mysqlUrlForWorker(): Promise<string> {
+  return (await workerDatabase('', false)).url;
+}
+
+/** A root connection to the server of TEST_MYSQL_URL, on no database. */
+export function mysqlServerConnection(): Promise<Connection> {
   const base = new URL(process.env.TEST_MYSQL_URL!);
-  const name = `${base.pathname.slice(1)}_w${process.env.JEST_WORKER_ID ?? '1'}`;
-  const conn = await createConnection({
+  return createConnection({
     host: base.hostname,
     port: Number(base.port || 3306),
     user: decodeURIComponent(base.username),
     password: decodeURIComponent(base.password),
   });
+}
+
+/** A database nobody has migrated, this worker's own (`<db>_w<worker><suffix>`), dropped and made again. */
+export function emptyMysqlDatabase(suffix: string): Promise<{ url: string; name: string }> {
+  return workerDatabase(suffix, true);
+}
+
+async function workerDatabase(suffix: string, fresh: boolean): Promise<{ url: string; name: string }> {
+  const base = new URL(process.env.TEST_MYSQL_URL!);
+  const name = `${base.pathname.slice(1)}_w${process.env.JEST_WORKER_ID ?? '1'}${suffix}`;
+  const conn = await mysqlServerConnection();
+  if (fresh) await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await conn.end();
   base.pathname = `/${name}`;
-  return base.toString();
+  return { url: base.toString(), name };
 }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import type { FastifyReply } from 'fastify';
 import { noteFailure } from '../logging.js';
 import { codeOf } from '../api-error.js';
-import { isServiceUnavailable } from './unavailable.js';
+import { isServiceUnavailable, isWriteRefused } from './unavailable.js';
 
 /** What a 503 (or a 429 that does not know better) tells the client to wait, in seconds. */
 const UNAVAILABLE_RETRY_S = 5;
@@ -42,9 +42,9 @@ function fastifyClientError(exception: unknown): { status: number; message: stri
 
 /**
  * Every error leaves as `{statusCode, code, error, message}` (`code`: see api-error.ts); 401
- * carries `WWW-Authenticate: Bearer`; a database or Redis that cannot be reached is 503, and
- * every 503 and 429 carries `Retry-After`; anything unexpected becomes a bare 500 (logged here,
- * never shown to the client).
+ * carries `WWW-Authenticate: Bearer`; a database or Redis that cannot be reached, or a database
+ * that refuses writes (read-only, full), is 503, and every 503 and 429 carries `Retry-After`;
+ * anything unexpected becomes a bare 500 (logged here, never shown to the client).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -71,7 +71,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
         message = 'Service temporarily unavailable; try again shortly';
         reply.request.log.warn(
           { context: 'ExceptionFilter' },
-          `dependency unreachable: ${(exception as Error).message}`,
+          `${isWriteRefused(exception) ? 'database refused the write' : 'dependency unreachable'}: ${(exception as Error).message}`,
         );
       } else reply.request.log.error({ context: 'ExceptionFilter', err: exception }, 'unhandled error');
     }

@@ -12,29 +12,65 @@ const UNREACHABLE = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
-  'SQLITE_BUSY',
 ]);
+
+/**
+ * Codes that mean "the database answers but will not store this now": a read-only file, user or
+ * server, a full disk or tablespace, a failing disk. Not the request's fault, and not ours to
+ * show as a bug.
+ */
+const WRITE_REFUSED = new Set([
+  // MySQL/MariaDB: read_only/super_read_only; innodb_read_only; no write grant; table or tablespace
+  // full (InnoDB's answer to a full disk); disk full.
+  'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_READ_ONLY_MODE',
+  'ER_INNODB_READ_ONLY',
+  'ER_TABLEACCESS_DENIED_ERROR',
+  'ER_RECORD_FILE_FULL',
+  'ER_DISK_FULL',
+]);
+/** SQLite primary codes, with their extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_READONLY_DBMOVED, SQLITE_IOERR_WRITE…). */
+const SQLITE_BUSY = /^SQLITE_BUSY(_|$)/;
+const SQLITE_WRITE_REFUSED = /^SQLITE_(READONLY|FULL|IOERR)(_|$)/;
+
 // ioredis, with no offline queue, refuses commands while disconnected.
 const REDIS_DOWN = /Stream isn't writeable|Connection is closed|Reached the max retries per request/;
 
-/**
- * True for connection-level failures, looking through TypeORM's QueryFailedError (driverError)
- * and error causes. They become 503: a client must not drop its tokens over our outage (401),
- * and a 500 would suggest a bug.
- */
-export function isServiceUnavailable(exception: unknown, depth = 0): boolean {
+interface DriverError {
+  code?: unknown;
+  fatal?: unknown;
+  message?: unknown;
+  driverError?: unknown;
+  cause?: unknown;
+  name?: unknown;
+}
+
+/** True when `test` holds for the error, TypeORM's QueryFailedError.driverError or an error cause. */
+function anyLayer(exception: unknown, test: (e: DriverError) => boolean, depth = 0): boolean {
   if (typeof exception !== 'object' || exception === null || depth > 3) return false;
-  const e = exception as {
-    code?: unknown;
-    fatal?: unknown;
-    message?: unknown;
-    driverError?: unknown;
-    cause?: unknown;
-    name?: unknown;
-  };
-  if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) return true;
-  if (e.fatal === true && typeof e.code === 'string') return true;
-  if (e.name === 'MaxRetriesPerRequestError' || (typeof e.message === 'string' && REDIS_DOWN.test(e.message)))
-    return true;
-  return isServiceUnavailable(e.driverError, depth + 1) || isServiceUnavailable(e.cause, depth + 1);
+  const e = exception as DriverError;
+  return test(e) || anyLayer(e.driverError, test, depth + 1) || anyLayer(e.cause, test, depth + 1);
+}
+
+const codeOf = (e: DriverError) => (typeof e.code === 'string' ? e.code : '');
+
+/** The database refused to store something: see WRITE_REFUSED. Readiness watches for these. */
+export function isWriteRefused(exception: unknown): boolean {
+  return anyLayer(exception, (e) => WRITE_REFUSED.has(codeOf(e)) || SQLITE_WRITE_REFUSED.test(codeOf(e)));
+}
+
+/**
+ * True for connection-level failures and refused writes. They become 503: a client must not
+ * drop its tokens over our outage (401), and a 500 would suggest a bug.
+ */
+export function isServiceUnavailable(exception: unknown): boolean {
+  return (
+    isWriteRefused(exception) ||
+    anyLayer(exception, (e) => {
+      const code = codeOf(e);
+      if (UNREACHABLE.has(code) || SQLITE_BUSY.test(code)) return true;
+      if (e.fatal === true && code) return true;
+      return e.name === 'MaxRetriesPerRequestError' || (typeof e.message === 'string' && REDIS_DOWN.test(e.message));
+    })
+  );
 }
