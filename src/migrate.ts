@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { pino } from 'pino';
-import { DataSource } from 'typeorm';
 import { createLogger } from './common/logging.js';
 import { describeDatabase, loadConfig } from './config/configuration.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 import { DatabaseOpenError } from './database/database.module.js';
+import { MigratingDataSource } from './database/migrating-data-source.js';
 import { startupFailure } from './startup.js';
 
 /**
@@ -24,7 +24,8 @@ async function migrate(ifEnabled: boolean): Promise<void> {
     log.info({ database }, 'MIGRATIONS_RUN is off: not running migrations');
     return;
   }
-  const dataSource = new DataSource({ ...buildDataSourceOptions(config.database), migrationsRun: false });
+  // The migration lock, as at the service's start: several migrate jobs and instances may race.
+  const dataSource = new MigratingDataSource({ ...buildDataSourceOptions(config.database), migrationsRun: false });
   await dataSource.initialize().catch((e: unknown) => {
     throw new DatabaseOpenError(database, e);
   });

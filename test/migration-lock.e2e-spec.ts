@@ -8,10 +8,11 @@ import { migrations } from '../src/database/migrations/index.js';
 import { BuiltService, startService } from './utils/built-service.js';
 
 const mysqlUrl = process.env.TEST_MYSQL_URL;
-const cli = ['node_modules/typeorm/cli.js', 'migration:run', '-d', 'dist/ormconfig.js'];
+// What `npm run migration:run`, the Docker entrypoint and compose's migrate job run.
+const cli = ['dist/src/migrate.js'];
 const expected = migrations.map((m) => m.name).sort();
 
-/** Three services and the migration CLI, started together on one database. */
+/** Three services and the migration command, started together on one database. */
 const startFour = (env: Record<string, string>) =>
   Promise.all([startService(env), startService(env), startService(env), startService(env, cli)]);
 
