@@ -53,6 +53,9 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.cjs',
+      // A hook that boots an app and migrates a MariaDB database can take several seconds on a
+      // busy 2-core machine; Jest's 5 s default turned load into failures. Not a speed check.
+      testTimeout: 30_000,
     },
   ],
 };

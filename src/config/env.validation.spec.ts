@@ -88,6 +88,7 @@ describe('numeric settings', () => {
     REFRESH_REUSE_GRACE: 'a whole number of seconds',
     MAX_SESSIONS_PER_USER: 'a whole number of sessions',
     SESSION_RETENTION_DAYS: 'a whole number of days',
+    SHUTDOWN_GRACE_MS: 'a whole number of milliseconds',
     WEBHOOK_TIMEOUT_MS: 'a whole number of milliseconds',
     WEBHOOK_MAX_ATTEMPTS: 'a whole number of attempts',
     WEBHOOK_RETRY_DELAY_MS: 'a whole number of milliseconds',
