@@ -1,5 +1,6 @@
 import { SessionsService } from '../src/sessions/sessions.service.js';
 import { bearer, login, registerUser, TokenPair, UA } from './factories/users.js';
+import { registerAdmin } from './factories/admin.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 import { flushTouches, storedLastActive } from './utils/sessions.js';
@@ -254,7 +255,7 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
     beforeEach(() => t.dataSource.query("DELETE FROM users WHERE email = 'admin@example.com'"));
 
     it('lists and ends a user’s sessions; the user’s devices get 401 at once', async () => {
-      const admin = await login(t.http, await registerUser(t.http, { email: 'admin@example.com' }));
+      const admin = await login(t.http, await registerAdmin(t, { email: 'admin@example.com' }));
       const user = await registerUser(t.http);
       const a = await login(t.http, user);
       const b = await login(t.http, user, { ua: UA.iphoneSafari });
@@ -292,7 +293,7 @@ describe.each(testDatabases)('session lifecycle on %s', (db) => {
     });
 
     it('answers 403 to a normal user, 404 for an unknown user, 400 for a bad id', async () => {
-      const admin = await login(t.http, await registerUser(t.http, { email: 'admin@example.com' }));
+      const admin = await login(t.http, await registerAdmin(t, { email: 'admin@example.com' }));
       const user = await registerUser(t.http);
       const normal = await login(t.http, user);
       const res = await t.http

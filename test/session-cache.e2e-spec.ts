@@ -3,6 +3,7 @@ import { TransactionRunner } from '../src/database/transaction-runner.js';
 import { ValidityCache } from '../src/sessions/validity-cache.js';
 import { SessionsService } from '../src/sessions/sessions.service.js';
 import { bearer, login, registerUser, TestUser } from './factories/users.js';
+import { registerAdmin } from './factories/admin.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 import { flushTouches, storedLastActive } from './utils/sessions.js';
@@ -107,7 +108,7 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
   });
 
   it('admin revoke-all: the next request is 401', async () => {
-    const admin = await registerUser(t.http, { email: 'root@example.com' });
+    const admin = await registerAdmin(t, { email: 'root@example.com' });
     const adminPair = await login(t.http, admin);
     const user = await registerUser(t.http);
     const pair = await cachedLogin(user);

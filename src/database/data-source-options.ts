@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { LoginAuditEntity } from '../audit/login-audit.entity.js';
+import { LinkTokenEntity } from '../auth/link-token.entity.js';
 import type { DatabaseConfig } from '../config/configuration.js';
 import { SessionEntity } from '../sessions/session.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserEntity, SessionEntity, LoginAuditEntity];
+export const entities = [UserEntity, SessionEntity, LoginAuditEntity, LinkTokenEntity];
 
 /** One function builds the DataSource options for the app, the tests and the TypeORM CLI (ormconfig.ts). */
 export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {

@@ -17,6 +17,10 @@ export class UserEntity {
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash: string;
 
+  /** When the owner proved the address (email verification); null until then. */
+  @Column({ name: 'email_verified_at', type: 'bigint', nullable: true, transformer: millis })
+  emailVerifiedAt: number | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: millis })
   createdAt: number;
 

@@ -33,12 +33,16 @@ export class UsersService implements RoleResolver {
     this.adminEmails = new Set(config.get('auth', { infer: true }).adminEmails);
   }
 
-  private roles(user: Pick<UserEntity, 'email'>): string[] {
-    return this.adminEmails.has(user.email) ? ['user', 'admin'] : ['user'];
+  /**
+   * ADMIN_EMAILS grants `admin` to a verified address only: anyone can register a listed address
+   * first, so the listing alone proves nothing.
+   */
+  private roles(user: Pick<UserEntity, 'email' | 'emailVerifiedAt'>): string[] {
+    return user.emailVerifiedAt !== null && this.adminEmails.has(user.email) ? ['user', 'admin'] : ['user'];
   }
 
   /** The API shape of a user read elsewhere (the per-request check reads the profile with the session). */
-  profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>): UserResponse {
+  profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>): UserResponse {
     return toUserResponse(user, this.roles(user));
   }
 
@@ -51,6 +55,7 @@ export class UsersService implements RoleResolver {
       email,
       name: dto.name ?? null,
       passwordHash: await this.hasher.hash(dto.password),
+      emailVerifiedAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -74,6 +79,21 @@ export class UsersService implements RoleResolver {
     return (await this.users.findByEmail(normalizeEmail(email)))?.id ?? null;
   }
 
+  /** Where an account's mails go and how they greet; null when the user is gone. */
+  async contact(userId: string): Promise<{ id: string; email: string; name: string | null; verified: boolean } | null> {
+    const user = await this.users.findById(userId);
+    return user && { id: user.id, email: user.email, name: user.name, verified: user.emailVerifiedAt !== null };
+  }
+
+  /**
+   * Stores that the owner proved the address (once: a later proof keeps the first moment) and
+   * evicts the cached profile, which shows `emailVerified` and the roles it grants.
+   */
+  async markEmailVerified(userId: string): Promise<void> {
+    if (!(await this.users.markEmailVerified(userId, this.clock.now()))) return;
+    await this.events.emitAsync(USER_PROFILE_CHANGED, { userId } satisfies UserProfileChangedEvent);
+  }
+
   async getProfile(userId: string): Promise<UserResponse> {
     const user = await this.users.findById(userId);
     // The session check passed, so the user existed a moment ago: treat a vanished user as signed out.
@@ -95,6 +115,11 @@ export class UsersService implements RoleResolver {
     if (!(await this.hasher.verify(user.passwordHash, currentPassword)))
       throw apiError(403, 'invalid_credentials', 'Current password is wrong');
     return this.hasher.hash(newPassword);
+  }
+
+  /** A new password's hash (the DTO checked the password rules). */
+  hashPassword(password: string): Promise<string> {
+    return this.hasher.hash(password);
   }
 
   async setPasswordHash(userId: string, passwordHash: string, em?: EntityManager): Promise<void> {
