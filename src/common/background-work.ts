@@ -10,9 +10,14 @@ export class BackgroundWork {
 
   constructor(private readonly logger: Logger) {}
 
-  /** Starts `work` now; `what` names it in the log line of a failure (never a secret). */
+  /**
+   * Starts `work` on the next turn of the event loop, once the answer of the request that asked
+   * for it has been written: on embedded SQLite queries run synchronously, so starting at once
+   * would run them ahead of that answer. `what` names the work in the log line of a failure (never a secret).
+   */
   start(what: string, work: () => Promise<void>): void {
-    const running = work()
+    const running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
       .catch((e: Error) => this.logger.error(`${what} failed: ${e.message}`))
       .finally(() => this.pending.delete(running));
     this.pending.add(running);
