@@ -1,3 +1,5 @@
+import { LinkTokens } from '../src/auth/link-tokens.js';
+import { LinkTokensSweeper } from '../src/auth/link-tokens.sweeper.js';
 import { bearer, login, registerUser } from './factories/users.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
@@ -137,6 +139,21 @@ describe.each(testDatabases)('email verification on %s', (db) => {
     await t.http.post('/v1/auth/verify-email/resend').set('Authorization', bearer(later)).expect(202);
     await settle(t);
     expect(smtp.waiting(user.email)).toEqual([]);
+  });
+
+  it('purges expired tokens, used or not, and keeps live ones (the hourly sweep)', async () => {
+    const older = await registerUser(t.http);
+    await verifyLink(smtp, older.email);
+    t.clock.advance(DAY / 2);
+    const newer = await registerUser(t.http);
+    const { token } = await verifyLink(smtp, newer.email);
+    t.clock.advance(DAY / 2);
+    await t.get(LinkTokensSweeper).run();
+    expect(await storedLinks(t, older.id)).toEqual([]);
+    expect(await storedLinks(t, newer.id)).toHaveLength(1);
+    expect(await t.get(LinkTokens).purge()).toBe(0);
+    await t.http.post('/v1/auth/verify-email').send({ token }).expect(204);
+    t.clock.advance(-DAY);
   });
 
   it('grants ADMIN_EMAILS admin only once the address is verified: registering it first gains nothing', async () => {

@@ -41,12 +41,12 @@ export class LinkTokensRepository {
     await qb.execute();
   }
 
-  /** Deletes up to `limit` tokens that expired before `cutoff`, used or not; returns how many. */
+  /** Deletes up to `limit` tokens expired at `cutoff` (used or not); returns how many. */
   async purgeExpired(cutoff: number, limit: number): Promise<number> {
     const rows = await this.repo()
       .createQueryBuilder('t')
       .select('t.id', 'id')
-      .where('t.expires_at < :cutoff', { cutoff })
+      .where('t.expires_at <= :cutoff', { cutoff })
       .limit(limit)
       .getRawMany<{ id: string }>();
     if (rows.length === 0) return 0;
