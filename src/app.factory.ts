@@ -4,10 +4,14 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { registerAccountPage } from './account-page.js';
 import { AppModule, AppModuleOptions } from './app.module.js';
 import { createLogger, fastifyLogging, PinoNestLogger } from './common/logging.js';
-import { registerResponseHeaders } from './common/security-headers.js';
+import { registerJsonBodyParser } from './common/json-body.js';
+import { corsPolicy, registerResponseHeaders } from './common/security-headers.js';
+import { frameworkErrors } from './common/filters/framework-errors.js';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { loadConfig } from './config/configuration.js';
+import { fastifyTrustProxy } from './config/trust-proxy.js';
+import { registerServiceIndex } from './service-index.js';
 import { setupSwagger } from './swagger.js';
 
 export interface CreateAppOptions extends AppModuleOptions {
@@ -20,16 +24,21 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const config = options.config ?? loadConfig();
   const logger = createLogger(config, options.logDestination);
   const adapter = new FastifyAdapter({
-    trustProxy: config.app.trustProxy,
+    trustProxy: fastifyTrustProxy(config.app.trustProxy),
     bodyLimit: config.app.bodyLimit,
     return503OnClosing: true,
+    frameworkErrors,
     ...fastifyLogging(logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    bodyParser: false,
+    // A failed start rethrows; main.ts prints its cause in one line rather than Nest's held boot logs.
+    autoFlushLogs: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify, config.app.bodyLimit);
   registerResponseHeaders(fastify);
   // While shutting down, responses to requests still in flight close their keep-alive
   // connection, so the server need not wait for clients to drop idle sockets.
@@ -41,11 +50,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
-  if (config.app.corsOrigins.length > 0) app.enableCors({ origin: config.app.corsOrigins, credentials: false });
+  if (config.app.corsOrigins.length > 0) app.enableCors(corsPolicy(config.app.corsOrigins));
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
-  setupSwagger(app);
+  if (config.app.swagger) setupSwagger(app);
   await registerAccountPage(app);
+  registerServiceIndex(app);
   await app.init();
   await fastify.ready();
   return app;

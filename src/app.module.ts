@@ -19,9 +19,10 @@ export interface AppModuleOptions {
   schedule?: boolean;
 }
 
+/** The clock every module injects (the admin CLI's module uses it too). */
 @Global()
 @Module({})
-class CoreModule {
+export class CoreModule {
   static register(clock: Clock): DynamicModule {
     return { module: CoreModule, providers: [{ provide: Clock, useValue: clock }], exports: [Clock] };
   }

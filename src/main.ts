@@ -3,8 +3,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from './app.factory.js';
-import { AppConfig, loadConfig } from './config/configuration.js';
+import { AppConfig, describeDatabase, loadConfig } from './config/configuration.js';
 import { ConfigValidationError } from './config/env.validation.js';
+import { ListenError, startupFailure } from './startup.js';
 
 /** Longer than the webhook timeout and a slow request; shorter than an orchestrator's usual 30 s kill grace. */
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // Nest's boot lines are held until the service listens: a failed start prints only its cause.
+  Logger.attachBuffer();
   const app = await createApp({ config });
   const logger = new Logger('Bootstrap');
   if (config.auth.secretIsEphemeral) {
@@ -48,14 +51,21 @@ async function main(): Promise<void> {
         process.exit(1);
       });
     });
-  await app.listen({ port: config.app.port, host: '0.0.0.0' });
-  logger.log(
-    `device-sessions listening on http://localhost:${config.app.port} ` +
-      `(docs at /docs, database: ${config.database.type})`,
-  );
+  const { host, port } = config.app;
+  await app.listen({ port, host }).catch((e: unknown) => {
+    throw new ListenError(host, port, e);
+  });
+  Logger.flush();
+  const address = app.getHttpAdapter().getInstance().server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  logger.log(`device-sessions listening on ${url} (docs at /docs, database: ${describeDatabase(config.database)})`);
 }
 
-main().catch((e: Error) => {
-  console.error(`device-sessions failed to start: ${e.message}`);
+main().catch((e: unknown) => {
+  Logger.detachBuffer();
+  const { line, unexpected } = startupFailure(e);
+  if (unexpected && e instanceof Error && e.stack) console.error(e.stack);
+  console.error(line);
   process.exit(1);
 });

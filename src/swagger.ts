@@ -12,6 +12,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
         'GEOIP_DB_PATH names another database.',
     )
     .setVersion('1')
+    // The order Swagger UI shows them in: a newcomer registers and logs in first.
+    .addTag('auth', 'Register, log in, refresh, log out')
+    .addTag('sessions', 'Your sessions (devices): list them, log them out')
+    .addTag('users', 'Your profile and password')
+    .addTag('admin', "Another user's sessions (role admin)")
+    .addTag('health', 'Readiness and liveness probes')
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
@@ -22,11 +28,15 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Swagger UI at /docs and the document at /docs-json, with "Authorize" wired to the bearer scheme. */
+/**
+ * Swagger UI at /docs and the document at /docs-json, with "Authorize" wired to the bearer scheme.
+ * The pasted token lives in the page's memory only: `persistAuthorization` would keep it in
+ * localStorage, where any script on the origin, and anyone at the machine later, could read it.
+ */
 export function setupSwagger(app: INestApplication): void {
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'device-sessions API',
-    swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
+    swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },
   });
 }

@@ -288,11 +288,14 @@ describe.each(testDatabases)('sign-in alerts and password recovery on %s', (db) 
     });
   });
 
-  // Form-encoded bodies are left to the security branch's JSON-only parser (415 on every route), and
-  // these routes to its test/security-bodies list.
+  // Every content type and the fuzz pass: test/security-bodies (these routes are in its list).
   describe('bodies the routes do not read', () => {
     it.each([
       ['text/plain', (body: object) => JSON.stringify(body)],
+      [
+        'application/x-www-form-urlencoded',
+        (body: object) => new URLSearchParams(body as Record<string, string>).toString(),
+      ],
       ['application/json (an array)', (body: object) => JSON.stringify([body])],
     ])('answer 4xx to %s and use no link', async (type, encode) => {
       const user = await newUser();

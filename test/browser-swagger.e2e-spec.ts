@@ -97,6 +97,11 @@ describeInBrowser('Swagger UI in Chromium', () => {
     // The request Swagger UI sent carried the token from "Authorize".
     const curl = await page.locator('[id$="-SessionsController_list"] .curl-command').textContent();
     expect(curl).toContain(`Authorization: Bearer ${pair.accessToken}`);
+    // …which the page keeps in memory only: nothing in localStorage or sessionStorage (persistAuthorization off).
+    const stored = await page.evaluate('JSON.stringify([{ ...localStorage }, { ...sessionStorage }])');
+    expect(stored).not.toContain(pair.accessToken.split('.')[2]);
+    expect(typeof stored).toBe('string');
+    expect(stored).not.toContain('bearer');
 
     await saveScreenshot(page, 'swagger-full', { fullPage: true });
     // For the README: the operation from its header down to the response body, in one tall viewport.

@@ -210,11 +210,13 @@ describe('webhook configuration', () => {
     ],
     [
       { WEBHOOK_TIMEOUT_MS: '10' },
-      'Invalid configuration: WEBHOOK_TIMEOUT_MS: WEBHOOK_TIMEOUT_MS must not be less than 100',
+      'Invalid configuration: WEBHOOK_TIMEOUT_MS: ' +
+        'WEBHOOK_TIMEOUT_MS must be a whole number of milliseconds from 100 to 60000',
     ],
     [
       { WEBHOOK_MAX_ATTEMPTS: '0' },
-      'Invalid configuration: WEBHOOK_MAX_ATTEMPTS: WEBHOOK_MAX_ATTEMPTS must not be less than 1',
+      'Invalid configuration: WEBHOOK_MAX_ATTEMPTS: ' +
+        'WEBHOOK_MAX_ATTEMPTS must be a whole number of attempts from 1 to 10',
     ],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);

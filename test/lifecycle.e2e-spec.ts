@@ -10,7 +10,7 @@ const DAY = 86_400_000;
 describe.each(testDatabases)('session lifecycle on %s', (db) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(db, { ADMIN_EMAILS: 'admin@example.com' });
+    t = await createTestApp(db);
   });
   afterAll(() => t.close());
 

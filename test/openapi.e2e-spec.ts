@@ -24,6 +24,7 @@ interface Doc {
     >
   >;
   components: { schemas: Record<string, Schema> };
+  tags?: { name: string }[];
 }
 
 describe('openapi.json, the artifact client teams generate from', () => {
@@ -94,5 +95,85 @@ describe('openapi.json, the artifact client teams generate from', () => {
       expect(session.required).toContain(key);
       expect(session.properties![key].nullable).toBe(true);
     }
+  });
+
+  it('lists, per route and status, the error codes SPEC Part 2 names', () => {
+    const bearer = {
+      401: ['token_missing', 'token_invalid', 'token_expired', 'session_ended'],
+      503: ['service_unavailable'],
+    };
+    const body = { 400: ['validation_failed'], 413: ['payload_too_large'], 415: ['unsupported_media_type'] };
+    const limited = { 429: ['rate_limited'], 503: ['service_unavailable'] };
+    const expected: Record<string, Record<number, string[]>> = {
+      'post /v1/auth/register': { ...body, 409: ['email_taken'], ...limited },
+      'post /v1/auth/login': { ...body, 401: ['invalid_credentials'], ...limited },
+      'post /v1/auth/refresh': { ...body, 401: ['refresh_invalid', 'refresh_reused', 'session_ended'], ...limited },
+      'post /v1/auth/logout': bearer,
+      'get /v1/auth/me': bearer,
+      'get /v1/sessions': { ...bearer, 400: ['validation_failed'] },
+      'delete /v1/sessions': { ...bearer, 400: ['validation_failed'] },
+      'get /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
+      'delete /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
+      'patch /v1/users/me': { ...bearer, ...body },
+      'post /v1/users/me/password': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
+      'get /v1/admin/users/{id}/sessions': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['forbidden'],
+        404: ['not_found'],
+      },
+      'delete /v1/admin/users/{id}/sessions': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['forbidden'],
+        404: ['not_found'],
+      },
+      'get /health': { 503: ['service_unavailable'] },
+      'post /v1/auth/verify-email': { ...body, 400: ['validation_failed', 'link_invalid'], ...limited },
+      'post /v1/auth/verify-email/resend': { ...bearer, ...limited },
+      'post /v1/auth/not-me': { ...body, 400: ['validation_failed', 'link_invalid'], ...limited },
+      'post /v1/auth/password/forgot': { ...body, ...limited },
+      'post /v1/auth/password/reset': { ...body, 400: ['validation_failed', 'link_invalid'], ...limited },
+    };
+    const listed: Record<string, Record<number, unknown>> = {};
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(ops)) {
+        const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
+        if (errors.length === 0) continue;
+        listed[`${method} ${path}`] = Object.fromEntries(
+          errors.map(([status, r]) => {
+            const schema = r.content?.['application/json']?.schema;
+            expect(schema?.allOf?.[0].$ref).toBe('#/components/schemas/ErrorResponse');
+            return [status, [...(schema?.allOf?.[1].properties?.code.enum ?? [])].sort()];
+          }),
+        );
+      }
+    const sorted = Object.fromEntries(
+      Object.entries(expected).map(([route, byStatus]) => [
+        route,
+        Object.fromEntries(Object.entries(byStatus).map(([status, codes]) => [status, [...codes].sort()])),
+      ]),
+    );
+    expect(listed).toEqual(sorted);
+  });
+
+  it('lists the tags in the order a newcomer needs them, and every operation under one of them', () => {
+    const order = ['auth', 'sessions', 'users', 'admin', 'health'];
+    expect(doc.tags?.map((t) => t.name)).toEqual(order);
+    const untagged = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => !((op as { tags?: string[] }).tags ?? []).every((t) => order.includes(t)))
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(untagged).toEqual([]);
+  });
+
+  it("prefills no email the README's tour registers (that newcomer would get 409 from Swagger UI)", () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const tour = new Set(readme.match(/[\w.+-]+@[\w-]+\.[\w.]+/g) ?? []);
+    expect(tour.size).toBeGreaterThan(0);
+    const examples = [...generated.matchAll(/"example": "([^"]*@[^"]*)"/g)].map((m) => m[1]);
+    expect(examples.length).toBeGreaterThan(0);
+    expect(examples.filter((e) => tour.has(e))).toEqual([]);
   });
 });

@@ -1,31 +1,4 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-const root = join(__dirname, '..');
-const main = join(root, 'dist/src/main.js');
-
-/** Runs the built service with exactly this environment; resolves when it exits or has logged `until`. */
-function run(
-  env: Record<string, string>,
-  until?: RegExp,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (until?.test(stdout)) child.kill('SIGTERM');
-    });
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runBuilt as run } from './utils/built-service.js';
 
 const base = { PORT: '0', DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'info' };
 
@@ -41,6 +14,21 @@ describe('configuration at start (built dist/src/main.js)', () => {
       'production with a 31-character JWT_SECRET',
       { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) },
       'Invalid configuration: JWT_SECRET: JWT_SECRET must be at least 32 characters',
+    ],
+    [
+      'production with 32 spaces as JWT_SECRET',
+      { NODE_ENV: 'production', JWT_SECRET: ' '.repeat(32) },
+      'Invalid configuration: JWT_SECRET: JWT_SECRET must not be blank: use at least 32 random characters',
+    ],
+    [
+      'production with aaaa… as JWT_SECRET',
+      { NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(64) },
+      'Invalid configuration: JWT_SECRET: JWT_SECRET is one character repeated',
+    ],
+    [
+      'production with a low-entropy JWT_SECRET',
+      { NODE_ENV: 'production', JWT_SECRET: 'abcd'.repeat(8) },
+      'Invalid configuration: JWT_SECRET: JWT_SECRET has fewer than 8 distinct characters',
     ],
     ['a non-numeric PORT', { PORT: 'eighty' }, 'Invalid configuration: PORT:'],
     ['a bad DATABASE_URL', { DATABASE_URL: 'postgres://x/y' }, 'Invalid configuration: DATABASE_URL:'],
@@ -58,9 +46,13 @@ describe('configuration at start (built dist/src/main.js)', () => {
     30_000,
   );
 
-  it('starts in production with a 32-character secret (so the refusals above are down to the secret)', async () => {
-    const { stdout } = await run({ ...base, NODE_ENV: 'production', JWT_SECRET: 'y'.repeat(32) }, /listening/);
+  it('starts in production with a random 32-character secret (so the refusals above are down to the secret)', async () => {
+    const secret = 'k7Qp2xR9vL4mZ8tW1nB6cY3hJ5sD0fGa';
+    const { stdout } = await run(
+      { ...base, NODE_ENV: 'production', JWT_SECRET: secret },
+      { until: /device-sessions listening/ },
+    );
     expect(stdout).toMatch(/device-sessions listening/);
-    expect(stdout).not.toContain('y'.repeat(32));
+    expect(stdout).not.toContain(secret);
   }, 30_000);
 });

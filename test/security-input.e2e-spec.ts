@@ -36,7 +36,7 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   let admin: TokenPair;
 
   beforeAll(async () => {
-    t = await createTestApp(db, { ADMIN_EMAILS: 'input.admin@example.com', BODY_LIMIT: '65536' });
+    t = await createTestApp(db, { BODY_LIMIT: '65536' });
     user = await registerUser(t.http);
     pair = await login(t.http, user);
     admin = await login(t.http, await registerAdmin(t, { email: 'input.admin@example.com' }));

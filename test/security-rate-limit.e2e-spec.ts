@@ -44,11 +44,26 @@ describe.each(testDatabases)('rate limits in memory on %s', (db) => {
     ).not.toBe(429);
   });
 
+  it('limits password change per client IP, with Retry-After, whoever the token belongs to', async () => {
+    const me = randomIp();
+    const tokens = await Promise.all(
+      [1, 2].map(async () => login(t.http, await registerUser(t.http, {}, randomIp()), { ip: randomIp() })),
+    );
+    const change = (i: number) =>
+      t.http
+        .post('/v1/users/me/password')
+        .set('Authorization', bearer(tokens[i % 2]))
+        .set('X-Forwarded-For', me)
+        .send({ currentPassword: `guess ${i}`, newPassword: 'a completely new passphrase' });
+    for (let i = 0; i < 3; i++) await change(i).expect(403);
+    expect429(await change(3));
+  });
+
   it(
     'locks an account after LOGIN_FAILURES_PER_ACCOUNT failures, from any IP, even with the right password, ' +
       'until the window ends',
     async () => {
-      const user = await registerUser(t.http);
+      const user = await registerUser(t.http, {}, randomIp());
       for (let i = 0; i < 3; i++)
         await t.http
           .post('/v1/auth/login')
@@ -88,34 +103,63 @@ describe.each(testDatabases)('rate limits in memory on %s', (db) => {
     );
   });
 
-  it('a successful login clears the failure count', async () => {
-    const user = await registerUser(t.http);
-    for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 2; i++)
-        await t.http
-          .post('/v1/auth/login')
-          .set('X-Forwarded-For', randomIp())
-          .send({ email: user.email, password: 'wrong password' })
-          .expect(401);
-      await login(t.http, user, { ip: randomIp() });
-    }
+  it('a success neither resets the failure count nor adds to it (SPEC: a success does not reset it)', async () => {
+    const user = await registerUser(t.http, {}, randomIp());
+    const wrong = () =>
+      t.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email: user.email, password: 'wrong password' });
+    await wrong().expect(401);
+    await wrong().expect(401);
+    for (let i = 0; i < 3; i++) await login(t.http, user, { ip: randomIp() });
+    await wrong().expect(401);
+    expect429(
+      await t.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email: user.email, password: user.password }),
+    );
   });
 
-  it(
-    'limits wrong current passwords on password change per account (a stolen token cannot guess the ' + 'password)',
-    async () => {
-      const user = await registerUser(t.http);
-      let pair = await login(t.http, user, { ip: randomIp() });
-      const change = (currentPassword: string) =>
-        t.http
-          .post('/v1/users/me/password')
-          .set('Authorization', bearer(pair))
-          .send({ currentPassword, newPassword: 'a completely new passphrase' });
-      for (let i = 0; i < 3; i++) await change(`guess number ${i}`).expect(403);
-      expect429(await change(user.password));
-      t.clock.advance(900_000);
-      pair = await login(t.http, user, { ip: randomIp() }); // the access token expired with the window
-      await change(user.password).expect(204);
-    },
-  );
+  it('counts wrong current passwords and failed logins of one account in one counter', async () => {
+    const user = await registerUser(t.http, {}, randomIp());
+    const pair = await login(t.http, user, { ip: randomIp() });
+    const change = (currentPassword: string) =>
+      t.http
+        .post('/v1/users/me/password')
+        .set('Authorization', bearer(pair))
+        .set('X-Forwarded-For', randomIp())
+        .send({ currentPassword, newPassword: 'a completely new passphrase' });
+    await change('guess number one').expect(403);
+    await t.http
+      .post('/v1/auth/login')
+      .set('X-Forwarded-For', randomIp())
+      .send({ email: user.email.toUpperCase(), password: 'wrong password' })
+      .expect(401);
+    await change('guess number two').expect(403);
+    expect429(
+      await t.http
+        .post('/v1/auth/login')
+        .set('X-Forwarded-For', randomIp())
+        .send({ email: user.email, password: user.password }),
+    );
+    expect429(await change(user.password));
+  });
+
+  it('limits wrong current passwords on password change per account (a stolen token cannot guess the password)', async () => {
+    const user = await registerUser(t.http, {}, randomIp());
+    let pair = await login(t.http, user, { ip: randomIp() });
+    const change = (currentPassword: string) =>
+      t.http
+        .post('/v1/users/me/password')
+        .set('Authorization', bearer(pair))
+        .set('X-Forwarded-For', randomIp())
+        .send({ currentPassword, newPassword: 'a completely new passphrase' });
+    for (let i = 0; i < 3; i++) await change(`guess number ${i}`).expect(403);
+    expect429(await change(user.password));
+    t.clock.advance(900_000);
+    pair = await login(t.http, user, { ip: randomIp() }); // the access token expired with the window
+    await change(user.password).expect(204);
+  });
 });

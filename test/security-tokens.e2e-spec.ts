@@ -173,6 +173,9 @@ describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => 
     ['a JSON string', '"just a string"'],
     ['a JSON array', '[{"sub":"u","sid":"s","exp":9999999999}]'],
     ['a number', '42'],
+    ['JSON null', 'null'],
+    ['JSON true', 'true'],
+    ['an empty object', '{}'],
     ['not JSON at all', 'not json'],
   ])('refuses a correctly signed payload that is %s', async (_, payload) => {
     await expect401(bearer(forge(payload)));

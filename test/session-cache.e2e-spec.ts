@@ -19,7 +19,6 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
   beforeAll(async () => {
     t = await createTestApp(db, {
       SESSION_CACHE: db === 'mysql' ? 'local' : 'auto',
-      ADMIN_EMAILS: 'root@example.com',
       MAX_SESSIONS_PER_USER: '3',
     });
     cache = t.get(ValidityCache);

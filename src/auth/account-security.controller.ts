@@ -1,33 +1,19 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiNoContentResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
+import type { ErrorCode } from '../common/api-error.js';
 import type { AuthContext } from '../common/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
-import { ErrorResponse } from '../common/error.response.js';
+import { ApiErrors, BEARER_ERRORS, BODY_ERRORS, PUBLIC_ERRORS } from '../common/api-errors.decorator.js';
 import { AccountSecurityService } from './account-security.service.js';
 import { ForgotPasswordDto, LinkTokenDto, ResetPasswordDto } from './dto/link-token.dto.js';
 
-const LINK_INVALID =
-  'Invalid body (`validation_failed`), or a link that was used, has expired or never existed (`link_invalid`)';
+/** A link's token that was used, has expired, died with a password change or never existed. */
+const LINK_ERRORS = { 400: ['link_invalid'] } satisfies Record<number, ErrorCode[]>;
 
 /** The routes behind the mailed links (and asking for them); each is rate-limited per IP like login. */
 @ApiTags('auth')
-@ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'Too many requests from this IP (see Retry-After)' })
-@ApiServiceUnavailableResponse({
-  type: ErrorResponse,
-  description: 'Database or rate-limit store unreachable; retry after Retry-After',
-})
 @UseGuards(ThrottlerGuard)
 @Controller('v1/auth')
 export class AccountSecurityController {
@@ -38,7 +24,7 @@ export class AccountSecurityController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Verify the email with the token of the mailed link' })
   @ApiNoContentResponse({ description: 'The email is verified' })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: LINK_INVALID })
+  @ApiErrors(BODY_ERRORS, LINK_ERRORS, PUBLIC_ERRORS)
   verifyEmail(@Body() dto: LinkTokenDto): Promise<void> {
     return this.account.verifyEmail(dto.token);
   }
@@ -48,7 +34,7 @@ export class AccountSecurityController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Mail a new verification link (none when the email is verified already)' })
   @ApiAcceptedResponse({ description: 'Accepted; at most RESET_MAILS_PER_HOUR verification mails an hour' })
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiErrors(BEARER_ERRORS, PUBLIC_ERRORS)
   resendVerification(@CurrentAuth() auth: AuthContext): Promise<void> {
     return this.account.resendVerification(auth);
   }
@@ -60,7 +46,7 @@ export class AccountSecurityController {
     summary: '"This wasn\'t me": end the session a sign-in alert reported and mail a password-reset link',
   })
   @ApiNoContentResponse({ description: 'That session has ended (`reported`); a reset link is on its way' })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: LINK_INVALID })
+  @ApiErrors(BODY_ERRORS, LINK_ERRORS, PUBLIC_ERRORS)
   notMe(@Body() dto: LinkTokenDto): Promise<void> {
     return this.account.notMe(dto.token);
   }
@@ -70,7 +56,7 @@ export class AccountSecurityController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Mail a password-reset link to this email, if it has an account' })
   @ApiAcceptedResponse({ description: 'Accepted, for any email: the answer never tells whether it has an account' })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid body' })
+  @ApiErrors(BODY_ERRORS, PUBLIC_ERRORS)
   forgotPassword(@Body() dto: ForgotPasswordDto): void {
     this.account.forgotPassword(dto.email);
   }
@@ -80,7 +66,7 @@ export class AccountSecurityController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Set a new password with the token of the mailed reset link; every session ends' })
   @ApiNoContentResponse({ description: 'The password is set; every session has ended (`password_reset`)' })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: LINK_INVALID })
+  @ApiErrors(BODY_ERRORS, LINK_ERRORS, PUBLIC_ERRORS)
   resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
     return this.account.resetPassword(dto.token, dto.newPassword);
   }

@@ -1,5 +1,5 @@
 import { apiError } from '../common/api-error.js';
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from '../sessions/checked-session.js';
@@ -41,23 +41,34 @@ export class AuthService {
     return user;
   }
 
-  /** Same answer, and the same hashing work, for an unknown email and a wrong password; every outcome is audited. */
+  /**
+   * Same answer, and the same hashing work, for an unknown email and a wrong password; every
+   * outcome is audited. The password check goes through the account lockout (LoginAttempts).
+   */
   async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
+    let checked: { userId: string | null; valid: boolean };
     try {
-      await this.attempts.assertAllowed(account);
+      checked = await this.attempts.check(
+        account,
+        () => this.users.verifyCredentials(account, dto.password),
+        (r) => r.valid,
+      );
     } catch (e) {
-      await this.audit.recordLogin({ ...attempt, userId: await this.users.findIdByEmail(account), outcome: 'locked' });
+      if (e instanceof HttpException && e.getStatus() === 429)
+        await this.audit.recordLogin({
+          ...attempt,
+          userId: await this.users.findIdByEmail(account),
+          outcome: 'locked',
+        });
       throw e;
     }
-    const { userId, valid } = await this.users.verifyCredentials(account, dto.password);
+    const { userId, valid } = checked;
     if (!userId || !valid) {
-      await this.attempts.recordFailure(account);
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
       throw apiError(401, 'invalid_credentials', 'Invalid email or password');
     }
-    await this.attempts.reset(account);
     const created = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName });
     const pair = this.rotation.pair(created);
     await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
@@ -82,20 +93,18 @@ export class AuthService {
 
   /**
    * The new password takes effect and every other session ends in one transaction; this one stays.
-   * Wrong current passwords count against the account like failed logins, so a stolen access
-   * token cannot be used to guess the password.
+   * The current password is checked through the account lockout, in the same counter as logins,
+   * so a stolen access token cannot be used to guess the password.
    */
   async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
-    const account = `user:${auth.userId}`;
-    await this.attempts.assertAllowed(account);
-    let passwordHash: string;
-    try {
-      passwordHash = await this.users.checkPasswordAndHashNew(auth.userId, dto.currentPassword, dto.newPassword);
-    } catch (e) {
-      if (e instanceof ForbiddenException) await this.attempts.recordFailure(account);
-      throw e;
-    }
-    await this.attempts.reset(account);
+    const email = await this.users.emailOf(auth.userId);
+    const current = await this.attempts.check(
+      email,
+      () => this.users.checkPassword(auth.userId, dto.currentPassword),
+      (valid) => valid,
+    );
+    if (!current) throw apiError(403, 'invalid_credentials', 'Current password is wrong');
+    const passwordHash = await this.users.hashPassword(dto.newPassword);
     await this.credentials.replace(auth.userId, passwordHash, { keep: auth.sessionId });
   }
 }

@@ -21,6 +21,20 @@ export function bearerToken(req: Headers): string | null {
   return BEARER.exec(header.trim())?.[1] ?? null;
 }
 
+/**
+ * Whether the token's payload is a JSON object. jsonwebtoken reads `payload.nbf` before anything
+ * checks the payload's type, so a correctly signed `null` payload threw a TypeError (a 500) out
+ * of passport-jwt; such a token is refused here first.
+ */
+function payloadIsObject(token: string): boolean {
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload);
+  } catch {
+    return false;
+  }
+}
+
 /** What Passport adds to a strategy for the length of one authenticate() call. */
 interface PassportActions {
   success(user: unknown, info?: unknown): void;
@@ -59,8 +73,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   override authenticate(req: Headers, options?: unknown): void {
     const token = bearerToken(req);
     const claims = token === null ? undefined : this.verified.get(token);
-    if (!claims) return super.authenticate(req as never, options);
     const passport = this as unknown as PassportActions;
+    if (!claims) {
+      if (token !== null && !payloadIsObject(token))
+        return passport.error(apiError(401, 'token_invalid', 'Malformed token'));
+      return super.authenticate(req as never, options);
+    }
     this.check(claims)
       .then(
         (auth) => passport.success(auth),

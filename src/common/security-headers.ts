@@ -68,3 +68,22 @@ export function registerResponseHeaders(fastify: FastifyInstance): void {
     done();
   });
 }
+
+/**
+ * CORS for CORS_ORIGINS (SPEC "Browser apps"): credentials allowed (the refresh cookie), and a
+ * preflight lists every method and request header the API uses rather than echoing what was
+ * asked, so a page learns what the API takes and nothing more. @fastify/cors's default listed
+ * only GET, HEAD and POST, which left browsers unable to call DELETE or PATCH. Another origin
+ * gets no CORS header at all: with a plain list, @fastify/cors still sent it
+ * `Access-Control-Allow-Credentials`.
+ */
+export function corsPolicy(origins: string[]) {
+  const allowed = new Set(origins);
+  return {
+    origin: (origin: string | undefined, done: (err: Error | null, allow: string | false) => void) =>
+      done(null, origin !== undefined && allowed.has(origin) ? origin : false),
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-csrf-protection', 'x-request-id'],
+    credentials: true,
+  };
+}

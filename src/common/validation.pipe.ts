@@ -1,5 +1,26 @@
+import { ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { apiError } from './api-error.js';
-import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
+
+/** A property name the 400 may quote: short and identifier-like, so never a pasted secret or 10 KB of junk. */
+const QUOTABLE = /^[A-Za-z_$][\w$]{0,31}$/;
+
+/**
+ * The 400's messages, one per failed rule of a property. They name the property and the rule,
+ * never the value (class-validator's default messages carry no `$value`, nor do ours); an unknown
+ * property is named only when it looks like one, since a client's junk or a password can arrive
+ * as a key. Nested errors are not walked: our bodies are flat, and a nested value fails as a whole.
+ */
+export function validationMessages(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => {
+    const constraints = e.constraints ?? {};
+    if ('whitelistValidation' in constraints)
+      return [
+        QUOTABLE.test(e.property) ? `property ${e.property} should not exist` : 'an unknown property should not exist',
+      ];
+    const messages = Object.values(constraints);
+    return messages.length > 0 ? messages : [`${QUOTABLE.test(e.property) ? e.property : 'a property'} is invalid`];
+  });
+}
 
 /**
  * The one global pipe: unknown properties are 400, values are transformed to the DTO types,
@@ -15,6 +36,8 @@ export class AppValidationPipe extends ValidationPipe {
       transform: true,
       forbidUnknownValues: true,
       stopAtFirstError: false,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => apiError(400, 'validation_failed', validationMessages(errors)),
     });
   }
 

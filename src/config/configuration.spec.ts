@@ -83,12 +83,12 @@ describe('loadConfig', () => {
     const c = loadConfig({
       ...ok,
       NODE_ENV: 'production',
-      JWT_SECRET: 'z'.repeat(32),
+      JWT_SECRET: 'k7Qp2xR9vL4mZ8tW1nB6cY3hJ5sD0fGa',
       TRUST_PROXY: 'yes',
       CORS_ORIGINS: 'https://a.example, https://b.example',
       REDIS_URL: 'redis://127.0.0.1:6379/2',
     });
-    expect(c.app).toMatchObject({ trustProxy: true, corsOrigins: ['https://a.example', 'https://b.example'] });
+    expect(c.app).toMatchObject({ trustProxy: 1, corsOrigins: ['https://a.example', 'https://b.example'] });
     expect(c.redis.url).toBe('redis://127.0.0.1:6379/2');
   });
 });

@@ -1,5 +1,7 @@
 import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
+import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
+import type { TrustProxy } from './trust-proxy.js';
 
 export type DatabaseConfig =
   { type: 'sqlite'; path: string; migrationsRun: boolean } | { type: 'mysql'; url: string; migrationsRun: boolean };
@@ -8,10 +10,14 @@ export interface AppConfig {
   app: {
     env: string;
     port: number;
-    trustProxy: boolean;
+    /** Address or host name to listen on (HOST). */
+    host: string;
+    /** Fastify's trustProxy: false, hops, or proxy addresses/CIDRs (never `true`, which trusts every hop). */
+    trustProxy: TrustProxy;
     logLevel: string;
     corsOrigins: string[];
     bodyLimit: number;
+    swagger: boolean;
     /** Base of the links in mails (PUBLIC_URL), without a trailing slash. */
     publicUrl: string;
   };
@@ -67,6 +73,13 @@ export function parseDatabaseUrl(url: string, migrationsRun: boolean): DatabaseC
   return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:'), migrationsRun };
 }
 
+/** Where the data lives, for logs and error lines: the SQLite path, or host:port/database (never the credentials). */
+export function describeDatabase(db: { type: 'sqlite'; path: string } | { type: 'mysql'; url: string }): string {
+  if (db.type === 'sqlite') return `sqlite ${db.path}`;
+  const url = new URL(db.url);
+  return `mysql ${url.hostname}:${url.port || '3306'}${url.pathname}`;
+}
+
 /** Builds the typed configuration from an environment (process.env by default), validating it first. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const e = validateEnv(env);
@@ -80,10 +93,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     app: {
       env: e.NODE_ENV,
       port: e.PORT,
+      host: e.HOST,
       trustProxy: e.TRUST_PROXY,
       logLevel: e.LOG_LEVEL,
       corsOrigins: list(e.CORS_ORIGINS),
       bodyLimit: e.BODY_LIMIT,
+      swagger: e.SWAGGER,
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     },
     database: parseDatabaseUrl(e.DATABASE_URL, e.MIGRATIONS_RUN),
@@ -95,7 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       accessTokenTtl: e.ACCESS_TOKEN_TTL,
-      adminEmails: list(e.ADMIN_EMAILS).map((x) => x.toLowerCase()),
+      adminEmails: list(e.ADMIN_EMAILS).map(normalizeEmail),
       rateLimitPerIp: e.RATE_LIMIT_PER_IP,
       rateLimitWindow: e.RATE_LIMIT_WINDOW,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,

@@ -11,12 +11,31 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { isIP } from 'node:net';
+import { secretWeakness } from './secret-strength.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
+// Digits only: no sign, spaces, exponent, fraction or unit suffix ("15m", "1e3", " 90" are refused,
+// not read as something else). A refused value stays a string, so IsInt reports it.
 const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+  typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+
+/**
+ * A whole number within [min, max], described by `what` (which names the unit). Every way of
+ * missing it (not digits, too small, too large) gets the one message, with the range.
+ */
+function WholeNumber(what: string, min: number, max?: number): PropertyDecorator {
+  const range = max === undefined ? (min > 0 ? `, at least ${min}` : '') : ` from ${min} to ${max}`;
+  const message = ({ property }: { property: string }) => `${property} must be ${what}${range}`;
+  const rules = [Transform(toInt), IsInt({ message }), Min(min, { message })];
+  if (max !== undefined) rules.push(Max(max, { message }));
+  return (target, key) => rules.forEach((rule) => rule(target, key));
+}
+
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
@@ -24,6 +43,21 @@ const toBool = ({ value }: { value: unknown }) => {
   if (['false', '0', 'no', 'off', ''].includes(v)) return false;
   return value;
 };
+
+/** RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?)*$/i;
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/device-sessions.sqlite';
+
+/** mysql:// or mariadb://, a host, a numeric port if any, a database name: what mysql2 can connect with. */
+function isMysqlUrl(value: string): boolean {
+  if (!/^(mysql|mariadb):\/\/[^/]+\/[^/?]+(\?.*)?$/.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 const secretMessage = ({ value }: { value: unknown }) =>
   value === undefined ? 'JWT_SECRET must be set when NODE_ENV=production' : 'JWT_SECRET must be at least 32 characters';
@@ -33,19 +67,34 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: string = 'development';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @WholeNumber('a TCP port number', 0, 65_535)
   PORT: number = 3000;
 
-  @Matches(/^(sqlite:.+|(mysql|mariadb):\/\/[^/]+\/[^/?]+(\?.*)?)$/, {
-    message: 'DATABASE_URL must be sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB',
+  // Loopback by default, so a laptop running `npm start` does not offer the service to its
+  // network; the Docker image sets 0.0.0.0. 127.0.0.1 rather than `localhost`: clients asking for
+  // localhost fall back from ::1 to it, and Fastify's several-address listen for `localhost`
+  // crashes when a SIGTERM closes the server before it has bound them all.
+  @ValidateBy({
+    name: 'isListenAddress',
+    validator: {
+      validate: (v: unknown) => typeof v === 'string' && (isIP(v) !== 0 || HOST_NAME.test(v)),
+      defaultMessage: () =>
+        'HOST must be an IP address or a host name to listen on (localhost, 127.0.0.1, 0.0.0.0, ::)',
+    },
   })
-  DATABASE_URL: string = 'sqlite:./data/device-sessions.sqlite';
+  HOST: string = '127.0.0.1';
+
+  @ValidateBy({
+    name: 'isDatabaseUrl',
+    validator: {
+      validate: (v: unknown) => typeof v === 'string' && (/^sqlite:./.test(v) || isMysqlUrl(v)),
+      defaultMessage: () => 'DATABASE_URL must be sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB',
+    },
+  })
+  DATABASE_URL: string = DEFAULT_DATABASE_URL;
 
   @Transform(toBool)
-  @IsBoolean()
+  @IsBoolean({ message: 'MIGRATIONS_RUN must be true or false (or 1/0, yes/no, on/off)' })
   MIGRATIONS_RUN: boolean = true;
 
   // No @IsOptional here: it would skip every rule when the value is absent, production included.
@@ -64,41 +113,37 @@ export class EnvironmentVariables {
   @MaxLength(200)
   JWT_AUDIENCE: string = 'device-sessions';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(10)
-  @Max(86_400)
+  @WholeNumber('a whole number of seconds', 10, 86_400)
   ACCESS_TOKEN_TTL: number = 900;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(60)
+  @WholeNumber('a whole number of seconds', 60)
   SESSION_IDLE_TTL: number = 1_209_600;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(60)
+  @WholeNumber('a whole number of seconds', 60)
   SESSION_ABSOLUTE_TTL: number = 2_592_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(300)
+  @WholeNumber('a whole number of seconds', 0, 300)
   REFRESH_REUSE_GRACE: number = 10;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
+  @WholeNumber('a whole number of sessions (0: no cap)', 0)
   MAX_SESSIONS_PER_USER: number = 0;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @WholeNumber('a whole number of days', 1)
   SESSION_RETENTION_DAYS: number = 90;
 
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY: boolean = false;
+  /** false, true (one hop), a number of proxy hops, or proxy addresses/CIDRs: see trust-proxy.ts. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseTrustProxy(value) ?? value) : value))
+  @ValidateBy(
+    {
+      name: 'trustProxy',
+      validator: { validate: (v: unknown) => v === false || typeof v === 'number' || Array.isArray(v) },
+    },
+    {
+      message:
+        'TRUST_PROXY must be false, true (one hop), a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+    },
+  )
+  TRUST_PROXY: TrustProxy = false;
 
   /**
    * A MaxMind-format .mmdb (comma-separated files are tried in order), or `off`; unset = the bundled DB-IP country
@@ -120,22 +165,13 @@ export class EnvironmentVariables {
   @IsString({ message: 'WEBHOOK_SECRET must be set when WEBHOOK_URL is' })
   WEBHOOK_SECRET?: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(60_000)
+  @WholeNumber('a whole number of milliseconds', 100, 60_000)
   WEBHOOK_TIMEOUT_MS: number = 5_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(10)
+  @WholeNumber('a whole number of attempts', 1, 10)
   WEBHOOK_MAX_ATTEMPTS: number = 5;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(600_000)
+  @WholeNumber('a whole number of milliseconds', 1, 600_000)
   WEBHOOK_RETRY_DELAY_MS: number = 1_000;
 
   @IsOptional()
@@ -148,16 +184,10 @@ export class EnvironmentVariables {
   @IsIn(['auto', 'local', 'off'])
   SESSION_CACHE: string = 'auto';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(10_000_000)
+  @WholeNumber('a whole number of sessions', 1, 10_000_000)
   SESSION_CACHE_SIZE: number = 100_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(200)
-  @Max(60_000)
+  @WholeNumber('a whole number of milliseconds', 200, 60_000)
   SESSION_CACHE_LEASE_MS: number = 3_000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -166,30 +196,24 @@ export class EnvironmentVariables {
   @IsString()
   CORS_ORIGINS: string = '';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1024)
-  @Max(10_485_760)
+  @WholeNumber('a whole number of bytes', 1024, 10_485_760)
   BODY_LIMIT: number = 16_384;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  /** Swagger UI at /docs and the document at /docs-json; `off` removes both. */
+  @Transform(toBool)
+  @IsBoolean()
+  SWAGGER: boolean = true;
+
+  @WholeNumber('a whole number of requests', 1)
   RATE_LIMIT_PER_IP: number = 30;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @WholeNumber('a whole number of seconds', 1)
   RATE_LIMIT_WINDOW: number = 60;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @WholeNumber('a whole number of failed attempts', 1)
   LOGIN_FAILURES_PER_ACCOUNT: number = 10;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @WholeNumber('a whole number of seconds', 1)
   LOGIN_FAILURES_WINDOW: number = 900;
 
   /** `smtp://` or `smtps://`, credentials in the URL; unset: mails are written to the log instead. */
@@ -212,22 +236,13 @@ export class EnvironmentVariables {
   })
   PUBLIC_URL?: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(60)
-  @Max(2_592_000)
+  @WholeNumber('a whole number of seconds', 60, 2_592_000)
   VERIFY_LINK_TTL: number = 86_400;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(60)
-  @Max(86_400)
+  @WholeNumber('a whole number of seconds', 60, 86_400)
   RESET_LINK_TTL: number = 1_800;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @WholeNumber('a whole number of mails', 1, 100)
   RESET_MAILS_PER_HOUR: number = 5;
 }
 
@@ -250,6 +265,14 @@ export function validateEnv(env: Record<string, string | undefined>): Environmen
     const first = errors[0];
     const detail = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
     throw new ConfigValidationError(first.property, detail);
+  }
+  const weakness =
+    parsed.NODE_ENV === 'production' && parsed.JWT_SECRET !== undefined ? secretWeakness(parsed.JWT_SECRET) : undefined;
+  if (weakness) {
+    throw new ConfigValidationError(
+      'JWT_SECRET',
+      `JWT_SECRET ${weakness}: use at least 32 random characters (e.g. openssl rand -base64 48)`,
+    );
   }
   if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
     throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');

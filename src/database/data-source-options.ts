@@ -1,20 +1,38 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { LoginAuditEntity } from '../audit/login-audit.entity.js';
 import { LinkTokenEntity } from '../auth/link-token.entity.js';
-import type { DatabaseConfig } from '../config/configuration.js';
+import { type DatabaseConfig, parseDatabaseUrl } from '../config/configuration.js';
+import { ConfigValidationError, DEFAULT_DATABASE_URL } from '../config/env.validation.js';
 import { SessionEntity } from '../sessions/session.entity.js';
+import { UserRoleEntity } from '../users/user-role.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserEntity, SessionEntity, LoginAuditEntity, LinkTokenEntity];
+export const entities = [UserEntity, UserRoleEntity, SessionEntity, LoginAuditEntity, LinkTokenEntity];
+
+/**
+ * The default database's directory (./data) is made on first start, so `npm start` needs no
+ * setup. Any other path must name a directory that exists: a typo in DATABASE_URL must not
+ * quietly create a tree and a fresh, empty database in it.
+ */
+function ensureSqliteDirectory(path: string): void {
+  const dir = resolve(dirname(path));
+  if (existsSync(dir)) return;
+  const defaultPath = parseDatabaseUrl(DEFAULT_DATABASE_URL, false);
+  if (defaultPath.type === 'sqlite' && dir === resolve(dirname(defaultPath.path))) {
+    mkdirSync(dir, { recursive: true });
+    return;
+  }
+  throw new ConfigValidationError('DATABASE_URL', `the directory ${dir} does not exist (only ./data is created)`);
+}
 
 /** One function builds the DataSource options for the app, the tests and the TypeORM CLI (ormconfig.ts). */
 export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   const common = { entities, migrations, migrationsRun: db.migrationsRun, synchronize: false, logging: false } as const;
   if (db.type === 'sqlite') {
-    if (db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });
+    if (db.path !== ':memory:') ensureSqliteDirectory(db.path);
     return {
       ...common,
       type: 'better-sqlite3',

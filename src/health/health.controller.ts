@@ -1,9 +1,9 @@
 import { apiError } from '../common/api-error.js';
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/public.decorator.js';
-import { ErrorResponse } from '../common/error.response.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 
 @ApiTags('health')
 @Public()
@@ -19,7 +19,7 @@ export class HealthController {
   @ApiOkResponse({
     schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', example: 'ok' } } },
   })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse })
+  @ApiErrors({ 503: ['service_unavailable'] })
   async ready(): Promise<{ status: 'ok' }> {
     try {
       await this.health.check([() => this.db.pingCheck('database', { timeout: 1500 })]);

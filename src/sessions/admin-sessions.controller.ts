@@ -1,26 +1,16 @@
 import { Controller, Delete, Get, Param, Query, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators/roles.decorator.js';
-import { ErrorResponse } from '../common/error.response.js';
+import { ApiErrors, BEARER_ERRORS } from '../common/api-errors.decorator.js';
 import { RolesGuard } from '../common/guards/roles.guard.js';
+import { uuidPipe } from '../common/pipes/uuid.pipe.js';
 import { ListSessionsQuery, RevokedResponse } from './dto/session-queries.dto.js';
 import { SessionResponse } from './dto/session.response.js';
-import { uuidPipe } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponse })
-@ApiForbiddenResponse({ type: ErrorResponse, description: 'Caller lacks the admin role' })
-@ApiNotFoundResponse({ type: ErrorResponse, description: 'Unknown user' })
+@ApiErrors(BEARER_ERRORS, { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'] })
 @Roles('admin')
 @UseGuards(RolesGuard)
 @Controller('v1/admin/users/:id/sessions')

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { open, Reader, Response } from 'maxmind';
+import { ConfigValidationError } from '../config/env.validation.js';
 
 export interface GeoLocation {
   country: string | null;
@@ -47,9 +48,7 @@ export class GeoLocator {
     const readers = await Promise.all(
       paths.map((path) =>
         open(path, { cache: { max: 10_000 } }).catch((e: Error) => {
-          throw new Error(
-            `Invalid configuration: GEOIP_DB_PATH: ${path} is not a readable MaxMind database (${e.message})`,
-          );
+          throw new ConfigValidationError('GEOIP_DB_PATH', `${path} is not a readable MaxMind database (${e.message})`);
         }),
       ),
     );
@@ -87,9 +86,9 @@ function resolveDefault(): string {
   try {
     return createRequire(join(process.cwd(), 'index.js')).resolve(DEFAULT_GEOIP_DB);
   } catch {
-    throw new Error(
-      `Invalid configuration: GEOIP_DB_PATH: not set and the bundled ${DEFAULT_GEOIP_DB} ` +
-        'is not installed (set a path, or off)',
+    throw new ConfigValidationError(
+      'GEOIP_DB_PATH',
+      `not set and the bundled ${DEFAULT_GEOIP_DB} is not installed (set a path, or off)`,
     );
   }
 }

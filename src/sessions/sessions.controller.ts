@@ -1,26 +1,16 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../common/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
-import { ErrorResponse } from '../common/error.response.js';
+import { ApiErrors, BEARER_ERRORS } from '../common/api-errors.decorator.js';
+import { uuidPipe } from '../common/pipes/uuid.pipe.js';
 import { ListSessionsQuery, RevokedResponse, RevokeSessionsQuery } from './dto/session-queries.dto.js';
 import { SessionResponse } from './dto/session.response.js';
 import { SessionsService } from './sessions.service.js';
 
-export const uuidPipe = new ParseUUIDPipe({ version: '4' });
-
 @ApiTags('sessions')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing, invalid or ended session' })
+@ApiErrors(BEARER_ERRORS, { 400: ['validation_failed'] })
 @Controller('v1/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
@@ -28,7 +18,6 @@ export class SessionsController {
   @Get()
   @ApiOperation({ summary: 'My sessions (devices), newest activity first' })
   @ApiOkResponse({ type: [SessionResponse] })
-  @ApiBadRequestResponse({ type: ErrorResponse })
   list(@CurrentAuth() auth: AuthContext, @Query() q: ListSessionsQuery): Promise<SessionResponse[]> {
     return this.sessions.list(auth.userId, auth.sessionId, q.status, q.limit);
   }
@@ -36,8 +25,7 @@ export class SessionsController {
   @Get(':id')
   @ApiOperation({ summary: 'One of my sessions, active or ended' })
   @ApiOkResponse({ type: SessionResponse })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Not a UUID' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Unknown, or another user’s' })
+  @ApiErrors({ 404: ['not_found'] })
   get(@CurrentAuth() auth: AuthContext, @Param('id', uuidPipe) id: string): Promise<SessionResponse> {
     return this.sessions.get(auth, id);
   }
@@ -46,8 +34,7 @@ export class SessionsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Log a device out (idempotent)' })
   @ApiNoContentResponse({ description: 'That session has ended' })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Not a UUID' })
-  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Unknown, or another user’s' })
+  @ApiErrors({ 404: ['not_found'] })
   revoke(@CurrentAuth() auth: AuthContext, @Param('id', uuidPipe) id: string): Promise<void> {
     return this.sessions.revoke(auth, id);
   }
@@ -55,7 +42,6 @@ export class SessionsController {
   @Delete()
   @ApiOperation({ summary: 'Log out all other devices, or all devices' })
   @ApiOkResponse({ type: RevokedResponse })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'scope missing or not others|all' })
   revokeAll(@CurrentAuth() auth: AuthContext, @Query() q: RevokeSessionsQuery): Promise<RevokedResponse> {
     return this.sessions.revokeAll(auth, q.scope);
   }

@@ -6,7 +6,10 @@ export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  /** Trimmed and lower-cased, so the unique index compares emails case-insensitively. */
+  /**
+   * Normalized (common/email.ts) before it is stored or looked up; compared byte-exact (MySQL:
+   * utf8mb4_bin), so the unique index holds one row per address and the database never merges two.
+   */
   @Index('uq_users_email', { unique: true })
   @Column({ type: 'varchar', length: 254 })
   email: string;

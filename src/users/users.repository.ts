@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { SqlDriver } from '../database/sql-driver.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import { UserRoleEntity } from './user-role.entity.js';
 import { UserEntity } from './user.entity.js';
 
 @Injectable()
@@ -44,6 +45,44 @@ export class UsersRepository {
       .where('id = :id AND email_verified_at IS NULL', { id })
       .execute();
     return (result.affected ?? 0) > 0;
+  }
+
+  async rolesOf(userId: string): Promise<string[]> {
+    const rows = await this.tx.manager
+      .getRepository(UserRoleEntity)
+      .find({ where: { userId }, select: { role: true } });
+    return rows.map((r) => r.role);
+  }
+
+  /** Whether the role was new to the user (granting it twice changes nothing). */
+  async grantRole(userId: string, role: string, now: number): Promise<boolean> {
+    const roles = this.tx.manager.getRepository(UserRoleEntity);
+    if (await roles.existsBy({ userId, role })) return false;
+    await roles.createQueryBuilder().insert().values({ userId, role, grantedAt: now }).orIgnore().execute();
+    return true;
+  }
+
+  /** Whether the user held the role. */
+  async revokeRole(userId: string, role: string): Promise<boolean> {
+    const result = await this.tx.manager.getRepository(UserRoleEntity).delete({ userId, role });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The users granted `role`, with when, oldest grant first. */
+  async withRole(role: string): Promise<{ user: UserEntity; grantedAt: number }[]> {
+    const grants = await this.tx.manager
+      .getRepository(UserRoleEntity)
+      .find({ where: { role }, order: { grantedAt: 'ASC', userId: 'ASC' } });
+    if (grants.length === 0) return [];
+    const users = new Map((await this.repo().findBy({ id: In(grants.map((g) => g.userId)) })).map((u) => [u.id, u]));
+    return grants.flatMap((g) => {
+      const user = users.get(g.userId);
+      return user ? [{ user, grantedAt: g.grantedAt }] : [];
+    });
+  }
+
+  findByEmails(emails: string[]): Promise<UserEntity[]> {
+    return emails.length === 0 ? Promise.resolve([]) : this.repo().findBy({ email: In(emails) });
   }
 
   /**

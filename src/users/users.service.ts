@@ -19,6 +19,11 @@ const isUniqueViolation = (e: unknown) =>
   e instanceof QueryFailedError &&
   /ER_DUP_ENTRY|UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${(e as { code?: string }).code} ${e.message}`);
 
+const ADMIN = 'admin';
+
+/** What the roles of a user are decided from, besides the grants. */
+type RoleFacts = Pick<UserEntity, 'email'> & { emailVerifiedAt?: number | null };
+
 @Injectable()
 export class UsersService implements RoleResolver {
   private readonly adminEmails: Set<string>;
@@ -34,11 +39,21 @@ export class UsersService implements RoleResolver {
   }
 
   /**
-   * ADMIN_EMAILS grants `admin` to a verified address only: anyone can register a listed address
-   * first, so the listing alone proves nothing.
+   * `admin` comes from an operator's grant (`npm run admin -- grant`, stored in user_roles), or
+   * from ADMIN_EMAILS for a verified address only: anyone can register a listed address first,
+   * so the listing alone proves nothing. A caller that did not read the grants or the
+   * verification (the per-request read behind GET /v1/auth/me) gets no role it cannot prove.
    */
-  private roles(user: Pick<UserEntity, 'email' | 'emailVerifiedAt'>): string[] {
-    return user.emailVerifiedAt !== null && this.adminEmails.has(user.email) ? ['user', 'admin'] : ['user'];
+  private roles(user: RoleFacts, granted: readonly string[] = []): string[] {
+    return this.isAdmin(user, granted) ? ['user', 'admin'] : ['user'];
+  }
+
+  private isAdmin(user: RoleFacts, granted: readonly string[]): boolean {
+    return granted.includes(ADMIN) || this.adminByEmail(user);
+  }
+
+  private adminByEmail(user: RoleFacts): boolean {
+    return user.emailVerifiedAt !== undefined && user.emailVerifiedAt !== null && this.adminEmails.has(user.email);
   }
 
   /** The API shape of a user read elsewhere (the per-request check reads the profile with the session). */
@@ -98,7 +113,7 @@ export class UsersService implements RoleResolver {
     const user = await this.users.findById(userId);
     // The session check passed, so the user existed a moment ago: treat a vanished user as signed out.
     if (!user) throw apiError(401, 'session_ended', 'User no longer exists');
-    return this.profile(user);
+    return toUserResponse(user, this.roles(user, await this.users.rolesOf(user.id)));
   }
 
   async updateName(userId: string, name: string): Promise<UserResponse> {
@@ -108,16 +123,20 @@ export class UsersService implements RoleResolver {
     return this.getProfile(userId);
   }
 
-  /** Checks the current password (403 when wrong) and returns the new one's hash; stores nothing. */
-  async checkPasswordAndHashNew(userId: string, currentPassword: string, newPassword: string): Promise<string> {
+  /** The account's email (its lockout key); 401 when the user vanished under a live session. */
+  async emailOf(userId: string): Promise<string> {
     const user = await this.users.findById(userId);
     if (!user) throw apiError(401, 'session_ended', 'User no longer exists');
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword)))
-      throw apiError(403, 'invalid_credentials', 'Current password is wrong');
-    return this.hasher.hash(newPassword);
+    return user.email;
   }
 
-  /** A new password's hash (the DTO checked the password rules). */
+  /** Whether `password` is the user's; stores nothing. */
+  async checkPassword(userId: string, password: string): Promise<boolean> {
+    const user = await this.users.findById(userId);
+    if (!user) throw apiError(401, 'session_ended', 'User no longer exists');
+    return this.hasher.verify(user.passwordHash, password);
+  }
+
   hashPassword(password: string): Promise<string> {
     return this.hasher.hash(password);
   }
@@ -128,7 +147,46 @@ export class UsersService implements RoleResolver {
 
   async rolesOf(userId: string): Promise<string[]> {
     const user = await this.users.findById(userId);
-    return user ? this.roles(user) : [];
+    return user ? this.roles(user, await this.users.rolesOf(userId)) : [];
+  }
+
+  /**
+   * Operators' role commands (`npm run admin`): by email, of an existing account only — a grant
+   * waiting for an address to register would hand the role to whoever registers it first.
+   */
+  async grantAdmin(email: string): Promise<{ userId: string; changed: boolean }> {
+    const user = await this.accountByEmail(email);
+    return { userId: user.id, changed: await this.users.grantRole(user.id, ADMIN, this.clock.now()) };
+  }
+
+  /** `stillAdmin`: ADMIN_EMAILS lists the verified address, so the role stays without the grant. */
+  async revokeAdmin(email: string): Promise<{ userId: string; changed: boolean; stillAdmin: boolean }> {
+    const user = await this.accountByEmail(email);
+    return {
+      userId: user.id,
+      changed: await this.users.revokeRole(user.id, ADMIN),
+      stillAdmin: this.adminByEmail(user),
+    };
+  }
+
+  /** Every account holding `admin`, and where from: a grant, ADMIN_EMAILS (verified), or both. */
+  async listAdmins(): Promise<{ id: string; email: string; sources: ('grant' | 'ADMIN_EMAILS')[] }[]> {
+    const granted = await this.users.withRole(ADMIN);
+    const listed = (await this.users.findByEmails([...this.adminEmails])).filter((u) => this.adminByEmail(u));
+    const admins = new Map<string, { id: string; email: string; sources: ('grant' | 'ADMIN_EMAILS')[] }>();
+    for (const { user } of granted) admins.set(user.id, { id: user.id, email: user.email, sources: ['grant'] });
+    for (const user of listed) {
+      const entry = admins.get(user.id) ?? { id: user.id, email: user.email, sources: [] };
+      entry.sources.push('ADMIN_EMAILS');
+      admins.set(user.id, entry);
+    }
+    return [...admins.values()];
+  }
+
+  private async accountByEmail(email: string): Promise<UserEntity> {
+    const user = await this.users.findByEmail(normalizeEmail(email));
+    if (!user) throw apiError(404, 'not_found', 'No account has this email');
+    return user;
   }
 
   async assertExists(userId: string): Promise<void> {

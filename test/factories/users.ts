@@ -34,6 +34,8 @@ type Http = ReturnType<typeof supertest>;
 export async function registerUser(
   http: Http,
   overrides: Partial<{ email: string; password: string; name: string }> = {},
+  /** The client address (X-Forwarded-For), for suites with a low per-IP limit. */
+  ip?: string,
 ): Promise<TestUser> {
   seq += 1;
   const body = {
@@ -42,7 +44,9 @@ export async function registerUser(
     name: `User ${seq}`,
     ...overrides,
   };
-  const res = await http.post('/v1/auth/register').send(body).expect(201);
+  const req = http.post('/v1/auth/register');
+  if (ip) req.set('X-Forwarded-For', ip);
+  const res = await req.send(body).expect(201);
   return { id: res.body.id, email: body.email, password: body.password };
 }
 

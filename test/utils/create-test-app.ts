@@ -44,6 +44,7 @@ export async function createTestApp(
   if (!keepData) {
     await dataSource.query('DELETE FROM link_tokens');
     await dataSource.query('DELETE FROM sessions');
+    await dataSource.query('DELETE FROM user_roles');
     await dataSource.query('DELETE FROM users');
     await dataSource.query('DELETE FROM login_audit');
   }

@@ -7,11 +7,14 @@ export interface AttemptCount {
   resetInMs: number;
 }
 
-/** Counts failures per key in a fixed window that opens with the first failure. */
+/**
+ * Counts attempts per key in a fixed window that opens with the first. `hit` adds one and
+ * answers the new count in one atomic step (N hits at once are N, each seeing its own count);
+ * `release` takes one back, within the same window.
+ */
 export abstract class AttemptStore {
-  abstract get(key: string): Promise<AttemptCount>;
   abstract hit(key: string, windowMs: number): Promise<AttemptCount>;
-  abstract reset(key: string): Promise<void>;
+  abstract release(key: string): Promise<void>;
 }
 
 /** One instance: a Map, on the injectable clock so tests move time. */
@@ -32,10 +35,6 @@ export class MemoryAttemptStore extends AttemptStore {
     return entry ? { count: entry.count, resetInMs: entry.resetAt - this.clock.now() } : { count: 0, resetInMs: 0 };
   }
 
-  async get(key: string): Promise<AttemptCount> {
-    return this.view(this.live(key));
-  }
-
   async hit(key: string, windowMs: number): Promise<AttemptCount> {
     const entry = this.live(key) ?? { count: 0, resetAt: this.clock.now() + windowMs };
     entry.count += 1;
@@ -44,8 +43,9 @@ export class MemoryAttemptStore extends AttemptStore {
     return this.view(entry);
   }
 
-  async reset(key: string): Promise<void> {
-    this.entries.delete(key);
+  async release(key: string): Promise<void> {
+    const entry = this.live(key);
+    if (entry) entry.count = Math.max(0, entry.count - 1);
   }
 
   private prune(): void {
@@ -59,6 +59,10 @@ const HIT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
 
+// Never below zero, never re-creating an expired window (a plain DECR would make one without expiry).
+const RELEASE = `if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('DECR', KEYS[1]) <= 0 then redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** Several instances: counters in Redis, windows on Redis's clock. */
 export class RedisAttemptStore extends AttemptStore {
   constructor(
@@ -68,21 +72,12 @@ export class RedisAttemptStore extends AttemptStore {
     super();
   }
 
-  async get(key: string): Promise<AttemptCount> {
-    const [[, count], [, ttl]] = (await this.redis
-      .multi()
-      .get(this.prefix + key)
-      .pttl(this.prefix + key)
-      .exec()) as [unknown, string | null][];
-    return { count: Number(count ?? 0), resetInMs: Math.max(0, Number(ttl)) };
-  }
-
   async hit(key: string, windowMs: number): Promise<AttemptCount> {
     const [count, ttl] = (await this.redis.eval(HIT, 1, this.prefix + key, windowMs)) as [number, number];
     return { count, resetInMs: Math.max(0, ttl) };
   }
 
-  async reset(key: string): Promise<void> {
-    await this.redis.del(this.prefix + key);
+  async release(key: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.prefix + key);
   }
 }

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 
 export interface ClientInfo {
   userAgent?: string;
-  /** Fastify's request.ip: the socket address, or X-Forwarded-For's client when TRUST_PROXY is on. */
+  /** Fastify's request.ip: the socket address, or the address the nearest untrusted hop reported (TRUST_PROXY). */
   ip?: string;
 }
 

@@ -1,16 +1,14 @@
-import { type MigrationInterface, type QueryRunner, Table, TableColumn } from 'typeorm';
+import { type MigrationInterface, type QueryRunner, Table } from 'typeorm';
 
 /**
  * The mailed links' tokens (email verification, password reset, "this wasn't me"): one table,
- * only their SHA-256, single use (`used_at`), each with its expiry. And `users.email_verified_at`,
- * which the security branch's user-roles migration adds too: whichever runs first adds it.
+ * only their SHA-256, single use (`used_at`), each with its expiry. (Verification fills
+ * `users.email_verified_at`, which UserRoles1764200000000 added.)
  */
 export class LinkTokens1764500000000 implements MigrationInterface {
   name = 'LinkTokens1764500000000';
 
   async up(q: QueryRunner): Promise<void> {
-    if (!(await q.hasColumn('users', 'email_verified_at')))
-      await q.addColumn('users', new TableColumn({ name: 'email_verified_at', type: 'bigint', isNullable: true }));
     await q.createTable(
       new Table({
         name: 'link_tokens',
@@ -45,6 +43,5 @@ export class LinkTokens1764500000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.dropTable('link_tokens');
-    await q.dropColumn('users', 'email_verified_at');
   }
 }

@@ -5,7 +5,7 @@ export class UserResponse {
   @ApiProperty({ format: 'uuid', example: '0b6f7c1e-3d5a-4a8e-9f0e-1c2d3e4f5a6b' })
   id: string;
 
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ example: 'user@example.com' })
   email: string;
 
   // Always present (null until set), so required and nullable: generated clients then type it `string | null`.
