@@ -346,3 +346,35 @@ describe('per-IP limits on the mailed-link routes', () => {
     await settle(t);
   });
 });
+
+const redisUrl = process.env.TEST_REDIS_URL;
+const withMysqlAndRedis = redisUrl && process.env.TEST_MYSQL_URL ? describe : describe.skip;
+
+/** Two instances on one MySQL and one Redis: the hourly count of reset mails holds across them. */
+withMysqlAndRedis('reset mails counted across two instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let smtp: TestSmtp;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    const env = { SMTP_URL: smtp.url, REDIS_URL: redisUrl! };
+    a = await createTestApp('mysql', env);
+    b = await createTestApp('mysql', env, { keepData: true });
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await smtp.close();
+  });
+
+  it('mails RESET_MAILS_PER_HOUR reset links when the requests go to both instances at once', async () => {
+    const user = await registerUser(a.http);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? a : b).http.post('/v1/auth/password/forgot').send({ email: user.email }),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(12).fill(202));
+    await Promise.all([settle(a), settle(b)]);
+    expect(smtp.waiting(user.email).filter((m) => m.subject === SUBJECT.reset)).toHaveLength(5);
+  });
+});
