@@ -26,7 +26,7 @@ const layer = (files, forbidden, message, { entities = false } = {}) => ({
   },
 });
 
-const features = ['auth', 'sessions', 'users', 'audit', 'events', 'health'];
+const features = ['auth', 'sessions', 'users', 'audit', 'events', 'health', 'mail'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', '**/dist/', '**/node_modules/'] },
@@ -80,6 +80,11 @@ export default tseslint.config(
     'users is below sessions and auth: it imports neither (tell the world through events).',
   ),
   layer(['src/audit/**'], ['auth', 'sessions', 'users', 'events', 'health'], 'audit is a leaf below auth.'),
+  layer(
+    ['src/mail/**'],
+    ['auth', 'sessions', 'users', 'audit', 'events', 'health'],
+    'mail is a leaf below auth: it sends what it is given.',
+  ),
   layer(['src/sessions/**'], ['auth', 'audit', 'events', 'health'], 'sessions is below auth: it never imports auth.'),
   layer(['src/events/**'], ['auth', 'users', 'audit', 'health'], 'events consumes session events only.'),
   layer(['src/health/**'], ['auth', 'sessions', 'users', 'audit', 'events'], 'health reads the database only.'),

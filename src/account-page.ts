@@ -7,16 +7,22 @@ import { join } from 'node:path';
 // and a container started in the project directory all find it.
 const ACCOUNT_DIR = join(process.cwd(), 'public', 'account');
 
+/** Each page's path and file: the devices page, and the pages the mailed links open (their token in the fragment). */
+const PAGES = {
+  '/account/devices': 'devices.html',
+  '/account/verify': 'verify.html',
+  '/account/reset': 'reset.html',
+  '/account/not-me': 'not-me.html',
+};
+
 /**
- * The self-service devices page at /account/devices: static files served by Fastify directly,
- * so they stay out of Nest's router and out of the OpenAPI document. Only the files present
- * at boot are served (no wildcard route), so unknown /account/* paths get the API's usual 404.
+ * The self-service pages under /account/: static files served by Fastify directly, so they stay
+ * out of Nest's router and out of the OpenAPI document. Only the files present at boot are
+ * served (no wildcard route), so unknown /account/* paths get the API's usual 404.
  */
 export async function registerAccountPage(app: NestFastifyApplication): Promise<void> {
-  if (!existsSync(ACCOUNT_DIR)) throw new Error(`the devices page is missing: ${ACCOUNT_DIR} does not exist`);
+  if (!existsSync(ACCOUNT_DIR)) throw new Error(`the account pages are missing: ${ACCOUNT_DIR} does not exist`);
   await app.register(fastifyStatic, { root: ACCOUNT_DIR, prefix: '/account/', wildcard: false, index: false });
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .get('/account/devices', (_request, reply) => reply.sendFile('devices.html'));
+  const fastify = app.getHttpAdapter().getInstance();
+  for (const [path, file] of Object.entries(PAGES)) fastify.get(path, (_request, reply) => reply.sendFile(file));
 }

@@ -6,6 +6,7 @@ import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
 
 const NEW_PASSWORD = 'a brand new passphrase, never seen';
+const LINK = 'Q'.repeat(43);
 
 interface Route {
   name: string;
@@ -99,6 +100,29 @@ describe.each(testDatabases)('request bodies on %s', (db) => {
     { name: 'logout', method: 'POST', path: () => '/v1/auth/logout', auth: true, valid: null },
     { name: 'revoke one', method: 'DELETE', path: () => `/v1/sessions/${pair.sessionId}`, auth: true, valid: null },
     { name: 'revoke all', method: 'DELETE', path: () => '/v1/sessions?scope=all', auth: true, valid: null },
+    // The mailed-link routes: a token shaped like ours but never issued, so a body that got through would be link_invalid.
+    {
+      name: 'verify email',
+      method: 'POST',
+      path: () => '/v1/auth/verify-email',
+      auth: false,
+      valid: () => ({ token: LINK }),
+    },
+    { name: 'not me', method: 'POST', path: () => '/v1/auth/not-me', auth: false, valid: () => ({ token: LINK }) },
+    {
+      name: 'forgot password',
+      method: 'POST',
+      path: () => '/v1/auth/password/forgot',
+      auth: false,
+      valid: () => ({ email: user.email }),
+    },
+    {
+      name: 'reset password',
+      method: 'POST',
+      path: () => '/v1/auth/password/reset',
+      auth: false,
+      valid: () => ({ token: LINK, newPassword: NEW_PASSWORD }),
+    },
   ];
   const bodyRoutes = routes.filter((r) => r.valid !== null);
 
@@ -133,7 +157,7 @@ describe.each(testDatabases)('request bodies on %s', (db) => {
   const snapshot = async () =>
     JSON.stringify(
       await Promise.all(
-        ['users', 'user_roles', 'sessions', 'login_audit'].map((table) =>
+        ['users', 'user_roles', 'sessions', 'login_audit', 'link_tokens'].map((table) =>
           t.dataSource.query(`SELECT * FROM ${table} ORDER BY 1`),
         ),
       ),

@@ -2,6 +2,7 @@ import { bearer, login, registerUser, TokenPair, TestUser } from './factories/us
 import { registerAdmin } from './factories/admin.js';
 import { createTestApp, TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
+import { settle } from './utils/mail.js';
 
 type Body = Record<string, unknown>;
 type Route = {
@@ -24,6 +25,9 @@ const BAD: [string, unknown][] = [
   ['an empty string', ''],
 ];
 
+/** Shaped like a mailed link's token, but never issued: judged by the route (`link_invalid`), not the validation. */
+const UNKNOWN_LINK_TOKEN = 'Q'.repeat(43);
+
 /** Bad input on every route answers 400 and changes nothing stored (ASVS 5.1.3, 5.1.4; SPEC non-negotiable). */
 describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   let t: TestApp;
@@ -43,7 +47,9 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
   const snapshot = async () =>
     JSON.stringify(
       await Promise.all(
-        ['users', 'sessions', 'login_audit'].map((table) => t.dataSource.query(`SELECT * FROM ${table} ORDER BY id`)),
+        ['users', 'sessions', 'login_audit', 'link_tokens'].map((table) =>
+          t.dataSource.query(`SELECT * FROM ${table} ORDER BY id`),
+        ),
       ),
     );
 
@@ -91,6 +97,42 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
       auth: true,
       valid: () => ({ currentPassword: user.password, newPassword: 'a brand new passphrase' }),
       required: ['currentPassword', 'newPassword'],
+      optional: [],
+    },
+    {
+      name: 'verify email',
+      method: 'post',
+      path: '/v1/auth/verify-email',
+      auth: false,
+      valid: () => ({ token: UNKNOWN_LINK_TOKEN }),
+      required: ['token'],
+      optional: [],
+    },
+    {
+      name: 'this wasn’t me',
+      method: 'post',
+      path: '/v1/auth/not-me',
+      auth: false,
+      valid: () => ({ token: UNKNOWN_LINK_TOKEN }),
+      required: ['token'],
+      optional: [],
+    },
+    {
+      name: 'forgot password',
+      method: 'post',
+      path: '/v1/auth/password/forgot',
+      auth: false,
+      valid: () => ({ email: user.email }),
+      required: ['email'],
+      optional: [],
+    },
+    {
+      name: 'reset password',
+      method: 'post',
+      path: '/v1/auth/password/reset',
+      auth: false,
+      valid: () => ({ token: UNKNOWN_LINK_TOKEN, newPassword: 'a brand new passphrase' }),
+      required: ['token', 'newPassword'],
       optional: [],
     },
   ];
@@ -247,5 +289,19 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
 
   it('still accepts the valid bodies (so every 400 above is down to the one change)', async () => {
     for (const route of routes.slice(0, 4)) expect((await send(route, route.valid())).status).toBeLessThan(300);
+    expect((await send(routes[7], routes[7].valid())).status).toBe(202);
+    // The reset mail is written behind the answer: let it land before the next snapshot is taken.
+    await settle(t);
   });
+
+  it.each(['verify email', 'this wasn’t me', 'reset password'])(
+    '%s: a well-formed token never issued → 400 link_invalid (not validation_failed), nothing stored',
+    async (name) => {
+      const route = routes.find((r) => r.name === name)!;
+      const before = await snapshot();
+      const res = await send(route, route.valid());
+      expect([res.status, res.body.code]).toEqual([400, 'link_invalid']);
+      expect(await snapshot()).toBe(before);
+    },
+  );
 });

@@ -13,7 +13,7 @@ import type { CheckedSession } from '../sessions/checked-session.js';
 import { Client, type ClientInfo } from '../common/decorators/client-info.decorator.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
-import { ApiErrors, BEARER_ERRORS, BODY_ERRORS } from '../common/api-errors.decorator.js';
+import { ApiErrors, BEARER_ERRORS, BODY_ERRORS, PUBLIC_ERRORS } from '../common/api-errors.decorator.js';
 import { TokenPairResponse } from '../sessions/dto/token-pair.response.js';
 import { RegisterDto } from '../users/dto/register.dto.js';
 import { UserResponse } from '../users/dto/user.response.js';
@@ -21,9 +21,6 @@ import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeResponse } from './dto/me.response.js';
 import { RefreshDto } from './dto/refresh.dto.js';
-
-/** 429 and 503 of the public routes: the rate limits, and a database or Redis away. */
-const PUBLIC_ERRORS = { 429: ['rate_limited'], 503: ['service_unavailable'] } as const;
 
 @ApiTags('auth')
 @Controller('v1/auth')

@@ -9,7 +9,15 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { MailModule } from '../mail/mail.module.js';
+import { AccountMail } from './account-mail.js';
+import { AccountSecurityController } from './account-security.controller.js';
+import { AccountSecurityService } from './account-security.service.js';
 import { AuthController } from './auth.controller.js';
+import { Credentials } from './credentials.js';
+import { LinkTokens } from './link-tokens.js';
+import { LinkTokensRepository } from './link-tokens.repository.js';
+import { LinkTokensSweeper } from './link-tokens.sweeper.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
@@ -40,6 +48,7 @@ class RateLimitModule {}
     UsersModule,
     SessionsModule,
     AuditModule,
+    MailModule,
     PassportModule,
     RateLimitModule,
     ThrottlerModule.forRootAsync({
@@ -54,7 +63,18 @@ class RateLimitModule {}
       },
     }),
   ],
-  controllers: [AuthController, PasswordController],
-  providers: [AuthService, JwtStrategy, LoginAttempts, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  controllers: [AuthController, PasswordController, AccountSecurityController],
+  providers: [
+    AuthService,
+    JwtStrategy,
+    LoginAttempts,
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    AccountSecurityService,
+    AccountMail,
+    Credentials,
+    LinkTokens,
+    LinkTokensRepository,
+    LinkTokensSweeper,
+  ],
 })
 export class AuthModule {}

@@ -15,6 +15,9 @@ import { UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from '../users/dto/change-password.dto.js';
 import type { LoginDto } from './dto/login.dto.js';
 import { LoginAttempts } from './login-attempts.js';
+import { AccountMail } from './account-mail.js';
+import { Credentials } from './credentials.js';
+import { BackgroundWork } from '../common/background-work.js';
 
 @Injectable()
 export class AuthService {
@@ -26,10 +29,16 @@ export class AuthService {
     private readonly attempts: LoginAttempts,
     private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
+    private readonly mail: AccountMail,
+    private readonly credentials: Credentials,
+    private readonly background: BackgroundWork,
   ) {}
 
-  register(dto: RegisterDto): Promise<UserResponse> {
-    return this.users.register(dto);
+  /** The account, then its verification mail (after the account committed). */
+  async register(dto: RegisterDto): Promise<UserResponse> {
+    const user = await this.users.register(dto);
+    await this.mail.verification(user.id);
+    return user;
   }
 
   /**
@@ -60,8 +69,12 @@ export class AuthService {
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
       throw apiError(401, 'invalid_credentials', 'Invalid email or password');
     }
-    const pair = this.rotation.pair(await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }));
+    const created = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName });
+    const pair = this.rotation.pair(created);
     await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
+    // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).
+    const alert = created.alert;
+    if (alert) this.background.start(`sign-in alert for user ${userId}`, () => this.mail.signInAlert(userId, alert));
     return pair;
   }
 
@@ -92,9 +105,6 @@ export class AuthService {
     );
     if (!current) throw apiError(403, 'invalid_credentials', 'Current password is wrong');
     const passwordHash = await this.users.hashPassword(dto.newPassword);
-    await this.tx.run(async (em) => {
-      await this.users.setPasswordHash(auth.userId, passwordHash, em);
-      await this.sessions.endOthers(auth.userId, auth.sessionId, 'password_change', em);
-    });
+    await this.credentials.replace(auth.userId, passwordHash, { keep: auth.sessionId });
   }
 }

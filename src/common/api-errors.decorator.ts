@@ -28,6 +28,12 @@ export const BEARER_ERRORS = {
   503: ['service_unavailable'],
 } satisfies Record<number, ErrorCode[]>;
 
+/** 429 and 503 of the public routes: the rate limits, and a database or Redis away. */
+export const PUBLIC_ERRORS = {
+  429: ['rate_limited'],
+  503: ['service_unavailable'],
+} satisfies Record<number, ErrorCode[]>;
+
 /**
  * Documents a route's error answers by status, each with the `code`s it can carry (SPEC
  * "Identifiers and errors": the OpenAPI document lists them), as ErrorResponse with `code`

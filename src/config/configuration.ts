@@ -19,6 +19,8 @@ export interface AppConfig {
     bodyLimit: number;
     shutdownGraceMs: number;
     swagger: boolean;
+    /** Base of the links in mails (PUBLIC_URL), without a trailing slash. */
+    publicUrl: string;
   };
   database: DatabaseConfig;
   auth: {
@@ -54,6 +56,17 @@ export interface AppConfig {
   /** Security events POSTed to `url` when set; retries back off from `retryDelayMs`, doubling. */
   webhook: { url?: string; secret: string; timeoutMs: number; maxAttempts: number; retryDelayMs: number };
   redis: { url?: string };
+  mail: {
+    /** Unset: each mail is written to the log (links redacted when NODE_ENV=production). */
+    smtpUrl?: string;
+    from: string;
+    /** Lifetimes of the mailed links, seconds. */
+    verifyLinkTtl: number;
+    /** The reset link's, and the "this wasn't me" link's. */
+    resetLinkTtl: number;
+    /** Most reset mails one account is sent per hour (forgot and "this wasn't me" together). */
+    resetMailsPerHour: number;
+  };
 }
 
 export function parseDatabaseUrl(url: string, migrationsRun: boolean): DatabaseConfig {
@@ -88,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimit: e.BODY_LIMIT,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       swagger: e.SWAGGER,
+      publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     },
     database: parseDatabaseUrl(e.DATABASE_URL, e.MIGRATIONS_RUN),
     auth: {
@@ -123,5 +137,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryDelayMs: e.WEBHOOK_RETRY_DELAY_MS,
     },
     redis: { url: e.REDIS_URL },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      verifyLinkTtl: e.VERIFY_LINK_TTL,
+      resetLinkTtl: e.RESET_LINK_TTL,
+      resetMailsPerHour: e.RESET_MAILS_PER_HOUR,
+    },
   };
 }

@@ -218,6 +218,35 @@ export class EnvironmentVariables {
 
   @WholeNumber('a whole number of seconds', 1)
   LOGIN_FAILURES_WINDOW: number = 900;
+
+  /** `smtp://` or `smtps://`, credentials in the URL; unset: mails are written to the log instead. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^/?#\s]+\/?(\?[^#\s]*)?$/, {
+    message: 'SMTP_URL must be smtp://USER:PASS@HOST:PORT or smtps://USER:PASS@HOST:PORT',
+  })
+  SMTP_URL?: string;
+
+  @IsString()
+  @MinLength(3)
+  @MaxLength(320)
+  @Matches(/^[^\r\n]*@[^\r\n]*$/, { message: 'MAIL_FROM must be an address, e.g. "Name <no-reply@example.com>"' })
+  MAIL_FROM: string = 'device-sessions <no-reply@localhost>';
+
+  /** Base of the links in mails; default http://localhost:$PORT (see loadConfig). */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, {
+    message: 'PUBLIC_URL must be an http(s) URL without query or fragment, e.g. https://auth.example.com',
+  })
+  PUBLIC_URL?: string;
+
+  @WholeNumber('a whole number of seconds', 60, 2_592_000)
+  VERIFY_LINK_TTL: number = 86_400;
+
+  @WholeNumber('a whole number of seconds', 60, 86_400)
+  RESET_LINK_TTL: number = 1_800;
+
+  @WholeNumber('a whole number of mails', 1, 100)
+  RESET_MAILS_PER_HOUR: number = 5;
 }
 
 export class ConfigValidationError extends Error {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { LoginAuditEntity } from '../audit/login-audit.entity.js';
+import { LinkTokenEntity } from '../auth/link-token.entity.js';
 import { type DatabaseConfig, parseDatabaseUrl } from '../config/configuration.js';
 import { ConfigValidationError, DEFAULT_DATABASE_URL } from '../config/env.validation.js';
 import { SessionEntity } from '../sessions/session.entity.js';
@@ -9,7 +10,7 @@ import { UserRoleEntity } from '../users/user-role.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserEntity, UserRoleEntity, SessionEntity, LoginAuditEntity];
+export const entities = [UserEntity, UserRoleEntity, SessionEntity, LoginAuditEntity, LinkTokenEntity];
 
 /**
  * The default database's directory (./data) is made on first start, so `npm start` needs no

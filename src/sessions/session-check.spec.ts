@@ -17,7 +17,7 @@ describe('SessionCheck', () => {
   describe('validate (the per-request check)', () => {
     const { display, user } = {
       display: { ...session(), id: 's' },
-      user: { id: 'user-1', email: 'a@example.com', name: null, createdAt: NOW - 5000 },
+      user: { id: 'user-1', email: 'a@example.com', name: null, emailVerifiedAt: null, createdAt: NOW - 5000 },
     };
     const row = (over = {}) => ({
       userId: 'user-1',

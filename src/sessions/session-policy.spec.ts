@@ -75,6 +75,8 @@ describe('session policy', () => {
         'admin',
         'expired',
         'session_limit',
+        'password_reset',
+        'reported',
       ]);
     });
 
@@ -87,6 +89,8 @@ describe('session policy', () => {
       ['admin', 'revoked', false],
       ['session_limit', 'revoked', false],
       ['expired', 'expired', false],
+      ['password_reset', 'logged_out', true],
+      ['reported', 'revoked', false],
     ] as const)('%s reads %s, logged_out %s', (reason, status, loggedOut) => {
       expect(shownEnding({ ...live(), tokenDeleted: true, endedAt: NOW, endReason: reason }, NOW, IDLE)).toEqual({
         status,

@@ -22,6 +22,8 @@ const END_STATUS = {
   admin: 'revoked',
   expired: 'expired',
   session_limit: 'revoked',
+  password_reset: 'logged_out',
+  reported: 'revoked',
 } as const satisfies Record<string, Exclude<SessionStatus, 'active'>>;
 
 export type EndReason = keyof typeof END_STATUS;

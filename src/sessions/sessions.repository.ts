@@ -31,7 +31,7 @@ export interface SessionAuthRow {
   expiresAt: number;
   lastActiveAt: number;
   display: SessionDisplay;
-  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>;
+  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>;
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
@@ -96,7 +96,13 @@ export class SessionsRepository {
         };
       },
       get user() {
-        return { id: userId, email: String(row.email), name: text(row.name), createdAt: Number(row.user_created_at) };
+        return {
+          id: userId,
+          email: String(row.email),
+          name: text(row.name),
+          emailVerifiedAt: row.email_verified_at === null ? null : Number(row.email_verified_at),
+          createdAt: Number(row.user_created_at),
+        };
       },
     };
   }
@@ -145,6 +151,11 @@ export class SessionsRepository {
       browserName: d.browserName ?? IsNull(),
       osName: d.osName ?? IsNull(),
     });
+  }
+
+  /** Whether the user has any session, live or in the kept history. */
+  hasAny(userId: string): Promise<boolean> {
+    return this.repo().existsBy({ userId });
   }
 
   /** Ids of the user's sessions that an end() call stamped with this moment and reason. */

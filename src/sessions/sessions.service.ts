@@ -25,6 +25,15 @@ export interface LoginContext {
   deviceName?: string;
 }
 
+/** A login's session, and whether the owner is to be told of it. */
+export interface CreatedSession extends IssuedSession {
+  /**
+   * Set when the owner is told of this sign-in (the new sign-in alert): a login from a device the
+   * user never used (`newDevice`), unless it is the user's first login.
+   */
+  alert: SessionResponse | null;
+}
+
 /** Status filter of a listing. */
 export type StatusFilter = 'active' | 'all';
 
@@ -68,7 +77,7 @@ export class SessionsService {
    * Starts a session for a login; with MAX_SESSIONS_PER_USER the least recently active ones end in the same
    * transaction.
    */
-  async create(userId: string, ctx: LoginContext): Promise<IssuedSession> {
+  async create(userId: string, ctx: LoginContext): Promise<CreatedSession> {
     const now = this.clock.now();
     const id = newId();
     const seed = randomSecret(32).toString('hex');
@@ -93,6 +102,7 @@ export class SessionsService {
       refreshedAt: now,
     };
     const newDevice = !(await this.sessions.hasDeviceLike(userId, session));
+    const firstLogin = newDevice && !(await this.sessions.hasAny(userId));
     if (this.maxPerUser > 0) {
       await this.tx.run(async (em) => {
         await this.users.lockForUpdate(userId, em);
@@ -104,8 +114,9 @@ export class SessionsService {
     } else {
       await this.sessions.insert(session);
     }
-    this.events.created(userId, newDevice, toSessionResponse(session, null, now, this.idleMs), now);
-    return this.codec.issued(session, 0, now);
+    const shown = toSessionResponse(session, null, now, this.idleMs);
+    this.events.created(userId, newDevice, shown, now);
+    return { ...this.codec.issued(session, 0, now), alert: newDevice && !firstLogin ? shown : null };
   }
 
   /** A refresh token was used again (RefreshRotation decides when): the session ends, and says why. */
@@ -160,6 +171,19 @@ export class SessionsService {
   /** Ends every session of the user but one (password change), inside the caller's transaction. */
   endOthers(userId: string, keepId: string, reason: EndReason, em: EntityManager): Promise<number> {
     return this.end({ userId, exceptId: keepId }, reason, this.clock.now(), em);
+  }
+
+  /** Ends every session of the user (password reset), inside the caller's transaction. */
+  endAll(userId: string, reason: EndReason, em: EntityManager): Promise<number> {
+    return this.end({ userId }, reason, this.clock.now(), em);
+  }
+
+  /**
+   * The owner reported a sign-in as not theirs ("this wasn't me" link): that session ends, whoever
+   * holds it. Scoped to the user, so a link can only ever end a session of the account it was sent to.
+   */
+  async endReported(userId: string, sessionId: string, em?: EntityManager): Promise<void> {
+    await this.end({ userId, ids: [sessionId] }, 'reported', this.clock.now(), em);
   }
 
   /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */

@@ -36,6 +36,17 @@ export class UsersRepository {
     await this.repo(em).update({ id }, patch);
   }
 
+  /** Sets `email_verified_at` unless it is set already; whether this call set it. */
+  async markEmailVerified(id: string, at: number): Promise<boolean> {
+    const result = await this.repo()
+      .createQueryBuilder()
+      .update()
+      .set({ emailVerifiedAt: at })
+      .where('id = :id AND email_verified_at IS NULL', { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   async rolesOf(userId: string): Promise<string[]> {
     const rows = await this.tx.manager
       .getRepository(UserRoleEntity)

@@ -57,7 +57,7 @@ export class UsersService implements RoleResolver {
   }
 
   /** The API shape of a user read elsewhere (the per-request check reads the profile with the session). */
-  profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'> & Partial<RoleFacts>): UserResponse {
+  profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>): UserResponse {
     return toUserResponse(user, this.roles(user));
   }
 
@@ -92,6 +92,21 @@ export class UsersService implements RoleResolver {
 
   async findIdByEmail(email: string): Promise<string | null> {
     return (await this.users.findByEmail(normalizeEmail(email)))?.id ?? null;
+  }
+
+  /** Where an account's mails go and how they greet; null when the user is gone. */
+  async contact(userId: string): Promise<{ id: string; email: string; name: string | null; verified: boolean } | null> {
+    const user = await this.users.findById(userId);
+    return user && { id: user.id, email: user.email, name: user.name, verified: user.emailVerifiedAt !== null };
+  }
+
+  /**
+   * Stores that the owner proved the address (once: a later proof keeps the first moment) and
+   * evicts the cached profile, which shows `emailVerified` and the roles it grants.
+   */
+  async markEmailVerified(userId: string): Promise<void> {
+    if (!(await this.users.markEmailVerified(userId, this.clock.now()))) return;
+    await this.events.emitAsync(USER_PROFILE_CHANGED, { userId } satisfies UserProfileChangedEvent);
   }
 
   async getProfile(userId: string): Promise<UserResponse> {

@@ -157,7 +157,15 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
         lastActiveAt: T - 10_000,
       });
       expect(found!.display).toEqual({ ...pick(row(1)), id: id(1) });
-      expect(found!.user).toEqual({ id: U1, email: 'one@example.com', name: null, createdAt: T - 100_000 });
+      expect(found!.user).toEqual({
+        id: U1,
+        email: 'one@example.com',
+        name: null,
+        emailVerifiedAt: null,
+        createdAt: T - 100_000,
+      });
+      await ds.query('UPDATE users SET email_verified_at = ? WHERE id = ?', [T - 50_000, U2]);
+      expect((await repo.findForAuth(id(2), U2))!.user.emailVerifiedAt).toBe(T - 50_000);
       expect(await repo.findForAuth(id(2), U1)).toBeNull();
       expect(await repo.findForAuth(id(9), U1)).toBeNull();
       // On MySQL one statement for the three (AuthReads); SQLite reads each on its own.
@@ -211,6 +219,12 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
     expect(await like(U1, { deviceType: 'mobile' })).toBe(false);
     expect(await like(U2, { browserName: null, osName: null })).toBe(true);
     expect(await like(U2)).toBe(false);
+  });
+
+  it('hasAny: any session of the user, kept history too', async () => {
+    await insert(row(1, { tokenDeleted: true, endedAt: T - 5, endReason: 'logout' }));
+    expect(await sql('hasAny', () => repo.hasAny(U1))).toBe(true);
+    expect(await repo.hasAny(U2)).toBe(false);
   });
 
   it('activeIdsByAge: the user’s live sessions, least recently active first', async () => {

@@ -42,6 +42,7 @@ export async function createTestApp(
   const app = await createApp({ ...appOptions, config, clock, schedule: false });
   const dataSource = app.get(DataSource);
   if (!keepData) {
+    await dataSource.query('DELETE FROM link_tokens');
     await dataSource.query('DELETE FROM sessions');
     await dataSource.query('DELETE FROM user_roles');
     await dataSource.query('DELETE FROM users');

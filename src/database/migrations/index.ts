@@ -2,6 +2,7 @@ import { InitialSchema1763900000000 } from './1763900000000-initial-schema.js';
 import { LoginAudit1764000000000 } from './1764000000000-login-audit.js';
 import { ExactEmails1764100000000 } from './1764100000000-exact-emails.js';
 import { UserRoles1764200000000 } from './1764200000000-user-roles.js';
+import { LinkTokens1764500000000 } from './1764500000000-link-tokens.js';
 import { HealthHeartbeat1765000000000 } from './1765000000000-health-heartbeat.js';
 
 /** Listed explicitly: no glob, so the same list works from src (tests) and dist (app, CLI). */
@@ -10,5 +11,6 @@ export const migrations = [
   LoginAudit1764000000000,
   ExactEmails1764100000000,
   UserRoles1764200000000,
+  LinkTokens1764500000000,
   HealthHeartbeat1765000000000,
 ];

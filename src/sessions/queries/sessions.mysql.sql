@@ -99,6 +99,7 @@ SELECT
   s.location_city,
   u.email,
   u.name,
+  u.email_verified_at,
   u.created_at AS user_created_at
 FROM
   sessions s
@@ -131,6 +132,7 @@ SELECT
   s.location_city,
   u.email,
   u.name,
+  u.email_verified_at,
   u.created_at AS user_created_at
 FROM
   sessions s
@@ -172,6 +174,26 @@ WHERE
   (
     (`SessionEntity`.`id` = ?)
     AND (`SessionEntity`.`user_id` = ?)
+  )
+LIMIT
+  1;
+
+-- SessionsRepository.hasAny
+SELECT
+  1 AS `row_exists`
+FROM
+  (
+    SELECT
+      1 AS dummy_column
+  ) `dummy_table`
+WHERE
+  EXISTS (
+    SELECT
+      1
+    FROM
+      `sessions` `SessionEntity`
+    WHERE
+      ((`SessionEntity`.`user_id` = ?))
   )
 LIMIT
   1;

@@ -1,10 +1,23 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { isEmail, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { normalizeEmail } from '../../common/email.js';
 
 export { normalizeEmail };
+
+/** A lone surrogate (not well-formed UTF-16): validator's isEmail throws a URIError on one. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** class-validator's IsEmail, but a string with a lone surrogate is no email (a 400) instead of a thrown URIError (a 500). */
+const IsWellFormedEmail = () =>
+  ValidateBy({
+    name: 'isEmail',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && !LONE_SURROGATE.test(value) && isEmail(value),
+      defaultMessage: (args) => `${args?.property ?? 'email'} must be an email`,
+    },
+  });
 
 /**
  * Emails are normalized at the edge (NFKC, trimmed, lower case: see common/email.ts) and
@@ -17,6 +30,6 @@ export const IsUserEmail = () =>
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
     IsString(),
     MaxLength(254),
-    IsEmail(),
+    IsWellFormedEmail(),
     Matches(/^[^\p{Cc}\p{Cf}]*$/u, { message: 'email must not contain control or invisible formatting characters' }),
   );

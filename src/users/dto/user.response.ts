@@ -12,6 +12,9 @@ export class UserResponse {
   @ApiProperty({ type: String, nullable: true, example: 'Ada Lovelace' })
   name: string | null;
 
+  @ApiProperty({ description: 'Whether the owner proved the address through the mailed link', example: true })
+  emailVerified: boolean;
+
   @ApiProperty({ type: [String], example: ['user'] })
   roles: string[];
 
@@ -20,8 +23,15 @@ export class UserResponse {
 }
 
 export function toUserResponse(
-  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'createdAt'>,
+  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>,
   roles: string[],
 ): UserResponse {
-  return { id: user.id, email: user.email, name: user.name, roles, createdAt: new Date(user.createdAt).toISOString() };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    emailVerified: user.emailVerifiedAt !== null,
+    roles,
+    createdAt: new Date(user.createdAt).toISOString(),
+  };
 }
