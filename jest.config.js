@@ -45,6 +45,10 @@ const common = {
 export default {
   // The suites wait on databases more than on the CPU: two workers keep both cores busy.
   maxWorkers: 2,
+  // A hook that boots an app and migrates a MariaDB database can take several seconds on a busy
+  // 2-core machine; Jest's 5 s default turned load into failures. Not a speed check. (Top level:
+  // Jest reads it from the global config, not from a project's.)
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     // globalSetup builds dist/ once for the e2e suites that start the built service.
@@ -53,9 +57,6 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.cjs',
-      // A hook that boots an app and migrates a MariaDB database can take several seconds on a
-      // busy 2-core machine; Jest's 5 s default turned load into failures. Not a speed check.
-      testTimeout: 30_000,
     },
   ],
 };
