@@ -18,7 +18,9 @@ const SETUPS: Setup[] = [
   ...(testDatabases.includes('mysql')
     ? [['mysql + local cache + session cap', 'mysql', { SESSION_CACHE: 'local', MAX_SESSIONS_PER_USER: '50' }] as Setup]
     : []),
-  ...(redisUrl && testDatabases.includes('mysql') ? [['mysql + Redis', 'mysql', { REDIS_URL: redisUrl }] as Setup] : []),
+  ...(redisUrl && testDatabases.includes('mysql')
+    ? [['mysql + Redis', 'mysql', { REDIS_URL: redisUrl }] as Setup]
+    : []),
 ];
 
 /**

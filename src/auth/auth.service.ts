@@ -48,7 +48,7 @@ export class AuthService {
   async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
-    let checked: { userId: string | null; valid: boolean };
+    let checked: { userId: string | null; valid: boolean; credentialVersion: number };
     try {
       checked = await this.attempts.check(
         account,
@@ -64,12 +64,16 @@ export class AuthService {
         });
       throw e;
     }
-    const { userId, valid } = checked;
-    if (!userId || !valid) {
+    const { userId, valid, credentialVersion } = checked;
+    // Null when a password change or reset committed since the check: the password is no longer the account's.
+    const created =
+      userId && valid
+        ? await this.sessions.create(userId, credentialVersion, { ...ctx, deviceName: dto.deviceName })
+        : null;
+    if (!userId || !created) {
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
       throw apiError(401, 'invalid_credentials', 'Invalid email or password');
     }
-    const created = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName });
     const pair = this.rotation.pair(created);
     await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
     // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).

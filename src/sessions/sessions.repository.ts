@@ -14,7 +14,7 @@ import {
   pastLimitsSql,
 } from './session-policy.js';
 import { SessionDisplay, SessionEntity } from './session.entity.js';
-import { AUTH_SQL, LAST_ACTIVE_FORWARD_SQL, TOUCH_BATCH_MAX, touchSql } from './sessions.sql.js';
+import { AUTH_SQL, INSERT_IF_CURRENT_SQL, LAST_ACTIVE_FORWARD_SQL, TOUCH_BATCH_MAX, touchSql } from './sessions.sql.js';
 
 /** Which sessions an ending applies to: some of a user's (`ids`, not empty), or all of them but `exceptId`. */
 export interface EndFilter {
@@ -125,8 +125,46 @@ export class SessionsRepository {
     return new Map(rows.map((r) => [r.id, r.lastActiveAt]));
   }
 
-  async insert(session: SessionEntity, em?: EntityManager): Promise<void> {
-    await this.repo(em).insert(session);
+  /**
+   * Stores the session if its user's credential version is still `credentialVersion` (see
+   * INSERT_IF_CURRENT_SQL); whether it was stored. The only way a session row is made; in a
+   * transaction (`em`), which TransactionRunner retries on a deadlock.
+   */
+  async insert(session: SessionEntity, credentialVersion: number, em: EntityManager): Promise<boolean> {
+    const s = session;
+    const params = [
+      s.id,
+      s.userId,
+      s.deviceName,
+      s.deviceType,
+      s.deviceVendor,
+      s.deviceModel,
+      s.browserName,
+      s.browserVersion,
+      s.osName,
+      s.osVersion,
+      s.userAgent,
+      s.ipAddress,
+      s.country,
+      s.region,
+      s.city,
+      s.createdAt,
+      s.lastActiveAt,
+      s.expiresAt,
+      s.tokenDeleted,
+      s.loggedOut,
+      s.endedAt,
+      s.endReason,
+      s.refreshTokenHash,
+      s.refreshSeed,
+      s.refreshGeneration,
+      s.refreshedAt,
+      s.userId,
+      credentialVersion,
+    ];
+    if (!em.queryRunner) throw new Error('SessionsRepository.insert runs in a transaction');
+    const result = await em.queryRunner.query(INSERT_IF_CURRENT_SQL, params, true);
+    return (result.affected ?? 0) > 0;
   }
 
   findById(id: string): Promise<SessionEntity | null> {

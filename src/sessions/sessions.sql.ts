@@ -36,3 +36,45 @@ export const touchSql = (n: number) =>
 
 /** A rotation's `last_active_at`: moved forward only, since a batched touch may have stored a later time meanwhile. */
 export const LAST_ACTIVE_FORWARD_SQL = 'CASE WHEN last_active_at < :now THEN :now ELSE last_active_at END';
+
+/** Every column of a session row, in the order SessionsRepository.insert binds them. */
+export const SESSION_COLUMNS = [
+  'id',
+  'user_id',
+  'device_name',
+  'device_type',
+  'device_vendor',
+  'device_model',
+  'browser_name',
+  'browser_version',
+  'os_name',
+  'os_version',
+  'user_agent',
+  'ip_address',
+  'location_country',
+  'location_region',
+  'location_city',
+  'created_at',
+  'last_active_at',
+  'expires_at',
+  'token_deleted',
+  'logged_out',
+  'ended_at',
+  'end_reason',
+  'refresh_token_hash',
+  'refresh_seed',
+  'refresh_generation',
+  'refreshed_at',
+] as const;
+
+/**
+ * A login's session, stored only while the user's credential version is the one the login
+ * checked the password under (the last two parameters: user id, version): a login that checked
+ * a password a change or reset has since replaced stores nothing. One statement, so the check
+ * and the write cannot be told apart by a change: on MySQL/MariaDB (REPEATABLE READ) the SELECT
+ * of an INSERT … SELECT reads the user row with a shared lock, so it waits for a change holding
+ * the row and then reads the new version; SQLite has a single writer.
+ */
+export const INSERT_IF_CURRENT_SQL =
+  `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) ` +
+  `SELECT ${SESSION_COLUMNS.map(() => '?').join(', ')} FROM users WHERE id = ? AND credential_version = ?`;

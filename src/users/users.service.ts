@@ -71,6 +71,7 @@ export class UsersService implements RoleResolver {
       name: dto.name ?? null,
       passwordHash: await this.hasher.hash(dto.password),
       emailVerifiedAt: null,
+      credentialVersion: 0,
       createdAt: now,
       updatedAt: now,
     };
@@ -83,11 +84,20 @@ export class UsersService implements RoleResolver {
     return this.profile(user);
   }
 
-  /** The account's id when the email is known, and whether the password matches; unknown emails cost the same hash. */
-  async verifyCredentials(email: string, password: string): Promise<{ userId: string | null; valid: boolean }> {
+  /**
+   * The account's id when the email is known, and whether the password matches; unknown emails
+   * cost the same hash. `credentialVersion` is the version of the password that was checked: a
+   * session made from this check is stored only while it is still the user's (SessionsService.create).
+   */
+  async verifyCredentials(
+    email: string,
+    password: string,
+  ): Promise<{ userId: string | null; valid: boolean; credentialVersion: number }> {
     const user = await this.users.findByEmail(normalizeEmail(email));
-    if (!user) return this.hasher.verifyDummy(password).then(() => ({ userId: null, valid: false }));
-    return { userId: user.id, valid: await this.hasher.verify(user.passwordHash, password) };
+    if (!user)
+      return this.hasher.verifyDummy(password).then(() => ({ userId: null, valid: false, credentialVersion: 0 }));
+    const valid = await this.hasher.verify(user.passwordHash, password);
+    return { userId: user.id, valid, credentialVersion: user.credentialVersion };
   }
 
   async findIdByEmail(email: string): Promise<string | null> {
@@ -141,8 +151,12 @@ export class UsersService implements RoleResolver {
     return this.hasher.hash(password);
   }
 
+  /**
+   * Stores a new password and moves the user's credential version on, in the caller's transaction
+   * (Credentials.replace): from its commit no login that checked an earlier password can store a session.
+   */
   async setPasswordHash(userId: string, passwordHash: string, em?: EntityManager): Promise<void> {
-    await this.users.update(userId, { passwordHash, updatedAt: this.clock.now() }, em);
+    await this.users.setPassword(userId, passwordHash, this.clock.now(), em);
   }
 
   async rolesOf(userId: string): Promise<string[]> {

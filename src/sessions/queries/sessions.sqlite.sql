@@ -294,73 +294,69 @@ WHERE
   AND "s"."end_reason" = ?;
 
 -- SessionsRepository.insert
+BEGIN TRANSACTION;
 INSERT INTO
-  "sessions" (
-    "id",
-    "user_id",
-    "device_name",
-    "device_type",
-    "device_vendor",
-    "device_model",
-    "browser_name",
-    "browser_version",
-    "os_name",
-    "os_version",
-    "user_agent",
-    "ip_address",
-    "location_country",
-    "location_region",
-    "location_city",
-    "created_at",
-    "last_active_at",
-    "expires_at",
-    "token_deleted",
-    "logged_out",
-    "ended_at",
-    "end_reason",
-    "refresh_token_hash",
-    "refresh_seed",
-    "refresh_generation",
-    "refreshed_at"
+  sessions (
+    id,
+    user_id,
+    device_name,
+    device_type,
+    device_vendor,
+    device_model,
+    browser_name,
+    browser_version,
+    os_name,
+    os_version,
+    user_agent,
+    ip_address,
+    location_country,
+    location_region,
+    location_city,
+    created_at,
+    last_active_at,
+    expires_at,
+    token_deleted,
+    logged_out,
+    ended_at,
+    end_reason,
+    refresh_token_hash,
+    refresh_seed,
+    refresh_generation,
+    refreshed_at
   )
-VALUES
-  (
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    1799999990000,
-    1799999990000,
-    1800010000000,
-    0,
-    0,
-    ?,
-    ?,
-    ?,
-    ?,
-    0,
-    1799999990000
-  );
 SELECT
-  "SessionEntity"."id" AS "SessionEntity_id",
-  "SessionEntity"."token_deleted" AS "SessionEntity_token_deleted",
-  "SessionEntity"."logged_out" AS "SessionEntity_logged_out",
-  "SessionEntity"."refresh_generation" AS "SessionEntity_refresh_generation"
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?
 FROM
-  "sessions" "SessionEntity"
+  users
 WHERE
-  "SessionEntity"."id" = ?;
+  id = ?
+  AND credential_version = ?;
+COMMIT;
 
 -- SessionsRepository.lastActiveAt
 SELECT
