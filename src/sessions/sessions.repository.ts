@@ -31,7 +31,7 @@ export interface SessionAuthRow {
   expiresAt: number;
   lastActiveAt: number;
   display: SessionDisplay;
-  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>;
+  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'> & { grantedRoles: string[] };
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
@@ -102,6 +102,7 @@ export class SessionsRepository {
           name: text(row.name),
           emailVerifiedAt: row.email_verified_at === null ? null : Number(row.email_verified_at),
           createdAt: Number(row.user_created_at),
+          grantedRoles: typeof row.granted_roles === 'string' ? row.granted_roles.split(',') : [],
         };
       },
     };

@@ -7,11 +7,13 @@
  */
 
 // `user_id` too, although `id` alone is the key: sharded by user (Vitess, TiDB) this stays a one-shard read.
-// The user row joins on its primary key, so GET /v1/auth/me needs no second read.
+// The user row joins on its primary key, and its grants come from user_roles' primary key (user_id, role), so
+// GET /v1/auth/me needs no second read: its roles are the ones the admin guard would find.
 const AUTH_FROM = `s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.last_active_at, s.created_at,
   s.device_name, s.device_type, s.device_vendor, s.device_model, s.browser_name, s.browser_version,
   s.os_name, s.os_version, s.user_agent, s.ip_address, s.location_country, s.location_region, s.location_city,
-  u.email, u.name, u.email_verified_at, u.created_at AS user_created_at
+  u.email, u.name, u.email_verified_at, u.created_at AS user_created_at,
+  (SELECT GROUP_CONCAT(r.role) FROM user_roles r WHERE r.user_id = u.id) AS granted_roles
   FROM sessions s JOIN users u ON u.id = s.user_id`;
 
 /** The per-request session read: one row by primary key, with what GET /v1/auth/me shows. */

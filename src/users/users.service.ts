@@ -56,9 +56,14 @@ export class UsersService implements RoleResolver {
     return user.emailVerifiedAt !== undefined && user.emailVerifiedAt !== null && this.adminEmails.has(user.email);
   }
 
-  /** The API shape of a user read elsewhere (the per-request check reads the profile with the session). */
-  profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>): UserResponse {
-    return toUserResponse(user, this.roles(user));
+  /**
+   * The API shape of a user read elsewhere (the per-request check reads the profile, and the
+   * grants, with the session).
+   */
+  profile(
+    user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'> & { grantedRoles: string[] },
+  ): UserResponse {
+    return toUserResponse(user, this.roles(user, user.grantedRoles));
   }
 
   async register(dto: RegisterDto): Promise<UserResponse> {
@@ -81,7 +86,7 @@ export class UsersService implements RoleResolver {
       if (isUniqueViolation(e)) throw apiError(409, 'email_taken', 'Email is already registered');
       throw e;
     }
-    return this.profile(user);
+    return this.profile({ ...user, grantedRoles: [] });
   }
 
   /**

@@ -171,7 +171,10 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
         name: null,
         emailVerifiedAt: null,
         createdAt: T - 100_000,
+        grantedRoles: [],
       });
+      await ds.query('INSERT INTO user_roles (user_id, role, granted_at) VALUES (?, ?, ?)', [U1, 'admin', T]);
+      expect((await repo.findForAuth(id(1), U1))!.user.grantedRoles).toEqual(['admin']);
       await ds.query('UPDATE users SET email_verified_at = ? WHERE id = ?', [T - 50_000, U2]);
       expect((await repo.findForAuth(id(2), U2))!.user.emailVerifiedAt).toBe(T - 50_000);
       expect(await repo.findForAuth(id(2), U1)).toBeNull();

@@ -100,7 +100,15 @@ SELECT
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -133,7 +141,15 @@ SELECT
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
