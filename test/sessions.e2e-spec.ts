@@ -520,6 +520,7 @@ describe.each(testDatabases)('core API on %s', (db) => {
           '/v1/auth/not-me',
           '/v1/auth/password/forgot',
           '/v1/auth/password/reset',
+          '/v1/auth/reauthenticate',
           '/v1/auth/refresh',
           '/v1/auth/register',
           '/v1/auth/verify-email',

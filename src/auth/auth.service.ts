@@ -86,6 +86,15 @@ export class AuthService {
     return this.sessions.logout(auth);
   }
 
+  /**
+   * Recent authentication: the password, checked like the current password of a change (the
+   * same lockout counter), renews this session's proof for REAUTH_MAX_AGE.
+   */
+  async reauthenticate(auth: AuthContext, password: string): Promise<void> {
+    await this.credentials.prove(auth.userId, password);
+    await this.sessions.markAuthenticated(auth);
+  }
+
   /** GET /v1/auth/me's body as JSON (a MeResponse), from what the session check read. */
   me(auth: CheckedSession): Promise<string> {
     return this.check.me(auth);
@@ -97,13 +106,7 @@ export class AuthService {
    * so a stolen access token cannot be used to guess the password.
    */
   async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
-    const email = await this.users.emailOf(auth.userId);
-    const current = await this.attempts.check(
-      email,
-      () => this.users.checkPassword(auth.userId, dto.currentPassword),
-      (valid) => valid,
-    );
-    if (!current) throw apiError(403, 'invalid_credentials', 'Current password is wrong');
+    await this.credentials.prove(auth.userId, dto.currentPassword, 'Current password is wrong');
     const passwordHash = await this.users.hashPassword(dto.newPassword);
     await this.credentials.replace(auth.userId, passwordHash, { keep: auth.sessionId });
   }

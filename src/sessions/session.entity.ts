@@ -90,6 +90,10 @@ export class SessionEntity {
 
   @Column({ name: 'refreshed_at', type: 'bigint', transformer: millis })
   refreshedAt: number;
+
+  /** When this session last proved the password: its login, or POST /v1/auth/reauthenticate. */
+  @Column({ name: 'authenticated_at', type: 'bigint', transformer: millis })
+  authenticatedAt: number;
 }
 
 /** A session's fields that never change after login, as GET /v1/auth/me and the device list show them. */

@@ -32,16 +32,19 @@ export class SessionsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Log a device out (idempotent)' })
+  @ApiOperation({
+    summary: 'Log a device out (idempotent); another device than this one needs a recent password proof',
+  })
   @ApiNoContentResponse({ description: 'That session has ended' })
-  @ApiErrors({ 404: ['not_found'] })
+  @ApiErrors({ 403: ['reauth_required'], 404: ['not_found'] })
   revoke(@CurrentAuth() auth: AuthContext, @Param('id', uuidPipe) id: string): Promise<void> {
     return this.sessions.revoke(auth, id);
   }
 
   @Delete()
-  @ApiOperation({ summary: 'Log out all other devices, or all devices' })
+  @ApiOperation({ summary: 'Log out all other devices, or all devices; needs a recent password proof' })
   @ApiOkResponse({ type: RevokedResponse })
+  @ApiErrors({ 403: ['reauth_required'] })
   revokeAll(@CurrentAuth() auth: AuthContext, @Query() q: RevokeSessionsQuery): Promise<RevokedResponse> {
     return this.sessions.revokeAll(auth, q.scope);
   }

@@ -137,6 +137,21 @@ export class SessionsRepository {
     return this.repo().findOneBy({ id, userId });
   }
 
+  /** When the session last proved the password; null unless it exists, belongs to `userId` and has not ended. */
+  async authenticatedAt(id: string, userId: string): Promise<number | null> {
+    const row = await this.repo().findOne({
+      select: { authenticatedAt: true },
+      where: { id, userId, tokenDeleted: false },
+    });
+    return row?.authenticatedAt ?? null;
+  }
+
+  /** Stores a password proof on a session that has not ended; whether it did. */
+  async markAuthenticated(id: string, userId: string, at: number): Promise<boolean> {
+    const result = await this.repo().update({ id, userId, tokenDeleted: false }, { authenticatedAt: at });
+    return (result.affected ?? 0) > 0;
+  }
+
   listForUser(userId: string, opts: { activeOnly: boolean; limit: number } & ActiveWindow): Promise<SessionEntity[]> {
     let qb = this.repo().createQueryBuilder('s').where('s.user_id = :userId', { userId });
     if (opts.activeOnly) qb = live(qb, opts);

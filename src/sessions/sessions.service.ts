@@ -14,7 +14,7 @@ import { SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { GeoLocator } from './geo-locator.js';
 import { type IssuedSession, RefreshTokenCodec } from './refresh-token.js';
 import { SessionEvents } from './session-events.js';
-import { activeWindow, type ActiveWindow, type EndReason } from './session-policy.js';
+import { activeWindow, type ActiveWindow, type EndReason, recentlyAuthenticated } from './session-policy.js';
 import { SessionStore } from './session-store.js';
 import type { SessionEntity } from './session.entity.js';
 import { type EndFilter, SessionsRepository } from './sessions.repository.js';
@@ -50,6 +50,7 @@ export class SessionsService {
   private readonly absoluteMs: number;
   private readonly maxPerUser: number;
   private readonly retentionMs: number;
+  private readonly reauthMaxAgeMs: number;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -67,6 +68,7 @@ export class SessionsService {
     this.absoluteMs = s.absoluteTtl * 1000;
     this.maxPerUser = s.maxPerUser;
     this.retentionMs = s.retentionDays * 86_400_000;
+    this.reauthMaxAgeMs = config.get('auth', { infer: true }).reauthMaxAge * 1000;
   }
 
   private window(now = this.clock.now()): ActiveWindow {
@@ -100,6 +102,8 @@ export class SessionsService {
       refreshSeed: seed,
       refreshGeneration: 0,
       refreshedAt: now,
+      // A login proves the password.
+      authenticatedAt: now,
     };
     const newDevice = !(await this.sessions.hasDeviceLike(userId, session));
     const firstLogin = newDevice && !(await this.sessions.hasAny(userId));
@@ -150,18 +154,41 @@ export class SessionsService {
     return toSessionResponse(session, auth.sessionId, this.clock.now(), this.idleMs);
   }
 
-  /** Logs one of the user's devices out; repeating it changes nothing. */
+  /**
+   * Logs one of the user's devices out; repeating it changes nothing. Another device than this
+   * one only with a recent password proof (a stolen access token must not sign the owner out).
+   */
   async revoke(auth: AuthContext, id: string): Promise<void> {
     if (!(await this.sessions.findOwned(id, auth.userId))) throw apiError(404, 'not_found', 'Session not found');
+    if (id !== auth.sessionId) await this.requireRecentAuth(auth);
     await this.end({ userId: auth.userId, ids: [id] }, id === auth.sessionId ? 'logout' : 'remote_logout');
   }
 
+  /** Both scopes end other sessions: a recent password proof first. */
   async revokeAll(auth: AuthContext, scope: 'others' | 'all'): Promise<RevokedResponse> {
+    await this.requireRecentAuth(auth);
     const revoked = await this.end(
       { userId: auth.userId, exceptId: scope === 'others' ? auth.sessionId : undefined },
       'logout_all',
     );
     return { revoked };
+  }
+
+  /**
+   * 403 `reauth_required` unless this session proved the password within REAUTH_MAX_AGE
+   * (session-policy.ts `recentlyAuthenticated`); 401 when it ended meanwhile.
+   */
+  async requireRecentAuth(auth: AuthContext): Promise<void> {
+    const at = await this.sessions.authenticatedAt(auth.sessionId, auth.userId);
+    if (at === null) throw apiError(401, 'session_ended', 'Session has ended');
+    if (!recentlyAuthenticated(at, this.clock.now(), this.reauthMaxAgeMs))
+      throw apiError(403, 'reauth_required', 'Confirm your password first (POST /v1/auth/reauthenticate)');
+  }
+
+  /** This session proved the password just now (the caller checked it); 401 when it has ended. */
+  async markAuthenticated(auth: AuthContext): Promise<void> {
+    if (!(await this.sessions.markAuthenticated(auth.sessionId, auth.userId, this.clock.now())))
+      throw apiError(401, 'session_ended', 'Session has ended');
   }
 
   async logout(auth: AuthContext): Promise<void> {

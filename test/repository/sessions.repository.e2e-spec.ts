@@ -46,6 +46,7 @@ const row = (n: number, over: Partial<SessionEntity> = {}): SessionEntity => ({
   refreshSeed: 'b'.repeat(64),
   refreshGeneration: 0,
   refreshedAt: T - 10_000,
+  authenticatedAt: T - 10_000,
   ...over,
 });
 
@@ -305,6 +306,17 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
     expect(await repo.purgeEndedBefore(T, 10)).toBe(0);
     expect([await stored(1), await stored(2)]).toEqual([undefined, undefined]);
     expect(await stored(3)).toBeDefined();
+  });
+
+  it('authenticatedAt and markAuthenticated: a live session of its owner only', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }));
+    expect(await sql('authenticatedAt', () => repo.authenticatedAt(id(1), U1))).toBe(T - 10_000);
+    expect(await repo.authenticatedAt(id(1), U2)).toBeNull();
+    expect(await repo.authenticatedAt(id(2), U1)).toBeNull();
+    expect(await sql('markAuthenticated', () => repo.markAuthenticated(id(1), U1, T))).toBe(true);
+    expect(await repo.markAuthenticated(id(1), U2, T + 1)).toBe(false);
+    expect(await repo.markAuthenticated(id(2), U1, T)).toBe(false);
+    expect(await repo.authenticatedAt(id(1), U1)).toBe(T);
   });
 
   it(`sends the SQL committed in src/sessions/queries/sessions.${db}.sql, for every method`, () => {

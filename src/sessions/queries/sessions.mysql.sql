@@ -14,6 +14,21 @@ WHERE
 ORDER BY
   `s`.`last_active_at` ASC;
 
+-- SessionsRepository.authenticatedAt
+SELECT
+  `SessionEntity`.`authenticated_at` AS `SessionEntity_authenticated_at`,
+  `SessionEntity`.`id` AS `SessionEntity_id`
+FROM
+  `sessions` `SessionEntity`
+WHERE
+  (
+    (`SessionEntity`.`id` = ?)
+    AND (`SessionEntity`.`user_id` = ?)
+    AND (`SessionEntity`.`token_deleted` = ?)
+  )
+LIMIT
+  1;
+
 -- SessionsRepository.end
 UPDATE `sessions`
 SET
@@ -68,7 +83,8 @@ SELECT
   `SessionEntity`.`refresh_token_hash` AS `SessionEntity_refresh_token_hash`,
   `SessionEntity`.`refresh_seed` AS `SessionEntity_refresh_seed`,
   `SessionEntity`.`refresh_generation` AS `SessionEntity_refresh_generation`,
-  `SessionEntity`.`refreshed_at` AS `SessionEntity_refreshed_at`
+  `SessionEntity`.`refreshed_at` AS `SessionEntity_refreshed_at`,
+  `SessionEntity`.`authenticated_at` AS `SessionEntity_authenticated_at`
 FROM
   `sessions` `SessionEntity`
 WHERE
@@ -167,7 +183,8 @@ SELECT
   `SessionEntity`.`refresh_token_hash` AS `SessionEntity_refresh_token_hash`,
   `SessionEntity`.`refresh_seed` AS `SessionEntity_refresh_seed`,
   `SessionEntity`.`refresh_generation` AS `SessionEntity_refresh_generation`,
-  `SessionEntity`.`refreshed_at` AS `SessionEntity_refreshed_at`
+  `SessionEntity`.`refreshed_at` AS `SessionEntity_refreshed_at`,
+  `SessionEntity`.`authenticated_at` AS `SessionEntity_authenticated_at`
 FROM
   `sessions` `SessionEntity`
 WHERE
@@ -261,10 +278,11 @@ INSERT INTO
     `refresh_token_hash`,
     `refresh_seed`,
     `refresh_generation`,
-    `refreshed_at`
+    `refreshed_at`,
+    `authenticated_at`
   )
 VALUES
-  (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+  (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 SELECT
   `SessionEntity`.`id` AS `SessionEntity_id`,
   `SessionEntity`.`token_deleted` AS `SessionEntity_token_deleted`,
@@ -311,7 +329,8 @@ SELECT
   `s`.`refresh_token_hash` AS `s_refresh_token_hash`,
   `s`.`refresh_seed` AS `s_refresh_seed`,
   `s`.`refresh_generation` AS `s_refresh_generation`,
-  `s`.`refreshed_at` AS `s_refreshed_at`
+  `s`.`refreshed_at` AS `s_refreshed_at`,
+  `s`.`authenticated_at` AS `s_authenticated_at`
 FROM
   `sessions` `s`
 WHERE
@@ -324,6 +343,17 @@ ORDER BY
   `s`.`created_at` DESC
 LIMIT
   10;
+
+-- SessionsRepository.markAuthenticated
+UPDATE `sessions`
+SET
+  `authenticated_at` = ?
+WHERE
+  (
+    `id` = ?
+    AND `user_id` = ?
+    AND `token_deleted` = ?
+  );
 
 -- SessionsRepository.markExpired
 UPDATE `sessions`

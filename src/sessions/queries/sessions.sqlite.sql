@@ -14,6 +14,21 @@ WHERE
 ORDER BY
   "s"."last_active_at" ASC;
 
+-- SessionsRepository.authenticatedAt
+SELECT
+  "SessionEntity"."authenticated_at" AS "SessionEntity_authenticated_at",
+  "SessionEntity"."id" AS "SessionEntity_id"
+FROM
+  "sessions" "SessionEntity"
+WHERE
+  (
+    ("SessionEntity"."id" = ?)
+    AND ("SessionEntity"."user_id" = ?)
+    AND ("SessionEntity"."token_deleted" = ?)
+  )
+LIMIT
+  1;
+
 -- SessionsRepository.end
 UPDATE "sessions"
 SET
@@ -68,7 +83,8 @@ SELECT
   "SessionEntity"."refresh_token_hash" AS "SessionEntity_refresh_token_hash",
   "SessionEntity"."refresh_seed" AS "SessionEntity_refresh_seed",
   "SessionEntity"."refresh_generation" AS "SessionEntity_refresh_generation",
-  "SessionEntity"."refreshed_at" AS "SessionEntity_refreshed_at"
+  "SessionEntity"."refreshed_at" AS "SessionEntity_refreshed_at",
+  "SessionEntity"."authenticated_at" AS "SessionEntity_authenticated_at"
 FROM
   "sessions" "SessionEntity"
 WHERE
@@ -227,7 +243,8 @@ SELECT
   "SessionEntity"."refresh_token_hash" AS "SessionEntity_refresh_token_hash",
   "SessionEntity"."refresh_seed" AS "SessionEntity_refresh_seed",
   "SessionEntity"."refresh_generation" AS "SessionEntity_refresh_generation",
-  "SessionEntity"."refreshed_at" AS "SessionEntity_refreshed_at"
+  "SessionEntity"."refreshed_at" AS "SessionEntity_refreshed_at",
+  "SessionEntity"."authenticated_at" AS "SessionEntity_authenticated_at"
 FROM
   "sessions" "SessionEntity"
 WHERE
@@ -321,7 +338,8 @@ INSERT INTO
     "refresh_token_hash",
     "refresh_seed",
     "refresh_generation",
-    "refreshed_at"
+    "refreshed_at",
+    "authenticated_at"
   )
 VALUES
   (
@@ -350,6 +368,7 @@ VALUES
     ?,
     ?,
     0,
+    1799999990000,
     1799999990000
   );
 SELECT
@@ -398,7 +417,8 @@ SELECT
   "s"."refresh_token_hash" AS "s_refresh_token_hash",
   "s"."refresh_seed" AS "s_refresh_seed",
   "s"."refresh_generation" AS "s_refresh_generation",
-  "s"."refreshed_at" AS "s_refreshed_at"
+  "s"."refreshed_at" AS "s_refreshed_at",
+  "s"."authenticated_at" AS "s_authenticated_at"
 FROM
   "sessions" "s"
 WHERE
@@ -411,6 +431,17 @@ ORDER BY
   "s"."created_at" DESC
 LIMIT
   10;
+
+-- SessionsRepository.markAuthenticated
+UPDATE "sessions"
+SET
+  "authenticated_at" = 1800000000000
+WHERE
+  (
+    "id" = ?
+    AND "user_id" = ?
+    AND "token_deleted" = ?
+  );
 
 -- SessionsRepository.markExpired
 UPDATE "sessions"
