@@ -121,6 +121,7 @@ describe('openapi.json, the artifact client teams generate from', () => {
       },
       'patch /v1/users/me': { ...bearer, ...body },
       'post /v1/users/me/password': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
+      'delete /v1/users/me': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
       'post /v1/auth/reauthenticate': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
       'get /v1/admin/users/{id}/sessions': {
         ...bearer,

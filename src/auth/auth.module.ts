@@ -10,7 +10,9 @@ import type { AppConfig } from '../config/configuration.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { MailModule } from '../mail/mail.module.js';
+import { AccountController } from './account.controller.js';
 import { AccountMail } from './account-mail.js';
+import { AccountsService } from './accounts.service.js';
 import { AccountSecurityController } from './account-security.controller.js';
 import { AccountSecurityService } from './account-security.service.js';
 import { AuthController } from './auth.controller.js';
@@ -63,13 +65,14 @@ class RateLimitModule {}
       },
     }),
   ],
-  controllers: [AuthController, PasswordController, AccountSecurityController],
+  controllers: [AuthController, PasswordController, AccountSecurityController, AccountController],
   providers: [
     AuthService,
     JwtStrategy,
     LoginAttempts,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     AccountSecurityService,
+    AccountsService,
     AccountMail,
     Credentials,
     LinkTokens,

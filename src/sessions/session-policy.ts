@@ -24,6 +24,7 @@ const END_STATUS = {
   session_limit: 'revoked',
   password_reset: 'logged_out',
   reported: 'revoked',
+  account_deleted: 'logged_out',
 } as const satisfies Record<string, Exclude<SessionStatus, 'active'>>;
 
 export type EndReason = keyof typeof END_STATUS;

@@ -274,6 +274,11 @@ export class SessionsRepository {
     return result.affected ?? ids.length;
   }
 
+  /** Deletes every session row of the user, history too (account deletion erases them). */
+  async deleteForUser(userId: string, em?: EntityManager): Promise<void> {
+    await this.repo(em).delete({ userId });
+  }
+
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */
   async purgeEndedBefore(cutoff: number, limit: number): Promise<number> {
     const rows = await this.repo()

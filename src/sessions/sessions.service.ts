@@ -213,9 +213,16 @@ export class SessionsService {
     await this.end({ userId, ids: [sessionId] }, 'reported', this.clock.now(), em);
   }
 
-  /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */
-  userDeleted(userId: string, em: EntityManager): Promise<void> {
-    return this.store.evictUser(userId, em);
+  /**
+   * Account deletion, inside its transaction: every session ends (`account_deleted`, so the
+   * revocation is published and evicted on every instance after the commit like any other),
+   * then every row of the user goes, history included — device, IP, User-Agent and location
+   * with it.
+   */
+  async eraseUser(userId: string, em: EntityManager): Promise<void> {
+    await this.end({ userId }, 'account_deleted', this.clock.now(), em);
+    await this.sessions.deleteForUser(userId, em);
+    await this.store.evictUser(userId, em);
   }
 
   async adminList(userId: string, status: StatusFilter, limit: number): Promise<SessionResponse[]> {

@@ -81,6 +81,12 @@ export class UsersRepository {
     });
   }
 
+  /** Deletes the user and their role grants. */
+  async delete(id: string, em: EntityManager): Promise<void> {
+    await em.getRepository(UserRoleEntity).delete({ userId: id });
+    await this.repo(em).delete({ id });
+  }
+
   findByEmails(emails: string[]): Promise<UserEntity[]> {
     return emails.length === 0 ? Promise.resolve([]) : this.repo().findBy({ email: In(emails) });
   }

@@ -189,6 +189,11 @@ export class UsersService implements RoleResolver {
     return user;
   }
 
+  /** Deletes the account row (account deletion; the caller erases what other modules hold of it first). */
+  delete(userId: string, em: EntityManager): Promise<void> {
+    return this.users.delete(userId, em);
+  }
+
   async assertExists(userId: string): Promise<void> {
     if (!(await this.users.findById(userId))) throw apiError(404, 'not_found', 'User not found');
   }

@@ -319,6 +319,13 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
     expect(await repo.authenticatedAt(id(1), U1)).toBe(T);
   });
 
+  it('deleteForUser: every row of the user, history too, and nobody else’s', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }), row(3, { userId: U2 }));
+    await sql('deleteForUser', () => repo.deleteForUser(U1));
+    expect([await stored(1), await stored(2)]).toEqual([undefined, undefined]);
+    expect(await stored(3)).toBeDefined();
+  });
+
   it(`sends the SQL committed in src/sessions/queries/sessions.${db}.sql, for every method`, () => {
     const methods = Object.getOwnPropertyNames(SessionsRepository.prototype).filter((m) => m !== 'constructor');
     expect(methods.filter((m) => !captured.has(m as keyof SessionsRepository))).toEqual([]);

@@ -29,6 +29,11 @@ WHERE
 LIMIT
   1;
 
+-- SessionsRepository.deleteForUser
+DELETE FROM "sessions"
+WHERE
+  "user_id" = ?;
+
 -- SessionsRepository.end
 UPDATE "sessions"
 SET
