@@ -513,6 +513,8 @@ describe.each(testDatabases)('core API on %s', (db) => {
         [
           '/health',
           '/health/live',
+          '/v1/admin/users/{id}/disable',
+          '/v1/admin/users/{id}/enable',
           '/v1/admin/users/{id}/sessions',
           '/v1/auth/login',
           '/v1/auth/logout',

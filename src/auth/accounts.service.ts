@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
+import { Clock } from '../common/clock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Credentials } from './credentials.js';
 import { LinkTokens } from './link-tokens.js';
 
-/** The life of an account as a whole: its deletion by the owner. */
+/** The life of an account as a whole: its deletion by the owner, an admin disabling and enabling it. */
 @Injectable()
 export class AccountsService {
   constructor(
@@ -17,7 +18,27 @@ export class AccountsService {
     private readonly audit: AuditService,
     private readonly credentials: Credentials,
     private readonly tx: TransactionRunner,
+    private readonly clock: Clock,
   ) {}
+
+  /**
+   * An admin disables the account: in one transaction it is marked, every session ends (`admin`)
+   * and every unused mailed link dies. Then no login succeeds (403 `account_disabled` for the
+   * right password), and no mail goes to it (UsersService.contact): forgot-password and "this
+   * wasn't me" send no reset link, so nothing lets the owner back in but an admin's enable.
+   */
+  async disable(userId: string): Promise<void> {
+    await this.tx.run(async (em) => {
+      await this.users.setDisabled(userId, this.clock.now(), em);
+      await this.sessions.endAll(userId, 'admin', em);
+      await this.links.revokeAll(userId, em);
+    });
+  }
+
+  /** Logins work again (the sessions that disabling ended stay ended). */
+  enable(userId: string): Promise<void> {
+    return this.users.setDisabled(userId, null);
+  }
 
   /**
    * DELETE /v1/users/me: the password is the proof (checked through the account lockout; a wrong

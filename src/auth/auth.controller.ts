@@ -44,7 +44,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in: starts a session for this device' })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiErrors(BODY_ERRORS, { 401: ['invalid_credentials'] }, PUBLIC_ERRORS)
+  @ApiErrors(BODY_ERRORS, { 401: ['invalid_credentials'], 403: ['account_disabled'] }, PUBLIC_ERRORS)
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenPairResponse> {
     return this.auth.login(dto, client);
   }

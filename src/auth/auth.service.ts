@@ -48,7 +48,7 @@ export class AuthService {
   async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
-    let checked: { userId: string | null; valid: boolean };
+    let checked: { userId: string | null; valid: boolean; disabled: boolean };
     try {
       checked = await this.attempts.check(
         account,
@@ -64,10 +64,15 @@ export class AuthService {
         });
       throw e;
     }
-    const { userId, valid } = checked;
+    const { userId, valid, disabled } = checked;
     if (!userId || !valid) {
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
       throw apiError(401, 'invalid_credentials', 'Invalid email or password');
+    }
+    // Told only to whoever knows the password: a wrong one gets the usual 401 above.
+    if (disabled) {
+      await this.audit.recordLogin({ ...attempt, userId, outcome: 'disabled' });
+      throw apiError(403, 'account_disabled', 'This account is disabled');
     }
     const created = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName });
     const pair = this.rotation.pair(created);
