@@ -113,6 +113,7 @@ describe('openapi.json, the artifact client teams generate from', () => {
       'get /v1/sessions': { ...bearer, 400: ['validation_failed'] },
       'delete /v1/sessions': { ...bearer, 400: ['validation_failed'], 403: ['reauth_required'] },
       'get /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
+      'patch /v1/sessions/{id}': { ...bearer, ...body, 404: ['not_found'], 409: ['session_ended'] },
       'delete /v1/sessions/{id}': {
         ...bearer,
         400: ['validation_failed'],

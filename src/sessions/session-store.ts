@@ -144,6 +144,11 @@ export class SessionStore {
     return this.evict({ userId }, true, em);
   }
 
+  /** A session's shown fields changed (a rename): evicted everywhere like a revocation, the session stays live. */
+  evictSession(userId: string, sessionId: string): Promise<void> {
+    return this.evict({ userId, ids: [sessionId] }, true);
+  }
+
   /**
    * The cache holds the profile GET /v1/auth/me shows: a change evicts it like a revocation (errors reach the caller).
    */

@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../common/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
-import { ApiErrors, BEARER_ERRORS } from '../common/api-errors.decorator.js';
+import { ApiErrors, BEARER_ERRORS, BODY_ERRORS } from '../common/api-errors.decorator.js';
 import { uuidPipe } from '../common/pipes/uuid.pipe.js';
 import { ListSessionsQuery, RevokedResponse, RevokeSessionsQuery } from './dto/session-queries.dto.js';
+import { RenameSessionDto } from './dto/rename-session.dto.js';
 import { SessionResponse } from './dto/session.response.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -28,6 +29,18 @@ export class SessionsController {
   @ApiErrors({ 404: ['not_found'] })
   get(@CurrentAuth() auth: AuthContext, @Param('id', uuidPipe) id: string): Promise<SessionResponse> {
     return this.sessions.get(auth, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename one of my devices' })
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiErrors(BODY_ERRORS, { 404: ['not_found'], 409: ['session_ended'] })
+  rename(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', uuidPipe) id: string,
+    @Body() dto: RenameSessionDto,
+  ): Promise<SessionResponse> {
+    return this.sessions.rename(auth, id, dto.deviceName);
   }
 
   @Delete(':id')

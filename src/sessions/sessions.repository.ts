@@ -274,6 +274,12 @@ export class SessionsRepository {
     return result.affected ?? ids.length;
   }
 
+  /** Renames a session of the user that has not ended; whether it did. */
+  async rename(id: string, userId: string, deviceName: string): Promise<boolean> {
+    const result = await this.repo().update({ id, userId, tokenDeleted: false }, { deviceName });
+    return (result.affected ?? 0) > 0;
+  }
+
   /** Deletes every session row of the user, history too (account deletion erases them). */
   async deleteForUser(userId: string, em?: EntityManager): Promise<void> {
     await this.repo(em).delete({ userId });

@@ -14,7 +14,7 @@ import { SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { GeoLocator } from './geo-locator.js';
 import { type IssuedSession, RefreshTokenCodec } from './refresh-token.js';
 import { SessionEvents } from './session-events.js';
-import { activeWindow, type ActiveWindow, type EndReason, recentlyAuthenticated } from './session-policy.js';
+import { activeWindow, type ActiveWindow, type EndReason, isLive, recentlyAuthenticated } from './session-policy.js';
 import { SessionStore } from './session-store.js';
 import type { SessionEntity } from './session.entity.js';
 import { type EndFilter, SessionsRepository } from './sessions.repository.js';
@@ -152,6 +152,21 @@ export class SessionsService {
     const session = await this.sessions.findOwned(id, auth.userId);
     if (!session) throw apiError(404, 'not_found', 'Session not found');
     return toSessionResponse(session, auth.sessionId, this.clock.now(), this.idleMs);
+  }
+
+  /**
+   * Names one of the user's devices: 404 for another user's or an unknown id, 409
+   * `session_ended` once it has ended. The cached GET /v1/auth/me of it shows the name, so the
+   * session is evicted (on every instance) before the answer.
+   */
+  async rename(auth: AuthContext, id: string, deviceName: string): Promise<SessionResponse> {
+    const session = await this.sessions.findOwned(id, auth.userId);
+    if (!session) throw apiError(404, 'not_found', 'Session not found');
+    const now = this.clock.now();
+    const ended = () => apiError(409, 'session_ended', 'That session has ended; it can no longer be renamed');
+    if (!isLive(session, now, this.idleMs) || !(await this.sessions.rename(id, auth.userId, deviceName))) throw ended();
+    await this.store.evictSession(auth.userId, id);
+    return toSessionResponse({ ...session, deviceName }, auth.sessionId, now, this.idleMs);
   }
 
   /**

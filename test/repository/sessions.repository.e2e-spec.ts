@@ -319,6 +319,15 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
     expect(await repo.authenticatedAt(id(1), U1)).toBe(T);
   });
 
+  it('rename: a live session of its owner only', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }));
+    expect(await sql('rename', () => repo.rename(id(1), U1, 'Work laptop'))).toBe(true);
+    expect(await repo.rename(id(1), U2, 'Theirs')).toBe(false);
+    expect(await repo.rename(id(2), U1, 'Too late')).toBe(false);
+    expect((await repo.findById(id(1)))?.deviceName).toBe('Work laptop');
+    expect((await repo.findById(id(2)))?.deviceName).toBe('Device 2');
+  });
+
   it('deleteForUser: every row of the user, history too, and nobody else’s', async () => {
     await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }), row(3, { userId: U2 }));
     await sql('deleteForUser', () => repo.deleteForUser(U1));

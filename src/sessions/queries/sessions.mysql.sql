@@ -397,6 +397,17 @@ DELETE FROM `sessions`
 WHERE
   `id` IN (?);
 
+-- SessionsRepository.rename
+UPDATE `sessions`
+SET
+  `device_name` = ?
+WHERE
+  (
+    `id` = ?
+    AND `user_id` = ?
+    AND `token_deleted` = ?
+  );
+
 -- SessionsRepository.rotateRefresh
 UPDATE `sessions`
 SET
