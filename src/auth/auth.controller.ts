@@ -56,8 +56,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Rotate the refresh token and get a new pair' })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiErrors(BODY_ERRORS, { 401: ['refresh_invalid', 'refresh_reused', 'session_ended'] }, PUBLIC_ERRORS)
-  refresh(@Body() dto: RefreshDto): Promise<TokenPairResponse> {
-    return this.auth.refresh(dto.refreshToken);
+  refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenPairResponse> {
+    return this.auth.refresh(dto.refreshToken, client.ip);
   }
 
   @Post('logout')

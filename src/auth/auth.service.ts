@@ -83,8 +83,8 @@ export class AuthService {
     return pair;
   }
 
-  refresh(refreshToken: string): Promise<TokenPairResponse> {
-    return this.rotation.refresh(refreshToken);
+  refresh(refreshToken: string, ip?: string): Promise<TokenPairResponse> {
+    return this.rotation.refresh(refreshToken, ip);
   }
 
   logout(auth: AuthContext): Promise<void> {

@@ -84,13 +84,18 @@ export class SessionsService {
     const id = newId();
     const seed = randomSecret(32).toString('hex');
     const ipAddress = normalizeIp(ctx.ip);
+    const location = this.geo.lookup(ipAddress) ?? { country: null, region: null, city: null };
     const session: SessionEntity = {
       id,
       userId,
       ...parseUserAgent(ctx.userAgent, ctx.deviceName),
       userAgent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
       ipAddress,
-      ...(this.geo.lookup(ipAddress) ?? { country: null, region: null, city: null }),
+      ...location,
+      lastIpAddress: ipAddress,
+      lastCountry: location.country,
+      lastRegion: location.region,
+      lastCity: location.city,
       createdAt: now,
       lastActiveAt: now,
       expiresAt: now + this.absoluteMs,

@@ -78,6 +78,10 @@ SELECT
   "SessionEntity"."location_country" AS "SessionEntity_location_country",
   "SessionEntity"."location_region" AS "SessionEntity_location_region",
   "SessionEntity"."location_city" AS "SessionEntity_location_city",
+  "SessionEntity"."last_ip_address" AS "SessionEntity_last_ip_address",
+  "SessionEntity"."last_location_country" AS "SessionEntity_last_location_country",
+  "SessionEntity"."last_location_region" AS "SessionEntity_last_location_region",
+  "SessionEntity"."last_location_city" AS "SessionEntity_last_location_city",
   "SessionEntity"."created_at" AS "SessionEntity_created_at",
   "SessionEntity"."last_active_at" AS "SessionEntity_last_active_at",
   "SessionEntity"."expires_at" AS "SessionEntity_expires_at",
@@ -118,6 +122,10 @@ SELECT
   s.location_country,
   s.location_region,
   s.location_city,
+  s.last_ip_address,
+  s.last_location_country,
+  s.last_location_region,
+  s.last_location_city,
   u.email,
   u.name,
   u.email_verified_at,
@@ -150,6 +158,10 @@ SELECT
   s.location_country,
   s.location_region,
   s.location_city,
+  s.last_ip_address,
+  s.last_location_country,
+  s.last_location_region,
+  s.last_location_city,
   u.email,
   u.name,
   u.email_verified_at,
@@ -180,6 +192,10 @@ SELECT
   s.location_country,
   s.location_region,
   s.location_city,
+  s.last_ip_address,
+  s.last_location_country,
+  s.last_location_region,
+  s.last_location_city,
   u.email,
   u.name,
   u.email_verified_at,
@@ -210,6 +226,10 @@ SELECT
   s.location_country,
   s.location_region,
   s.location_city,
+  s.last_ip_address,
+  s.last_location_country,
+  s.last_location_region,
+  s.last_location_city,
   u.email,
   u.name,
   u.email_verified_at,
@@ -238,6 +258,10 @@ SELECT
   "SessionEntity"."location_country" AS "SessionEntity_location_country",
   "SessionEntity"."location_region" AS "SessionEntity_location_region",
   "SessionEntity"."location_city" AS "SessionEntity_location_city",
+  "SessionEntity"."last_ip_address" AS "SessionEntity_last_ip_address",
+  "SessionEntity"."last_location_country" AS "SessionEntity_last_location_country",
+  "SessionEntity"."last_location_region" AS "SessionEntity_last_location_region",
+  "SessionEntity"."last_location_city" AS "SessionEntity_last_location_city",
   "SessionEntity"."created_at" AS "SessionEntity_created_at",
   "SessionEntity"."last_active_at" AS "SessionEntity_last_active_at",
   "SessionEntity"."expires_at" AS "SessionEntity_expires_at",
@@ -333,6 +357,10 @@ INSERT INTO
     "location_country",
     "location_region",
     "location_city",
+    "last_ip_address",
+    "last_location_country",
+    "last_location_region",
+    "last_location_city",
     "created_at",
     "last_active_at",
     "expires_at",
@@ -348,6 +376,10 @@ INSERT INTO
   )
 VALUES
   (
+    ?,
+    ?,
+    ?,
+    ?,
     ?,
     ?,
     ?,
@@ -395,6 +427,23 @@ FROM
 WHERE
   (("SessionEntity"."id" IN (?, ?, ?, ?, ?)));
 
+-- SessionsRepository.lastAddress
+SELECT
+  "SessionEntity"."last_ip_address" AS "SessionEntity_last_ip_address",
+  "SessionEntity"."last_location_country" AS "SessionEntity_last_location_country",
+  "SessionEntity"."last_location_region" AS "SessionEntity_last_location_region",
+  "SessionEntity"."last_location_city" AS "SessionEntity_last_location_city",
+  "SessionEntity"."id" AS "SessionEntity_id"
+FROM
+  "sessions" "SessionEntity"
+WHERE
+  (
+    ("SessionEntity"."id" = ?)
+    AND ("SessionEntity"."user_id" = ?)
+  )
+LIMIT
+  1;
+
 -- SessionsRepository.listForUser
 SELECT
   "s"."id" AS "s_id",
@@ -412,6 +461,10 @@ SELECT
   "s"."location_country" AS "s_location_country",
   "s"."location_region" AS "s_location_region",
   "s"."location_city" AS "s_location_city",
+  "s"."last_ip_address" AS "s_last_ip_address",
+  "s"."last_location_country" AS "s_last_location_country",
+  "s"."last_location_region" AS "s_last_location_region",
+  "s"."last_location_city" AS "s_last_location_city",
   "s"."created_at" AS "s_created_at",
   "s"."last_active_at" AS "s_last_active_at",
   "s"."expires_at" AS "s_expires_at",
@@ -457,6 +510,19 @@ SET
 WHERE
   "id" = ?
   AND "token_deleted" = ?;
+
+-- SessionsRepository.moveLastAddress
+UPDATE "sessions"
+SET
+  "last_ip_address" = ?,
+  "last_location_country" = ?,
+  "last_location_region" = ?,
+  "last_location_city" = ?
+WHERE
+  "id" = ?
+  AND "user_id" = ?
+  AND "token_deleted" = ?
+  AND "last_ip_address" = ?;
 
 -- SessionsRepository.pastLimits
 SELECT
