@@ -185,3 +185,39 @@ describe('recent authentication: REAUTH_MAX_AGE and the per-IP limit', () => {
     );
   });
 });
+
+describe('recent authentication and deletion: nothing secret in the log', () => {
+  let t: TestApp;
+  const logged: string[] = [];
+  beforeAll(async () => {
+    t = await createTestApp(
+      'sqlite',
+      { LOG_LEVEL: 'trace' },
+      { logDestination: { write: (chunk: string) => void logged.push(chunk) } },
+    );
+  });
+  afterAll(() => t.close());
+
+  it('logs no password nor token of reauthenticate or DELETE /v1/users/me, right, wrong or malformed', async () => {
+    const user = await registerUser(t.http, { password: 'the real passphrase 7431' });
+    const pair = await login(t.http, user);
+    const send = (method: 'post' | 'delete', path: string, body: object) =>
+      t.http[method](path).set('Authorization', bearer(pair)).send(body);
+    await send('post', '/v1/auth/reauthenticate', { password: 'wrong passphrase 9917' }).expect(403);
+    await send('post', '/v1/auth/reauthenticate', { password: 'the real passphrase 7431', extra: 'x' }).expect(400);
+    await send('post', '/v1/auth/reauthenticate', { password: 'the real passphrase 7431' }).expect(204);
+    await send('delete', '/v1/users/me', { password: 'wrong passphrase 5523' }).expect(403);
+    await send('delete', '/v1/users/me', { password: ['the real passphrase 7431'] }).expect(400);
+    await send('delete', '/v1/users/me', { password: 'the real passphrase 7431' }).expect(204);
+    const text = logged.join('');
+    expect(text).toContain('/v1/users/me');
+    for (const secret of [
+      'the real passphrase',
+      'wrong passphrase',
+      pair.accessToken,
+      pair.refreshToken,
+      pair.accessToken.split('.')[2],
+    ])
+      expect(text).not.toContain(secret);
+  });
+});
