@@ -32,6 +32,7 @@ describe('SessionCheck', () => {
       loggedOut: false,
       expiresAt: NOW + 1000,
       lastActiveAt: NOW - 1000,
+      lastIpAddress: null,
       display,
       user,
       ...over,
@@ -45,7 +46,7 @@ describe('SessionCheck', () => {
         expect(auth).toEqual({
           userId: 'user-1',
           sessionId: 's',
-          session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 },
+          session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0, lastIp: null },
           read: row(),
         });
         expect(repo.touchLastActive).not.toHaveBeenCalled();

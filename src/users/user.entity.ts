@@ -30,6 +30,9 @@ export class UserEntity {
    */
   @Column({ name: 'credential_version', type: 'int', default: 0 })
   credentialVersion: number;
+  /** Set while an admin has disabled the account: no login succeeds (403 `account_disabled`). */
+  @Column({ name: 'disabled_at', type: 'bigint', nullable: true, transformer: millis })
+  disabledAt: number | null;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: millis })
   createdAt: number;
