@@ -106,7 +106,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: Error) => {
-    console.error(`keys failed: ${(e as Error).message}`);
+    console.error(`keys failed: ${e.message}`);
     process.exit(1);
   },
 );
