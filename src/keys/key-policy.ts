@@ -21,19 +21,21 @@ export const CLOCK_SKEW_MS = 60_000;
 
 const DAY_MS = 86_400_000;
 
-/** The key that signs at `now`: activated, not retired, not revoked; the newest if several. */
+/**
+ * The key that signs at `now`: activated, not retired, not revoked; the newest if several. When
+ * none has activated by this instance's clock, one made to sign at once by an instance whose
+ * clock is a little ahead (the first key, a revoked key's replacement) signs here too.
+ */
 export function signingKey<K extends KeyTimes>(keys: readonly K[], alg: string, now: number): K | undefined {
   let best: K | undefined;
-  for (const k of keys)
-    if (
-      k.alg === alg &&
-      k.revokedAt === null &&
-      k.activatesAt <= now &&
-      (k.retiresAt === null || now < k.retiresAt) &&
-      (!best || k.generation > best.generation)
-    )
-      best = k;
-  return best;
+  let early: K | undefined;
+  for (const k of keys) {
+    if (k.alg !== alg || k.revokedAt !== null || (k.retiresAt !== null && now >= k.retiresAt)) continue;
+    if (k.activatesAt <= now) {
+      if (!best || k.generation > best.generation) best = k;
+    } else if (k.activatesAt <= now + CLOCK_SKEW_MS && (!early || k.generation < early.generation)) early = k;
+  }
+  return best ?? early;
 }
 
 /** Whether a token signed by `k` may still be live at `now` (and so `k` verifies and is published). */
@@ -43,9 +45,10 @@ export function verifies(k: KeyTimes, alg: string, now: number, accessTtlMs: num
   );
 }
 
-/** A key published ahead of its activation. */
+/** A key published ahead of its activation (not one signing early, see signingKey). */
 export function pendingKey<K extends KeyTimes>(keys: readonly K[], alg: string, now: number): K | undefined {
-  return keys.find((k) => k.alg === alg && k.revokedAt === null && k.activatesAt > now);
+  const signing = signingKey(keys, alg, now);
+  return keys.find((k) => k !== signing && k.alg === alg && k.revokedAt === null && k.activatesAt > now);
 }
 
 /**

@@ -81,25 +81,29 @@ export class KeyRotation {
    * predecessor keeps signing.
    */
   async revoke(kid: string): Promise<{ revoked: boolean; replacedBy?: string }> {
-    const keys = await this.repo.all();
-    const key = keys.find((k) => k.kid === kid);
-    if (!key) throw new UnknownKeyError(`no signing key ${kid}`);
-    const now = this.clock.now();
-    const wasSigning = signingKey(keys, this.alg, now)?.kid === kid;
-    const wasPending = pendingKey(keys, this.alg, now)?.kid === kid;
-    if (!(await this.repo.revoke(kid, now))) return { revoked: false };
-    if (wasPending) {
-      const predecessor = keys.find((k) => k.kid !== kid && k.retiresAt === key.activatesAt);
-      if (predecessor) await this.repo.unretire(predecessor.kid, key.activatesAt);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const keys = await this.repo.all();
+      const key = keys.find((k) => k.kid === kid);
+      if (!key) throw new UnknownKeyError(`no signing key ${kid}`);
+      if (key.revokedAt !== null) return { revoked: false };
+      const now = this.clock.now();
+      let replacedBy: string | undefined;
+      if (signingKey(keys, this.alg, now)?.kid === kid) {
+        const made = await this.add(keys, now, now, kid);
+        if (!made) continue;
+        replacedBy = made.kid;
+      } else {
+        if (!(await this.repo.revoke(kid, now))) continue;
+        if (pendingKey(keys, this.alg, now)?.kid === kid) {
+          const predecessor = keys.find((k) => k.kid !== kid && k.retiresAt === key.activatesAt);
+          if (predecessor) await this.repo.unretire(predecessor.kid, key.activatesAt);
+        }
+      }
+      this.logger.warn(`signing key ${kid} revoked${replacedBy ? `; ${replacedBy} signs from now` : ''}`);
+      await this.news.publish();
+      return { revoked: true, replacedBy };
     }
-    let replacedBy: string | undefined;
-    if (wasSigning) {
-      await this.ensureSigningKey();
-      replacedBy = signingKey(await this.repo.all(), this.alg, this.clock.now())?.kid;
-    }
-    this.logger.warn(`signing key ${kid} revoked${replacedBy ? `; ${replacedBy} signs from now` : ''}`);
-    await this.news.publish();
-    return { revoked: true, replacedBy };
+    throw new Error('could not revoke: other writers kept changing the key set');
   }
 
   /** Every key with its state at `now`, oldest first. */
@@ -114,11 +118,18 @@ export class KeyRotation {
    * A new key of the configured algorithm, signing from `activatesAt`; the key signing now
    * retires then. Null when another writer changed the key set first.
    */
-  private async add(keys: SigningKeyEntity[], now: number, activatesAt: number): Promise<SigningKeyEntity | null> {
+  private async add(
+    keys: SigningKeyEntity[],
+    now: number,
+    activatesAt: number,
+    revoking?: string,
+  ): Promise<SigningKeyEntity | null> {
     const generated = generateKey(this.alg);
-    const predecessor = signingKey(keys, this.alg, now);
+    const signing = signingKey(keys, this.alg, now);
+    const predecessor = signing?.kid === revoking ? undefined : signing;
     // Made to sign at once while a rotation is under way: the published key still takes over on time.
     const pending = activatesAt === now ? pendingKey(keys, this.alg, now) : undefined;
+    const revoke = revoking === undefined ? undefined : { kid: revoking, at: now };
     const row: SigningKeyEntity = {
       kid: generated.kid,
       generation: lastGeneration(keys) + 1,
@@ -131,7 +142,7 @@ export class KeyRotation {
       revokedAt: null,
     };
     const retire = predecessor && { kid: predecessor.kid, at: activatesAt };
-    if (!(await this.repo.insert(row, retire))) return null;
+    if (!(await this.repo.insert(row, retire, revoke))) return null;
     this.logger.log(
       activatesAt === now
         ? `signing key ${row.kid} signs from now`

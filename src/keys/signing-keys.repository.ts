@@ -14,14 +14,21 @@ export class SigningKeysRepository {
 
   /**
    * Inserts `key` (its generation one above the highest its caller saw) and, in the same
-   * transaction, sets the retirement of the key it replaces. False when another writer took that
+   * transaction, sets the retirement of the key it replaces (or revokes it). False when another writer took that
    * generation first: the caller re-reads rather than making a second key.
    */
-  async insert(key: SigningKeyEntity, retire?: { kid: string; at: number }): Promise<boolean> {
+  async insert(
+    key: SigningKeyEntity,
+    retire?: { kid: string; at: number },
+    revoke?: { kid: string; at: number },
+  ): Promise<boolean> {
     try {
       await this.tx.run(async (em) => {
-        await em.getRepository(SigningKeyEntity).insert(key);
-        if (retire) await em.getRepository(SigningKeyEntity).update({ kid: retire.kid }, { retiresAt: retire.at });
+        const repo = em.getRepository(SigningKeyEntity);
+        // A revoked signing key and its replacement in one commit: no reader sees a set without a signing key.
+        if (revoke) await repo.update({ kid: revoke.kid }, { revokedAt: revoke.at });
+        await repo.insert(key);
+        if (retire) await repo.update({ kid: retire.kid }, { retiresAt: retire.at });
       });
       return true;
     } catch (e) {

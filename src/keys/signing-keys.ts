@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { KeyObject } from 'node:crypto';
+import { apiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { ExclusiveJob } from '../common/exclusive-job.js';
 import type { AppConfig } from '../config/configuration.js';
@@ -130,7 +131,11 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
   /** The key that signs now. */
   currentKey(): CurrentKey {
     const key = signingKey(this.keys, this.algorithm, this.clock.now());
-    if (!key) throw new Error('no signing key (JWT_ALGORITHM=HS256, or the key set is being replaced)');
+    if (!key) {
+      if (!this.asymmetric) throw new Error('JWT_ALGORITHM=HS256: no signing key that others can verify');
+      // Its replacement is being read (a key that does not decrypt here, a revocation by a writer whose clock is behind).
+      throw apiError(503, 'service_unavailable', 'No signing key yet; retry the request', 1);
+    }
     return { kid: key.kid, alg: key.alg as AsymmetricAlgorithm };
   }
 
@@ -154,7 +159,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
         .replaceUnreadable(kid)
         .then(() => this.reload())
         .catch((e: Error) => this.logger.error(`replacing key ${kid} failed: ${e.message}`));
-      throw new Error(`signing key ${kid} cannot be read`);
+      throw apiError(503, 'service_unavailable', 'The signing key is being replaced; retry the request', 1);
     }
     this.privateKeys.set(kid, key);
     return key;
