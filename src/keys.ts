@@ -84,8 +84,9 @@ async function main(): Promise<number> {
     console.error('keys: JWT_SECRET must be set: the private keys are encrypted under it');
     return 1;
   }
+  // Errors only: the commands print what they did themselves.
   const app = await NestFactory.createApplicationContext(KeysCliModule.forRoot(config), {
-    logger: ['error', 'warn'],
+    logger: ['error'],
     abortOnError: false,
   });
   try {

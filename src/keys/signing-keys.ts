@@ -75,6 +75,15 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
     if (!this.asymmetric) return;
     await this.rotation.ensureSigningKey();
     await this.reload();
+    // A key made under another JWT_SECRET (it was changed, or is random per boot) is replaced before the first login.
+    const { kid } = this.currentKey();
+    if (!this.decrypt(kid)) {
+      this.logger.warn(
+        `signing key ${kid} does not decrypt under JWT_SECRET (was it changed?): a new key signs from now`,
+      );
+      await this.rotation.replaceUnreadable(kid);
+      await this.reload();
+    }
     this.timer = setInterval(() => void this.tick(), this.cfg.pollMs);
     this.timer.unref();
     await this.news.listen(() => void this.reload().catch(() => undefined));
@@ -148,12 +157,21 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
     return signCompact({ alg, kid, typ: options.typ }, payload, this.privateKey(kid));
   }
 
-  private privateKey(kid: string): KeyObject {
+  private decrypt(kid: string): KeyObject | undefined {
     let key = this.privateKeys.get(kid);
     if (key) return key;
     try {
       key = decryptPrivateKey(this.byKid.get(kid)!.encryptedPrivateKey, kid, this.cfg.encryptionKey);
     } catch {
+      return undefined;
+    }
+    this.privateKeys.set(kid, key);
+    return key;
+  }
+
+  private privateKey(kid: string): KeyObject {
+    const key = this.decrypt(kid);
+    if (!key) {
       this.logger.error(`signing key ${kid} does not decrypt under JWT_SECRET (was it changed?): making a new key`);
       void this.rotation
         .replaceUnreadable(kid)
@@ -161,7 +179,6 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
         .catch((e: Error) => this.logger.error(`replacing key ${kid} failed: ${e.message}`));
       throw apiError(503, 'service_unavailable', 'The signing key is being replaced; retry the request', 1);
     }
-    this.privateKeys.set(kid, key);
     return key;
   }
 
