@@ -207,3 +207,29 @@ describe.each(testDatabases)('HS256 mode on %s', (db) => {
     await t.http.get('/v1/auth/me').set('Authorization', bearer(pair)).expect(200);
   });
 });
+
+describe.each(testDatabases)('scheduled rotation on %s', (db) => {
+  let t: TestApp;
+  beforeAll(
+    async () =>
+      (t = await createTestApp(db, { JWT_KEY_ROTATION_DAYS: '1', JWT_KEY_PREPUBLISH: '60', JWT_KEY_POLL_MS: '100' })),
+  );
+  afterAll(() => t.close());
+
+  it('publishes the next key JWT_KEY_PREPUBLISH before the signing key turns JWT_KEY_ROTATION_DAYS old', async () => {
+    const keys = t.get(SigningKeys);
+    const { kid } = keys.currentKey();
+    const [row] = await t.dataSource.query('SELECT activates_at FROM signing_keys WHERE kid = ?', [kid]);
+    t.clock.advance(Number(row.activates_at) + 86_400_000 - 60_000 - t.clock.now());
+    const deadline = Date.now() + 10_000;
+    while (keys.jwks().keys.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const published = keys.jwks().keys.map((k) => k.kid);
+    expect(published).toHaveLength(2);
+    expect(keys.currentKey().kid).toBe(kid);
+    t.clock.advance(60_000);
+    const next = published.find((k) => k !== kid);
+    expect(keys.currentKey().kid).toBe(next);
+    const pair = await login(t.http, await registerUser(t.http));
+    expect(part(pair.accessToken, 0).kid).toBe(next);
+  });
+});
