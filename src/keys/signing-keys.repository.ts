@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { isUniqueViolation } from '../database/unique-violation.js';
+import { isDeadlock, isUniqueViolation } from '../database/unique-violation.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 
 /** The signing_keys table; the rules are key-policy.ts's and KeyRotation's. */
@@ -32,7 +32,8 @@ export class SigningKeysRepository {
       });
       return true;
     } catch (e) {
-      if (isUniqueViolation(e)) return false;
+      // Another writer took the generation (on InnoDB, concurrent inserts of it may deadlock instead).
+      if (isUniqueViolation(e) || isDeadlock(e)) return false;
       throw e;
     }
   }
