@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { isDeadlock, isUniqueViolation } from '../database/unique-violation.js';
+import { isLockConflict } from '../common/filters/unavailable.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 
 /** The signing_keys table; the rules are key-policy.ts's and KeyRotation's. */
@@ -32,8 +33,9 @@ export class SigningKeysRepository {
       });
       return true;
     } catch (e) {
-      // Another writer took the generation (on InnoDB, concurrent inserts of it may deadlock instead).
-      if (isUniqueViolation(e) || isDeadlock(e)) return false;
+      // Another writer took the generation (on InnoDB concurrent inserts of it may deadlock instead,
+      // past TransactionRunner's retries).
+      if (isUniqueViolation(e) || isLockConflict(e)) return false;
       throw e;
     }
   }
