@@ -22,6 +22,9 @@ import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginAttempts } from './login-attempts.js';
+import { OAuthClientGuard } from './oauth/oauth-clients.guard.js';
+import { OAuthController } from './oauth/oauth.controller.js';
+import { OAuthService } from './oauth/oauth.service.js';
 import { PasswordController } from './password.controller.js';
 import { AttemptStore, MemoryAttemptStore, RedisAttemptStore } from './rate-limit/attempt-store.js';
 import { RATE_LIMIT_REDIS, RateLimitRedisCloser, rateLimitRedisProvider } from './rate-limit/redis.provider.js';
@@ -63,7 +66,7 @@ class RateLimitModule {}
       },
     }),
   ],
-  controllers: [AuthController, PasswordController, AccountSecurityController],
+  controllers: [AuthController, PasswordController, AccountSecurityController, OAuthController],
   providers: [
     AuthService,
     JwtStrategy,
@@ -75,6 +78,8 @@ class RateLimitModule {}
     LinkTokens,
     LinkTokensRepository,
     LinkTokensSweeper,
+    OAuthService,
+    OAuthClientGuard,
   ],
 })
 export class AuthModule {}

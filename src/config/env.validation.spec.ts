@@ -39,6 +39,12 @@ describe('validateEnv', () => {
     [{ SWAGGER: 'sometimes' }, 'SWAGGER'],
     [{ SESSION_ABSOLUTE_TTL: '60', ACCESS_TOKEN_TTL: '900' }, 'SESSION_ABSOLUTE_TTL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ INTROSPECTION_CLIENTS: 'rs' }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_CLIENTS: `rs:${'s'.repeat(31)}` }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_CLIENTS: `:${'s'.repeat(32)}` }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_CLIENTS: `r s:${'s'.repeat(32)}` }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_CLIENTS: `rs:${'s'.repeat(32)},rs:${'t'.repeat(32)}` }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_RATE_LIMIT: '-1' }, 'INTROSPECTION_RATE_LIMIT'],
   ])('refuses %j naming %s in one line', (env, variable) => {
     let error: unknown;
     try {
@@ -49,6 +55,21 @@ describe('validateEnv', () => {
     expect(error).toBeInstanceOf(ConfigValidationError);
     expect((error as ConfigValidationError).variable).toBe(variable);
     expect((error as Error).message).toMatch(new RegExp(`^Invalid configuration: ${variable}: [^\\n]+$`));
+  });
+
+  it('reads INTROSPECTION_CLIENTS, and never repeats a secret it refuses', () => {
+    const secret = 'k7Qp2xR9vL4mZ8tW1nB6cY3hJ5sD0fG:a=%';
+    expect(loadConfig({ INTROSPECTION_CLIENTS: ` rs:${secret} , bff:${'b'.repeat(32)}` }).oauth).toEqual({
+      clients: [
+        { id: 'rs', secret },
+        { id: 'bff', secret: 'b'.repeat(32) },
+      ],
+      introspectionRateLimit: 0,
+    });
+    expect(() => validateEnv({ INTROSPECTION_CLIENTS: 'rs:too-short-secret' })).toThrow(
+      /^Invalid configuration: INTROSPECTION_CLIENTS: the secret of client "rs" must be 32 to 512 characters/,
+    );
+    expect(() => validateEnv({ INTROSPECTION_CLIENTS: 'rs:too-short-secret' })).not.toThrow(/too-short-secret/);
   });
 
   it('accepts production with a long secret', () => {
@@ -102,6 +123,7 @@ describe('numeric settings', () => {
     VERIFY_LINK_TTL: 'a whole number of seconds',
     RESET_LINK_TTL: 'a whole number of seconds',
     RESET_MAILS_PER_HOUR: 'a whole number of mails',
+    INTROSPECTION_RATE_LIMIT: 'a whole number of requests a minute',
   };
 
   const messageFor = (env: Record<string, string>) => {

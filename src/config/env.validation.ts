@@ -16,6 +16,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { isIP } from 'node:net';
+import { parseOAuthClients } from './oauth-clients.js';
 import { secretWeakness } from './secret-strength.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
@@ -247,6 +248,14 @@ export class EnvironmentVariables {
 
   @WholeNumber('a whole number of mails', 1, 100)
   RESET_MAILS_PER_HOUR: number = 5;
+
+  /** Comma-separated `client_id:secret` of the introspection and revocation clients; empty: both routes 404. */
+  @IsString()
+  INTROSPECTION_CLIENTS: string = '';
+
+  /** Introspection requests per client per minute; 0: no limit. */
+  @WholeNumber('a whole number of requests a minute', 0, 10_000_000)
+  INTROSPECTION_RATE_LIMIT: number = 0;
 }
 
 export class ConfigValidationError extends Error {
@@ -277,6 +286,8 @@ export function validateEnv(env: Record<string, string | undefined>): Environmen
       `JWT_SECRET ${weakness}: use at least 32 random characters (e.g. openssl rand -base64 48)`,
     );
   }
+  const clients = parseOAuthClients(parsed.INTROSPECTION_CLIENTS);
+  if ('error' in clients) throw new ConfigValidationError('INTROSPECTION_CLIENTS', clients.error);
   if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
     throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');
   }

@@ -77,6 +77,7 @@ describe('session policy', () => {
         'session_limit',
         'password_reset',
         'reported',
+        'client_revoke',
       ]);
     });
 
@@ -91,6 +92,7 @@ describe('session policy', () => {
       ['expired', 'expired', false],
       ['password_reset', 'logged_out', true],
       ['reported', 'revoked', false],
+      ['client_revoke', 'revoked', false],
     ] as const)('%s reads %s, logged_out %s', (reason, status, loggedOut) => {
       expect(shownEnding({ ...live(), tokenDeleted: true, endedAt: NOW, endReason: reason }, NOW, IDLE)).toEqual({
         status,

@@ -24,6 +24,7 @@ const END_STATUS = {
   session_limit: 'revoked',
   password_reset: 'logged_out',
   reported: 'revoked',
+  client_revoke: 'revoked',
 } as const satisfies Record<string, Exclude<SessionStatus, 'active'>>;
 
 export type EndReason = keyof typeof END_STATUS;

@@ -186,6 +186,14 @@ export class SessionsService {
     await this.end({ userId, ids: [sessionId] }, 'reported', this.clock.now(), em);
   }
 
+  /**
+   * A confidential client revoked a token of this session (POST /v1/oauth/revoke, RFC 7009); the
+   * caller found the session live through the token. Repeating it changes nothing.
+   */
+  async endByClient(userId: string, sessionId: string): Promise<void> {
+    await this.end({ userId, ids: [sessionId] }, 'client_revoke');
+  }
+
   /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */
   userDeleted(userId: string, em: EntityManager): Promise<void> {
     return this.store.evictUser(userId, em);

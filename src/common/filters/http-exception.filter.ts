@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { noteFailure } from '../logging.js';
-import { codeOf } from '../api-error.js';
+import { challengeOf, codeOf } from '../api-error.js';
 import { isServiceUnavailable, isWriteRefused } from './unavailable.js';
 
 /** What a 503 (or a 429 that does not know better) tells the client to wait, in seconds. */
@@ -42,9 +42,10 @@ function fastifyClientError(exception: unknown): { status: number; message: stri
 
 /**
  * Every error leaves as `{statusCode, code, error, message}` (`code`: see api-error.ts); 401
- * carries `WWW-Authenticate: Bearer`; a database or Redis that cannot be reached, or a database
- * that refuses writes (read-only, full), is 503, and every 503 and 429 carries `Retry-After`;
- * anything unexpected becomes a bare 500 (logged here, never shown to the client).
+ * carries `WWW-Authenticate: Bearer`, or the scheme the exception names (`Basic` for the OAuth
+ * clients); a database or Redis that cannot be reached, or a database that refuses writes
+ * (read-only, full), is 503, and every 503 and 429 carries `Retry-After`; anything unexpected
+ * becomes a bare 500 (logged here, never shown to the client).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -75,7 +76,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
         );
       } else reply.request.log.error({ context: 'ExceptionFilter', err: exception }, 'unhandled error');
     }
-    if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
+    if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', challengeOf(exception));
     if (status === HttpStatus.TOO_MANY_REQUESTS || status === HttpStatus.SERVICE_UNAVAILABLE) {
       const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
       // The throttler sets its own (the window's remainder) before it throws: keep it.
