@@ -33,6 +33,13 @@ export const TARGETS = [
   { name: 'a mysql local cache, warn: auth only', server: 'a mysql local warn', path: AUTH },
   { name: 'b mysql no cache, warn: auth only', server: 'b mysql warn', path: AUTH },
   { name: 'e mysql no check, warn: auth only', server: 'e mysql no check warn', path: AUTH },
+  // The same tokens introspected by a client (RFC 7662), beside GET /v1/auth/me on the same server.
+  {
+    name: 'a mysql+redis cache, info: introspection',
+    server: 'a mysql+redis',
+    path: '/v1/oauth/introspect',
+    introspect: true,
+  },
 ];
 
 const LABELS = {
@@ -77,6 +84,7 @@ export function report({ med, runs, logins, verifies, list, revokes, lookups, to
   };
   const a = 'a mysql+redis cache, info';
   const b = 'b mysql no cache, info';
+  const intro = 'a mysql+redis cache, info: introspection';
   const accessCost = (med['a mysql+redis cache, warn'].rps - med[a].rps) / med['a mysql+redis cache, warn'].rps;
   const target = (what, wanted, got, met) => `| ${what} | ${wanted} | ${got} | ${met ? 'yes' : '**no**'} |`;
   const stallP99 = stall ? stall.stalled.p99 / Math.max(1, stall.normal.p99) : NaN;
@@ -132,6 +140,7 @@ ${headline.map((k) => row(k, LABELS[k])).join('\n')}
 ${target('(a) production shape ÷ (c)', '≥ 0.85', ratio(a, c), med[a].rps / c.rps >= 0.85)}
 ${target('(b) one MySQL, no Redis ÷ (c)', '≥ 0.5', ratio(b, c), med[b].rps / c.rps >= 0.5)}
 ${target('the access line: req/s lost against `LOG_LEVEL=warn`, production shape', '≤ 25 %', `${n0(100 * accessCost)} %`, accessCost <= 0.25)}
+${target('introspection of a cached live token ÷ GET /v1/auth/me, production shape', '≥ 0.8', ratio(intro, a), med[intro].rps / med[a].rps >= 0.8)}
 ${
   stall
     ? [
