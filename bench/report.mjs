@@ -140,7 +140,7 @@ ${headline.map((k) => row(k, LABELS[k])).join('\n')}
 ${target('(a) production shape ÷ (c)', '≥ 0.85', ratio(a, c), med[a].rps / c.rps >= 0.85)}
 ${target('(b) one MySQL, no Redis ÷ (c)', '≥ 0.5', ratio(b, c), med[b].rps / c.rps >= 0.5)}
 ${target('the access line: req/s lost against `LOG_LEVEL=warn`, production shape', '≤ 25 %', `${n0(100 * accessCost)} %`, accessCost <= 0.25)}
-${target('introspection of a cached live token ÷ GET /v1/auth/me, production shape', '≥ 0.8', ratio(intro, a), med[intro].rps / med[a].rps >= 0.8)}
+${target('introspection of a cached live token ÷ GET /v1/auth/me, production shape', '≥ 0.8', ratio(intro, med[a]), med[intro].rps / med[a].rps >= 0.8)}
 ${
   stall
     ? [
