@@ -21,8 +21,12 @@ import {
   type IntrospectionResponse,
   TOKEN_FORM_FIELDS,
   TokenFormDto,
+  TokenFormPipe,
 } from './oauth.dto.js';
 import { OAuthService } from './oauth.service.js';
+
+/** An interface, not the DTO class: the global ValidationPipe passes it on to TokenFormPipe untouched. */
+type TokenForm = Pick<TokenFormDto, 'token' | 'token_type_hint'>;
 
 const FORM: FormRouteConfig = { form: TOKEN_FORM_FIELDS };
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -61,7 +65,7 @@ export class OAuthController {
     },
   })
   @ApiErrors(CLIENT_ERRORS, { 429: ['rate_limited'] })
-  introspect(@OAuthClientId() clientId: string, @Body() form: TokenFormDto): Promise<IntrospectionResponse> {
+  introspect(@OAuthClientId() clientId: string, @Body(TokenFormPipe) form: TokenForm): Promise<IntrospectionResponse> {
     return this.oauth.introspect(clientId, form.token);
   }
 
@@ -74,7 +78,7 @@ export class OAuthController {
   @ApiBody({ type: TokenFormDto })
   @ApiOkResponse({ description: 'The token’s session has ended, or the token was not live' })
   @ApiErrors(CLIENT_ERRORS)
-  revoke(@Body() form: TokenFormDto): Promise<void> {
+  revoke(@Body(TokenFormPipe) form: TokenForm): Promise<void> {
     return this.oauth.revoke(form.token);
   }
 }
