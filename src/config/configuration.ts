@@ -2,6 +2,7 @@ import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
 import { type OAuthClient, parseOAuthClients } from './oauth-clients.js';
+import { parseSetReceivers } from './set-receivers.js';
 import type { TrustProxy } from './trust-proxy.js';
 
 export type DatabaseConfig =
@@ -59,6 +60,8 @@ export interface AppConfig {
   redis: { url?: string };
   /** The introspection and revocation endpoints (RFC 7662, RFC 7009): none when `clients` is empty. */
   oauth: { clients: OAuthClient[]; introspectionRateLimit: number };
+  /** Where Security Event Tokens are pushed (RFC 8935), each URL also its SETs' `aud`. */
+  sets: { receivers: string[] };
   mail: {
     /** Unset: each mail is written to the log (links redacted when NODE_ENV=production). */
     smtpUrl?: string;
@@ -144,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clients: (parseOAuthClients(e.INTROSPECTION_CLIENTS) as { clients: OAuthClient[] }).clients,
       introspectionRateLimit: e.INTROSPECTION_RATE_LIMIT,
     },
+    sets: { receivers: (parseSetReceivers(e.SET_RECEIVERS) as { receivers: string[] }).receivers },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -45,6 +45,12 @@ describe('validateEnv', () => {
     [{ INTROSPECTION_CLIENTS: `r s:${'s'.repeat(32)}` }, 'INTROSPECTION_CLIENTS'],
     [{ INTROSPECTION_CLIENTS: `rs:${'s'.repeat(32)},rs:${'t'.repeat(32)}` }, 'INTROSPECTION_CLIENTS'],
     [{ INTROSPECTION_RATE_LIMIT: '-1' }, 'INTROSPECTION_RATE_LIMIT'],
+    [{ SET_RECEIVERS: 'http://orders.example/events' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'http://10.0.0.1/events' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'https://user:pass@orders.example/events' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'ftp://orders.example/events' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'orders.example' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'https://a.example/e,https://a.example/e' }, 'SET_RECEIVERS'],
   ])('refuses %j naming %s in one line', (env, variable) => {
     let error: unknown;
     try {
@@ -70,6 +76,16 @@ describe('validateEnv', () => {
       /^Invalid configuration: INTROSPECTION_CLIENTS: the secret of client "rs" must be 32 to 512 characters/,
     );
     expect(() => validateEnv({ INTROSPECTION_CLIENTS: 'rs:too-short-secret' })).not.toThrow(/too-short-secret/);
+  });
+
+  it('reads SET_RECEIVERS: https anywhere, http on loopback only, each kept as written', () => {
+    const list = 'https://orders.example/security-events, http://127.0.0.1:4000/e/,http://[::1]:9/x,http://localhost/y';
+    expect(loadConfig({ SET_RECEIVERS: list }).sets.receivers).toEqual([
+      'https://orders.example/security-events',
+      'http://127.0.0.1:4000/e/',
+      'http://[::1]:9/x',
+      'http://localhost/y',
+    ]);
   });
 
   it('accepts production with a long secret', () => {

@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { isIP } from 'node:net';
 import { parseOAuthClients } from './oauth-clients.js';
+import { parseSetReceivers } from './set-receivers.js';
 import { secretWeakness } from './secret-strength.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
@@ -256,6 +257,10 @@ export class EnvironmentVariables {
   /** Introspection requests per client per minute; 0: no limit. */
   @WholeNumber('a whole number of requests a minute', 0, 10_000_000)
   INTROSPECTION_RATE_LIMIT: number = 0;
+
+  /** Comma-separated https:// URLs (http:// on loopback) that receive Security Event Tokens; empty: none. */
+  @IsString()
+  SET_RECEIVERS: string = '';
 }
 
 export class ConfigValidationError extends Error {
@@ -288,6 +293,8 @@ export function validateEnv(env: Record<string, string | undefined>): Environmen
   }
   const clients = parseOAuthClients(parsed.INTROSPECTION_CLIENTS);
   if ('error' in clients) throw new ConfigValidationError('INTROSPECTION_CLIENTS', clients.error);
+  const receivers = parseSetReceivers(parsed.SET_RECEIVERS);
+  if ('error' in receivers) throw new ConfigValidationError('SET_RECEIVERS', receivers.error);
   if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
     throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');
   }
