@@ -1,4 +1,4 @@
-import { type EndReason, initiatedBy, type InitiatingEntity } from '../sessions/session-policy.js';
+import { type EndReason, initiatedBy, type InitiatingEntity } from './session-policy.js';
 
 /** CAEP 1.0 event types. */
 export const CAEP_SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
