@@ -187,7 +187,7 @@ export async function load(
   port,
   path,
   tokens,
-  { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc, stdout } = {},
+  { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc, stdout, introspect } = {},
 ) {
   let i = 0;
   const gc0 = gc ? await gc() : null;
@@ -200,12 +200,22 @@ export async function load(
     duration,
     requests: [
       {
-        method,
+        method: introspect ? 'POST' : method,
         path,
-        setupRequest: (req) => ({
-          ...req,
-          headers: { authorization: tokens[i++ % tokens.length], 'user-agent': USER_AGENT },
-        }),
+        // `introspect` (a Basic header): the token goes in a form body to POST /v1/oauth/introspect instead.
+        setupRequest: (req) => {
+          const authorization = tokens[i++ % tokens.length];
+          if (!introspect) return { ...req, headers: { authorization, 'user-agent': USER_AGENT } };
+          return {
+            ...req,
+            headers: {
+              authorization: introspect,
+              'content-type': 'application/x-www-form-urlencoded',
+              'user-agent': USER_AGENT,
+            },
+            body: `token=${authorization.slice('Bearer '.length)}`,
+          };
+        },
       },
     ],
   });

@@ -37,6 +37,13 @@ export const TARGETS = [
   { name: 'a mysql+redis cache, info, ES256', server: 'a mysql+redis es256', path: ME, tokens: 'ES256' },
   { name: 'a mysql+redis cache, info, EdDSA', server: 'a mysql+redis eddsa', path: ME, tokens: 'EdDSA' },
   { name: 'c stateless nest, ES256', server: 'c es256', path: ME, tokens: 'ES256' },
+  // The same tokens introspected by a client (RFC 7662), beside GET /v1/auth/me on the same server.
+  {
+    name: 'a mysql+redis cache, info: introspection',
+    server: 'a mysql+redis',
+    path: '/v1/oauth/introspect',
+    introspect: true,
+  },
 ];
 
 const LABELS = {
@@ -96,6 +103,7 @@ export function report({
   const es = 'a mysql+redis cache, info, ES256';
   const ces = med['c stateless nest, ES256'];
   const b = 'b mysql no cache, info';
+  const intro = 'a mysql+redis cache, info: introspection';
   const accessCost = (med['a mysql+redis cache, warn'].rps - med[a].rps) / med['a mysql+redis cache, warn'].rps;
   const target = (what, wanted, got, met) => `| ${what} | ${wanted} | ${got} | ${met ? 'yes' : '**no**'} |`;
   const stallP99 = stall ? stall.stalled.p99 / Math.max(1, stall.normal.p99) : NaN;
@@ -155,6 +163,7 @@ ${target('(a) ES256 ÷ (a) HS256', '≥ 0.85', ratio(es, med[a]), med[es].rps / 
 ${target('(a) EdDSA ÷ (a) HS256', '(measured)', ratio('a mysql+redis cache, info, EdDSA', med[a]), true)}
 ${target('login latency, ES256 − HS256 (medians)', '≤ 2 ms', `${r2(median(loginsEs256) - median(logins))} ms`, median(loginsEs256) - median(logins) <= 2)}
 ${target('the access line: req/s lost against `LOG_LEVEL=warn`, production shape', '≤ 25 %', `${n0(100 * accessCost)} %`, accessCost <= 0.25)}
+${target('introspection of a cached live token ÷ GET /v1/auth/me, production shape', '≥ 0.8', ratio(intro, med[a]), med[intro].rps / med[a].rps >= 0.8)}
 ${
   stall
     ? [

@@ -39,6 +39,9 @@ const PASSWORD = 'bench password 1234';
 const USERS = 10_000;
 const SESSIONS = 100_000;
 const DISTINCT = 1_000;
+/** The introspection client of the introspection row (its Basic header below). */
+const CLIENT = { id: 'bench', secret: 'bench-introspection-secret-0123456789' };
+const BASIC = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
 const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 // Named after the MariaDB database, so runs with their own BENCH_MYSQL do not share it.
 const sqlitePath = join(os.tmpdir(), `device-sessions-${new URL(MYSQL_URL).pathname.slice(1)}`, 'bench.sqlite');
@@ -60,12 +63,13 @@ async function main() {
   const onMysql = { DATABASE_URL: MYSQL_URL, MIGRATIONS_RUN: 'false' };
   const onSqlite = { DATABASE_URL: `sqlite:${sqlitePath}`, MIGRATIONS_RUN: 'false' };
   const warn = { LOG_LEVEL: 'warn' };
+  const introspection = { INTROSPECTION_CLIENTS: `${CLIENT.id}:${CLIENT.secret}` };
   // Servers (each its own process, LOG_LEVEL=info unless `warn`); migrations run at the first start on each
   // database, then the seed. SESSION_CACHE is left to its default (auto) but where a row names it.
   const servers = {};
   const serve = async (key, n, extraEnv, script = appJs) =>
     (servers[key] = await start(key, script, port(n), extraEnv));
-  await serve('a mysql+redis', 1, { ...onMysql, MIGRATIONS_RUN: 'true', REDIS_URL });
+  await serve('a mysql+redis', 1, { ...onMysql, MIGRATIONS_RUN: 'true', REDIS_URL, ...introspection });
   await serve('a mysql+redis warn', 13, { ...onMysql, REDIS_URL, ...warn });
   await serve('b mysql', 2, onMysql);
   await serve('b mysql warn', 14, { ...onMysql, ...warn });
@@ -112,7 +116,8 @@ async function main() {
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
   // Warm-up (not recorded): JIT, connection pools, and each cache filled with the 1,000 sessions.
   for (const t of targets) t.tokenSet = tokenSets[t.tokens ?? 'HS256'];
-  for (const t of targets) await load(t.port, t.path, t.tokenSet, { duration: Math.min(3, DURATION) });
+  for (const t of targets)
+    await load(t.port, t.path, t.tokenSet, { duration: Math.min(3, DURATION), introspect: t.introspect && BASIC });
   const writes0 = await mysqlCounters();
   const uncached = { statements: 0, requests: 0 };
   for (let round = 1; round <= ROUNDS; round++) {
@@ -124,7 +129,12 @@ async function main() {
       // The uncached MariaDB runs: how many statements their reads took (they are coalesced, see auth-reads.ts).
       const counting = t.server.startsWith('b mysql');
       const before = counting ? await mysqlCounters() : null;
-      const r = await load(t.port, t.path, t.tokenSet, { pid: t.pid, gc: t.gc, stdout: t.stdout });
+      const r = await load(t.port, t.path, t.tokenSet, {
+        pid: t.pid,
+        gc: t.gc,
+        stdout: t.stdout,
+        introspect: t.introspect && BASIC,
+      });
       if (before) {
         uncached.statements += (await mysqlCounters()).Com_stmt_execute - before.Com_stmt_execute;
         uncached.requests += r.total;

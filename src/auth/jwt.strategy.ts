@@ -1,5 +1,5 @@
 import { apiError } from '../common/api-error.js';
-import { Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
@@ -40,6 +40,7 @@ function payloadIsObject(token: string): boolean {
 /** What Passport adds to a strategy for the length of one authenticate() call. */
 interface PassportActions {
   success(user: unknown, info?: unknown): void;
+  fail(challenge?: unknown, status?: number): void;
   error(err: unknown): void;
 }
 
@@ -104,6 +105,28 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         (e: unknown) => passport.error(e),
       )
       .catch((e: unknown) => passport.error(e));
+  }
+
+  /**
+   * The per-request check for a token that came without a request (introspection, revocation):
+   * this strategy run exactly as passport runs it for a request carrying the token as its bearer
+   * — the same verification, the same verified-token and session caches, the same check. The
+   * live session, or null when the token is refused (a 401 of any kind); a 503 is thrown.
+   */
+  checkToken(token: string): Promise<CheckedSession | null> {
+    return new Promise((resolve, fail) => {
+      const reject = (e: unknown) => fail(e instanceof Error ? e : new Error(String(e)));
+      // As passport's middleware does: a fresh object per call, holding that call's actions.
+      const run = Object.create(this) as this & PassportActions;
+      run.success = (auth) => resolve(auth as CheckedSession);
+      run.fail = () => resolve(null);
+      run.error = (e) => (e instanceof HttpException && e.getStatus() === 401 ? resolve(null) : reject(e));
+      try {
+        run.authenticate({ headers: { authorization: `Bearer ${token}` } });
+      } catch (e) {
+        reject(e);
+      }
+    });
   }
 
   /** passport-jwt's verify callback: the token's signature, algorithm, issuer and audience passed. */

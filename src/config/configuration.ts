@@ -1,6 +1,8 @@
 import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
+import { type OAuthClient, parseOAuthClients } from './oauth-clients.js';
+import { parseSetReceivers } from './set-receivers.js';
 import type { TrustProxy } from './trust-proxy.js';
 
 export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'HS256';
@@ -71,6 +73,10 @@ export interface AppConfig {
   /** Security events POSTed to `url` when set; retries back off from `retryDelayMs`, doubling. */
   webhook: { url?: string; secret: string; timeoutMs: number; maxAttempts: number; retryDelayMs: number };
   redis: { url?: string };
+  /** The introspection and revocation endpoints (RFC 7662, RFC 7009): none when `clients` is empty. */
+  oauth: { clients: OAuthClient[]; introspectionRateLimit: number };
+  /** Where Security Event Tokens are pushed (RFC 8935), each URL also its SETs' `aud`. */
+  sets: { receivers: string[] };
   mail: {
     /** Unset: each mail is written to the log (links redacted when NODE_ENV=production). */
     smtpUrl?: string;
@@ -160,6 +166,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryDelayMs: e.WEBHOOK_RETRY_DELAY_MS,
     },
     redis: { url: e.REDIS_URL },
+    oauth: {
+      clients: (parseOAuthClients(e.INTROSPECTION_CLIENTS) as { clients: OAuthClient[] }).clients,
+      introspectionRateLimit: e.INTROSPECTION_RATE_LIMIT,
+    },
+    sets: { receivers: (parseSetReceivers(e.SET_RECEIVERS) as { receivers: string[] }).receivers },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,
