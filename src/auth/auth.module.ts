@@ -27,6 +27,9 @@ import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginAttempts } from './login-attempts.js';
+import { OAuthClientGuard } from './oauth/oauth-clients.guard.js';
+import { OAuthController } from './oauth/oauth.controller.js';
+import { OAuthService } from './oauth/oauth.service.js';
 import { PasswordController } from './password.controller.js';
 import { AttemptStore, MemoryAttemptStore, RedisAttemptStore } from './rate-limit/attempt-store.js';
 import { RATE_LIMIT_REDIS, RateLimitRedisCloser, rateLimitRedisProvider } from './rate-limit/redis.provider.js';
@@ -68,7 +71,14 @@ class RateLimitModule {}
       },
     }),
   ],
-  controllers: [AuthController, PasswordController, AccountSecurityController, AccountController, AdminUsersController],
+  controllers: [
+    AuthController,
+    PasswordController,
+    AccountSecurityController,
+    AccountController,
+    AdminUsersController,
+    OAuthController,
+  ],
   providers: [
     AuthService,
     JwtStrategy,
@@ -83,6 +93,8 @@ class RateLimitModule {}
     LinkTokens,
     LinkTokensRepository,
     LinkTokensSweeper,
+    OAuthService,
+    OAuthClientGuard,
   ],
 })
 export class AuthModule {}

@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import { AccessTokenSigner } from './access-token-signer.js';
 import type { TokenPairResponse } from './dto/token-pair.response.js';
-import { type IssuedSession, RefreshTokenCodec } from './refresh-token.js';
+import { type IssuedSession, type ParsedRefreshToken, RefreshTokenCodec } from './refresh-token.js';
 import { isLive, validity } from './session-policy.js';
 import { SessionLocations } from './session-locations.js';
 import { SessionStore } from './session-store.js';
@@ -83,10 +83,8 @@ export class RefreshRotation {
   }
 
   private async rotated(refreshToken: string): Promise<{ session: SessionEntity; issued: IssuedSession }> {
-    const parsed = this.codec.parse(refreshToken);
-    const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
-    if (!parsed || !session || !this.codec.verify(parsed, session.refreshSeed))
-      throw apiError(401, 'refresh_invalid', 'Invalid refresh token');
+    const { parsed, session } = (await this.issuedBy(refreshToken)) ?? {};
+    if (!parsed || !session) throw apiError(401, 'refresh_invalid', 'Invalid refresh token');
     const now = this.clock.now();
     const v = validity(session, now, this.idleMs);
     if (v.state === 'ended') throw apiError(401, 'session_ended', 'Session has ended');
@@ -106,6 +104,24 @@ export class RefreshRotation {
       return { session: fresh, issued: await this.graceOrReuse(fresh, parsed.generation, now) };
     }
     return { session, issued: await this.graceOrReuse(session, parsed.generation, now) };
+  }
+
+  /**
+   * The live session whose *current* refresh token this is (introspection, revocation), else
+   * null: a token rotated away, even within the grace, is not current, and nothing is changed —
+   * no rotation, no reuse ending, no expiry stored.
+   */
+  async current(refreshToken: string): Promise<SessionEntity | null> {
+    const found = await this.issuedBy(refreshToken);
+    if (!found || found.parsed.generation !== found.session.refreshGeneration) return null;
+    return isLive(found.session, this.clock.now(), this.idleMs) ? found.session : null;
+  }
+
+  /** The session a refresh token was issued for, when its MAC holds (any generation, any state). */
+  private async issuedBy(refreshToken: string): Promise<{ parsed: ParsedRefreshToken; session: SessionEntity } | null> {
+    const parsed = this.codec.parse(refreshToken);
+    const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
+    return parsed && session && this.codec.verify(parsed, session.refreshSeed) ? { parsed, session } : null;
   }
 
   private async graceOrReuse(session: SessionEntity, generation: number, now: number): Promise<IssuedSession> {

@@ -84,6 +84,7 @@ describe('session policy', () => {
         'password_reset',
         'reported',
         'account_deleted',
+        'client_revoke',
       ]);
     });
 
@@ -99,6 +100,7 @@ describe('session policy', () => {
       ['password_reset', 'logged_out', true],
       ['reported', 'revoked', false],
       ['account_deleted', 'logged_out', true],
+      ['client_revoke', 'revoked', false],
     ] as const)('%s reads %s, logged_out %s', (reason, status, loggedOut) => {
       expect(shownEnding({ ...live(), tokenDeleted: true, endedAt: NOW, endReason: reason }, NOW, IDLE)).toEqual({
         status,

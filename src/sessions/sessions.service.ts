@@ -237,6 +237,14 @@ export class SessionsService {
   }
 
   /**
+   * A confidential client revoked a token of this session (POST /v1/oauth/revoke, RFC 7009); the
+   * caller found the session live through the token. Repeating it changes nothing.
+   */
+  async endByClient(userId: string, sessionId: string): Promise<void> {
+    await this.end({ userId, ids: [sessionId] }, 'client_revoke');
+  }
+
+  /**
    * Account deletion, inside its transaction: every session ends (`account_deleted`, so the
    * revocation is published and evicted on every instance after the commit like any other),
    * then every row of the user goes, history included — device, IP, User-Agent and location

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { noteFailure, safeErrorMessage } from '../logging.js';
-import { codeOf } from '../api-error.js';
+import { challengeOf, codeOf } from '../api-error.js';
 import { isLockConflict, isServiceUnavailable, isWriteRefused } from './unavailable.js';
 
 /** What a 503 (or a 429 that does not know better) tells the client to wait, in seconds. */
@@ -48,9 +48,11 @@ function unavailableCause(exception: unknown): string {
 
 /**
  * Every error leaves as `{statusCode, code, error, message}` (`code`: see api-error.ts); 401
- * carries `WWW-Authenticate: Bearer`; a database or Redis that cannot be reached, or a database
- * that refuses writes (read-only, full), or a lock conflict that outlasted TransactionRunner's retries, is 503, and every 503 and 429 carries `Retry-After`;
- * anything unexpected becomes a bare 500 (logged here, never shown to the client).
+ * carries `WWW-Authenticate: Bearer`, or the scheme the exception names (`Basic` for the OAuth
+ * clients); a database or Redis that cannot be reached, a database that refuses writes
+ * (read-only, full), or a lock conflict that outlasted TransactionRunner's retries, is 503, and
+ * every 503 and 429 carries `Retry-After`; anything unexpected becomes a bare 500 (logged here,
+ * never shown to the client).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -81,7 +83,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
         );
       } else reply.request.log.error({ context: 'ExceptionFilter', err: exception }, 'unhandled error');
     }
-    if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
+    if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', challengeOf(exception));
     if (status === HttpStatus.TOO_MANY_REQUESTS || status === HttpStatus.SERVICE_UNAVAILABLE) {
       const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
       // The throttler sets its own (the window's remainder) before it throws: keep it.
