@@ -64,20 +64,26 @@ export class AuthService {
         });
       throw e;
     }
-    const { userId, valid, disabled, credentialVersion } = checked;
-    const refuse = async () => {
-      await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
+    const { userId, valid, credentialVersion } = checked;
+    const refuse = async (audited: string | null) => {
+      await this.audit.recordLogin({ ...attempt, userId: audited, outcome: 'invalid_credentials' });
       return apiError(401, 'invalid_credentials', 'Invalid email or password');
     };
-    if (!userId || !valid) throw await refuse();
+    const disabled = async (id: string) => {
+      await this.audit.recordLogin({ ...attempt, userId: id, outcome: 'disabled' });
+      return apiError(403, 'account_disabled', 'This account is disabled');
+    };
+    if (!userId || !valid) throw await refuse(userId);
     // Told only to whoever knows the password: a wrong one gets the usual 401 above.
-    if (disabled) {
-      await this.audit.recordLogin({ ...attempt, userId, outcome: 'disabled' });
-      throw apiError(403, 'account_disabled', 'This account is disabled');
-    }
-    // Null when a password change or reset committed since the check: the password is no longer the account's.
+    if (checked.disabled) throw await disabled(userId);
+    // Null when the credential version moved on since the check: a password change or reset, a
+    // disable or a deletion committed meanwhile. The login answers as it would have after it
+    // (a deleted account as an unknown email, so no audit row names its id).
     const created = await this.sessions.create(userId, credentialVersion, { ...ctx, deviceName: dto.deviceName });
-    if (!created) throw await refuse();
+    if (!created) {
+      const standing = await this.users.standing(userId);
+      throw standing === 'disabled' ? await disabled(userId) : await refuse(standing === 'gone' ? null : userId);
+    }
     const pair = this.rotation.pair(created);
     await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
     // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).

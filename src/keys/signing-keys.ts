@@ -4,6 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { apiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { ExclusiveJob } from '../common/exclusive-job.js';
+import { safeErrorMessage } from '../common/logging.js';
 import type { AppConfig } from '../config/configuration.js';
 import { type AsymmetricAlgorithm, decryptPrivateKey, type PublicJwk, publicKeyOf, signCompact } from './key-crypto.js';
 import { KeyNews } from './key-news.js';
@@ -176,7 +177,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
       void this.rotation
         .replaceUnreadable(kid)
         .then(() => this.reload())
-        .catch((e: Error) => this.logger.error(`replacing key ${kid} failed: ${e.message}`));
+        .catch((e: unknown) => this.logger.error(`replacing key ${kid} failed: ${safeErrorMessage(e)}`));
       throw apiError(503, 'service_unavailable', 'The signing key is being replaced; retry the request', 1);
     }
     return key;

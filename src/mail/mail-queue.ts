@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import { BackgroundWork } from '../common/background-work.js';
+import { safeErrorMessage } from '../common/logging.js';
 import { AfterCommit } from '../database/after-commit.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { type Mail, MailTransport } from './mail.js';
@@ -44,9 +45,7 @@ export class MailQueue implements OnApplicationShutdown {
         return;
       } catch (e) {
         if (attempt >= MAIL_ATTEMPTS) throw e;
-        this.logger.warn(
-          `mail ${mail.kind} to user ${mail.userId}: attempt ${attempt} failed: ${(e as Error).message}`,
-        );
+        this.logger.warn(`mail ${mail.kind} to user ${mail.userId}: attempt ${attempt} failed: ${safeErrorMessage(e)}`);
         await sleep(RETRY_DELAY_MS * 2 ** (attempt - 1));
       }
     }
