@@ -5,6 +5,7 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import { AccessTokenSigner } from './access-token-signer.js';
 import type { TokenPairResponse } from './dto/token-pair.response.js';
+import type { IssuedPair } from './refresh-cookie.js';
 import { type IssuedSession, RefreshTokenCodec } from './refresh-token.js';
 import { isLive, validity } from './session-policy.js';
 import { SessionStore } from './session-store.js';
@@ -39,9 +40,14 @@ export class RefreshRotation {
     [this.ttl, this.issuer, this.audience] = [auth.accessTokenTtl, auth.issuer, auth.audience];
   }
 
-  /** POST /v1/auth/refresh: the next pair for a refresh token. */
-  async refresh(refreshToken: string): Promise<TokenPairResponse> {
-    return this.pair(await this.rotate(refreshToken));
+  /** POST /v1/auth/refresh: the next pair for a refresh token (from the body or the cookie alike). */
+  async refresh(refreshToken: string): Promise<IssuedPair> {
+    return this.issue(await this.rotate(refreshToken));
+  }
+
+  /** A generation's pair, and when its refresh token dies: the session's absolute expiry (the cookie's Max-Age). */
+  issue(s: IssuedSession): IssuedPair {
+    return { pair: this.pair(s), expiresAt: s.expiresAt };
   }
 
   /**

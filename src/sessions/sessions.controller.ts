@@ -1,11 +1,13 @@
-import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import type { AuthContext } from '../common/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { ApiErrors, BEARER_ERRORS } from '../common/api-errors.decorator.js';
 import { uuidPipe } from '../common/pipes/uuid.pipe.js';
 import { ListSessionsQuery, RevokedResponse, RevokeSessionsQuery } from './dto/session-queries.dto.js';
 import { SessionResponse } from './dto/session.response.js';
+import { RefreshCookie } from './refresh-cookie.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
@@ -13,7 +15,10 @@ import { SessionsService } from './sessions.service.js';
 @ApiErrors(BEARER_ERRORS, { 400: ['validation_failed'] })
 @Controller('v1/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly cookie: RefreshCookie,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'My sessions (devices), newest activity first' })
@@ -35,14 +40,25 @@ export class SessionsController {
   @ApiOperation({ summary: 'Log a device out (idempotent)' })
   @ApiNoContentResponse({ description: 'That session has ended' })
   @ApiErrors({ 404: ['not_found'] })
-  revoke(@CurrentAuth() auth: AuthContext, @Param('id', uuidPipe) id: string): Promise<void> {
-    return this.sessions.revoke(auth, id);
+  async revoke(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', uuidPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.sessions.revoke(auth, id);
+    if (id === auth.sessionId) this.cookie.clear(reply);
   }
 
   @Delete()
   @ApiOperation({ summary: 'Log out all other devices, or all devices' })
   @ApiOkResponse({ type: RevokedResponse })
-  revokeAll(@CurrentAuth() auth: AuthContext, @Query() q: RevokeSessionsQuery): Promise<RevokedResponse> {
-    return this.sessions.revokeAll(auth, q.scope);
+  async revokeAll(
+    @CurrentAuth() auth: AuthContext,
+    @Query() q: RevokeSessionsQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RevokedResponse> {
+    const revoked = await this.sessions.revokeAll(auth, q.scope);
+    if (q.scope === 'all') this.cookie.clear(reply);
+    return revoked;
   }
 }

@@ -8,6 +8,7 @@ import { UsersService } from '../users/users.service.js';
 import { AccessTokenSigner, HmacAccessTokenSigner } from './access-token-signer.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
+import { RefreshCookie } from './refresh-cookie.js';
 import { RefreshRotation } from './refresh-rotation.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionCheck } from './session-check.js';
@@ -53,6 +54,7 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
   providers: [
     SessionCheck,
     RefreshRotation,
+    RefreshCookie,
     SessionsService,
     SessionsRepository,
     SessionEvents,
@@ -75,6 +77,6 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
     { provide: AccessTokenSigner, useClass: HmacAccessTokenSigner },
     { provide: ValidityCache, inject: [ConfigService], useFactory: validityCache },
   ],
-  exports: [SessionCheck, RefreshRotation, SessionsService],
+  exports: [SessionCheck, RefreshRotation, RefreshCookie, SessionsService],
 })
 export class SessionsModule {}
