@@ -39,7 +39,7 @@ function refreshCookie(res: Response): SetCookie {
   return cookies[0];
 }
 
-describe.each(testDatabases)('refresh token in a cookie on %s (ASVS 3.3.1, 3.3.2, 3.3.4, 3.5.1, 3.5.2)', (db) => {
+describe.each(testDatabases)('refresh token in a cookie on %s (ASVS 5.0 3.3.1–3.3.4, 3.5.1, 3.5.2, 14.3.1)', (db) => {
   let t: TestApp;
   const logs = captureLogs();
   beforeAll(async () => {
