@@ -237,6 +237,8 @@ describeInBrowser('devices page in Chromium, refresh token in the cookie', () =>
   });
 
   it('groups sessions by device, marks this one, and two browsers sign each other out', async () => {
+    // The page counts "2 hours ago" on the browser's clock: line the server's up with it (other tests moved it).
+    t.clock.advance(Date.now() - t.clock.now());
     const user = await registerUser(t.http, { email: 'grace.hopper@example.com', name: 'Grace Hopper' });
     // Older sessions, so the list shows several kinds and ages of activity; one on the same kind of laptop.
     t.clock.advance(-50 * HOUR);
@@ -447,6 +449,23 @@ describeInBrowser('devices page in Chromium, refresh token in the cookie', () =>
       cookie: '',
     });
     expect((await context.cookies()).map((c) => c.name)).toEqual([COOKIE]);
+  });
+
+  it('still signs in on plain http under a non-local name, where the browser refuses the Secure cookie', async () => {
+    const user = await registerUser(t.http);
+    const context = await openContext(browser, baseURL.replace('localhost', 'device-sessions.test'));
+    contexts.push(context);
+    const page = await context.newPage();
+    const problems = pageProblems(page);
+    await page.goto('/account/devices');
+    await signIn(page, user);
+    expect(await context.cookies()).toEqual([]);
+    expect(await storage(page)).toEqual([]);
+    // Nothing survives the page: a reload asks to sign in again (docs/browser-apps.md, local development).
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.getByRole('alert').first().textContent()).toBe('');
+    expect(problems).toEqual([]);
   });
 
   it('says so when the server cannot be reached, and keeps the person signed in', async () => {
