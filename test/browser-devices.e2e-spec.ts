@@ -310,6 +310,7 @@ describeInBrowser('devices page in Chromium, refresh token in the cookie', () =>
       .getByRole('button', { name: 'Sign out Mobile Safari on iPhone, 81.2.69.7', exact: true })
       .click();
     await expectText(laptop.page.getByRole('status'), 'Signed out Mobile Safari on iPhone.');
+    expect(await laptop.page.evaluate('document.activeElement.id')).toBe('devices-title');
     expect(await session(laptop.page, phoneSession).count()).toBe(0);
     expect(await sessions(laptop.page).count()).toBe(4);
 
@@ -333,7 +334,7 @@ describeInBrowser('devices page in Chromium, refresh token in the cookie', () =>
     expect(await sessions(phone.page).count()).toBe(5);
     await phone.page.getByRole('button', { name: 'Sign out of all other devices' }).click();
     await dialog.getByRole('button', { name: 'Sign out' }).click();
-    await expectText(phone.page.getByRole('status'), 'Signed out of 4 other devices.');
+    await expectText(phone.page.getByRole('status'), 'Signed out 4 other sessions.');
     expect(await sessions(phone.page).count()).toBe(1);
     expect(await phone.page.getByRole('button', { name: 'Sign out of all other devices' }).isHidden()).toBe(true);
 

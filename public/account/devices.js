@@ -462,6 +462,8 @@
       return;
     }
     await loadDevices();
+    // The button is gone with its row: focus moves to the heading rather than to the page's start.
+    $('devices-title').focus();
     say(`Signed out ${name}.`);
   }
 
@@ -477,7 +479,8 @@
     }
     const { revoked } = await api('DELETE', '/v1/sessions?scope=others');
     await loadDevices();
-    say(revoked === 1 ? 'Signed out of 1 other device.' : `Signed out of ${revoked} other devices.`);
+    $('devices-title').focus();
+    say(revoked === 1 ? 'Signed out 1 other session.' : `Signed out ${revoked} other sessions.`);
   }
 
   async function whoAmI() {
