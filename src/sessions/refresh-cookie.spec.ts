@@ -62,7 +62,7 @@ describe('RefreshCookie', () => {
   });
 
   it('answers 401 refresh_invalid with neither a body token nor the cookie', () => {
-    for (const headers of [{}, { cookie: 'other=1' }, { cookie: `${REFRESH_COOKIE}=` }])
+    for (const headers of [{} as Record<string, string>, { cookie: 'other=1' }, { cookie: `${REFRESH_COOKIE}=` }])
       expect(codeOf(() => cookie.presented(request({ ...headers, 'x-csrf-protection': '1' }), undefined))).toEqual([
         401,
         'refresh_invalid',
