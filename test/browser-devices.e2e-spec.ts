@@ -452,6 +452,51 @@ describeInBrowser('devices page in Chromium, refresh token in the cookie', () =>
     expect((await context.cookies()).map((c) => c.name)).toEqual([COOKIE]);
   });
 
+  it('asks for the password when signing out another device needs a recent sign-in, then retries', async () => {
+    t.clock.advance(Date.now() - t.clock.now());
+    const user = await registerUser(t.http);
+    const phone = await device(UA.iphoneSafari, '81.2.69.9');
+    await signIn(phone.page, user);
+    const laptop = await device(UA.macChrome, '77.160.12.11');
+    await signIn(laptop.page, user);
+    const phoneSession = await currentId(phone.page);
+    t.clock.advance((t.config.auth.reauthMaxAge + 1) * 1000);
+
+    await session(laptop.page, phoneSession)
+      .getByRole('button', { name: /^Sign out Mobile Safari on iPhone/ })
+      .click();
+    const dialog = laptop.page.getByRole('dialog', { name: 'Confirm it’s you' });
+    await dialog.waitFor();
+    expect(await seriousAxeViolations(laptop.page)).toEqual([]);
+    await dialog.getByLabel('Password').fill('not the password');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expectText(dialog.getByRole('alert'), 'That password is not right. Try again.');
+    expect(await session(laptop.page, phoneSession).count()).toBe(1);
+    await dialog.getByLabel('Password').fill(user.password);
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await expectText(laptop.page.getByRole('status'), 'Signed out Mobile Safari on iPhone.');
+    expect(await dialog.isHidden()).toBe(true);
+    const [{ end_reason }] = await t.dataSource.query('SELECT end_reason FROM sessions WHERE id = ?', [phoneSession]);
+    expect(end_reason).toBe('remote_logout');
+
+    // Cancelling the prompt signs nobody out, and says so. (The phone, signed out, is back at its sign-in form.)
+    await phone.page.reload();
+    await phone.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(phone.page, user);
+    t.clock.advance((t.config.auth.reauthMaxAge + 1) * 1000);
+    await laptop.page.getByRole('button', { name: 'Refresh' }).click();
+    await expectText(laptop.page.getByRole('status'), 'Device list updated.');
+    await laptop.page.getByRole('button', { name: 'Sign out of all other devices' }).click();
+    await laptop.page
+      .getByRole('dialog', { name: 'Sign out of all other devices?' })
+      .getByRole('button', { name: 'Sign out' })
+      .click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expectText(laptop.page.getByRole('alert').first(), 'Nothing was signed out: your password is needed first.');
+    expect(await sessions(laptop.page).count()).toBe(2);
+    expect([...phone.problems, ...laptop.problems]).toEqual([]);
+  });
+
   it('still signs in on plain http under a non-local name, where the browser refuses the Secure cookie', async () => {
     const user = await registerUser(t.http);
     const context = await openContext(browser, baseURL.replace('localhost', 'device-sessions.test'));

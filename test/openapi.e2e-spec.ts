@@ -108,7 +108,7 @@ describe('openapi.json, the artifact client teams generate from', () => {
     const limited = { 429: ['rate_limited'], 503: ['service_unavailable'] };
     const expected: Record<string, Record<number, string[]>> = {
       'post /v1/auth/register': { ...body, 409: ['email_taken'], ...limited },
-      'post /v1/auth/login': { ...body, 401: ['invalid_credentials'], ...limited },
+      'post /v1/auth/login': { ...body, 401: ['invalid_credentials'], 403: ['account_disabled'], ...limited },
       'post /v1/auth/refresh': {
         ...body,
         401: ['refresh_invalid', 'refresh_reused', 'session_ended'],
@@ -118,11 +118,19 @@ describe('openapi.json, the artifact client teams generate from', () => {
       'post /v1/auth/logout': bearer,
       'get /v1/auth/me': bearer,
       'get /v1/sessions': { ...bearer, 400: ['validation_failed'] },
-      'delete /v1/sessions': { ...bearer, 400: ['validation_failed'] },
+      'delete /v1/sessions': { ...bearer, 400: ['validation_failed'], 403: ['reauth_required'] },
       'get /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
-      'delete /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
+      'patch /v1/sessions/{id}': { ...bearer, ...body, 404: ['not_found'], 409: ['session_ended'] },
+      'delete /v1/sessions/{id}': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['reauth_required'],
+        404: ['not_found'],
+      },
       'patch /v1/users/me': { ...bearer, ...body },
       'post /v1/users/me/password': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
+      'delete /v1/users/me': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
+      'post /v1/auth/reauthenticate': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
       'get /v1/admin/users/{id}/sessions': {
         ...bearer,
         400: ['validation_failed'],
@@ -130,6 +138,18 @@ describe('openapi.json, the artifact client teams generate from', () => {
         404: ['not_found'],
       },
       'delete /v1/admin/users/{id}/sessions': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['forbidden'],
+        404: ['not_found'],
+      },
+      'post /v1/admin/users/{id}/disable': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['forbidden'],
+        404: ['not_found'],
+      },
+      'post /v1/admin/users/{id}/enable': {
         ...bearer,
         400: ['validation_failed'],
         403: ['forbidden'],

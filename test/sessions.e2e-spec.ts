@@ -513,6 +513,8 @@ describe.each(testDatabases)('core API on %s', (db) => {
         [
           '/health',
           '/health/live',
+          '/v1/admin/users/{id}/disable',
+          '/v1/admin/users/{id}/enable',
           '/v1/admin/users/{id}/sessions',
           '/v1/auth/login',
           '/v1/auth/logout',
@@ -520,6 +522,7 @@ describe.each(testDatabases)('core API on %s', (db) => {
           '/v1/auth/not-me',
           '/v1/auth/password/forgot',
           '/v1/auth/password/reset',
+          '/v1/auth/reauthenticate',
           '/v1/auth/refresh',
           '/v1/auth/register',
           '/v1/auth/verify-email',

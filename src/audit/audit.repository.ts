@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { LoginAuditEntity } from './login-audit.entity.js';
 
@@ -12,6 +13,16 @@ export class AuditRepository {
 
   async insert(entry: LoginAuditEntity): Promise<void> {
     await this.repo.insert(entry);
+  }
+
+  /** Deletes the rows of an account: those naming the user, and those of its email before it was one. */
+  async deleteFor(userId: string, emailHash: string, em: EntityManager): Promise<void> {
+    await em
+      .getRepository(LoginAuditEntity)
+      .createQueryBuilder()
+      .delete()
+      .where('user_id = :userId OR email_hash = :emailHash', { userId, emailHash })
+      .execute();
   }
 
   /** Oldest first, at most `limit` rows, so a large backlog is purged in short statements. */

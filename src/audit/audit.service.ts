@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { newId } from '../common/random.js';
 import type { AppConfig } from '../config/configuration.js';
@@ -47,6 +48,11 @@ export class AuditService {
       userAgent: r.userAgent?.slice(0, 512) ?? null,
       createdAt: this.clock.now(),
     });
+  }
+
+  /** Account deletion: every login attempt of the account (by user id, or by its email), in its transaction. */
+  eraseUser(userId: string, email: string, em: EntityManager): Promise<void> {
+    return this.audit.deleteFor(userId, this.emailHash(email), em);
   }
 
   /** Same retention as ended sessions (SESSION_RETENTION_DAYS). */

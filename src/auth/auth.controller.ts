@@ -23,6 +23,7 @@ import { UserResponse } from '../users/dto/user.response.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeResponse } from './dto/me.response.js';
+import { PasswordProofDto } from './dto/password-proof.dto.js';
 import { RefreshDto } from './dto/refresh.dto.js';
 
 @ApiTags('auth')
@@ -49,7 +50,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in: starts a session for this device' })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiErrors(BODY_ERRORS, { 401: ['invalid_credentials'] }, PUBLIC_ERRORS)
+  @ApiErrors(BODY_ERRORS, { 401: ['invalid_credentials'], 403: ['account_disabled'] }, PUBLIC_ERRORS)
   async login(
     @Body() dto: LoginDto,
     @Client() client: ClientInfo,
@@ -79,11 +80,12 @@ export class AuthController {
   async refresh(
     @Body() dto: RefreshDto,
     @Req() request: FastifyRequest,
+    @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenPairResponse> {
     const presented = this.cookie.presented(request, dto.refreshToken);
     try {
-      const issued = await this.auth.refresh(presented.token);
+      const issued = await this.auth.refresh(presented.token, client.ip);
       return this.cookie.deliver(reply, issued, presented.from === 'cookie' ? 'cookie' : dto.refreshTokenIn);
     } catch (e) {
       // A cookie that can no longer refresh anything is dropped, so the browser stops sending it.
@@ -101,6 +103,20 @@ export class AuthController {
   async logout(@CurrentAuth() auth: AuthContext, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logout(auth);
     this.cookie.clear(reply);
+  }
+
+  // Per client IP, as login: every request here costs an argon2 check, whoever's token it carries.
+  @UseGuards(ThrottlerGuard)
+  @Post('reauthenticate')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Prove the password again: for REAUTH_MAX_AGE this session may end other sessions and delete the account',
+  })
+  @ApiNoContentResponse({ description: 'Proved; the session counts as recently authenticated' })
+  @ApiErrors(BODY_ERRORS, BEARER_ERRORS, { 403: ['invalid_credentials'], 429: ['rate_limited'] })
+  reauthenticate(@CurrentAuth() auth: AuthContext, @Body() dto: PasswordProofDto): Promise<void> {
+    return this.auth.reauthenticate(auth, dto.password);
   }
 
   @Get('me')

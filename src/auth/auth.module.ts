@@ -6,11 +6,16 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { AuditModule } from '../audit/audit.module.js';
 import { Clock } from '../common/clock.js';
+import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { UsersService } from '../users/users.service.js';
 import { MailModule } from '../mail/mail.module.js';
+import { AccountController } from './account.controller.js';
 import { AccountMail } from './account-mail.js';
+import { AccountsService } from './accounts.service.js';
+import { AdminUsersController } from './admin-users.controller.js';
 import { AccountSecurityController } from './account-security.controller.js';
 import { AccountSecurityService } from './account-security.service.js';
 import { AuthController } from './auth.controller.js';
@@ -63,13 +68,16 @@ class RateLimitModule {}
       },
     }),
   ],
-  controllers: [AuthController, PasswordController, AccountSecurityController],
+  controllers: [AuthController, PasswordController, AccountSecurityController, AccountController, AdminUsersController],
   providers: [
     AuthService,
     JwtStrategy,
     LoginAttempts,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     AccountSecurityService,
+    AccountsService,
+    RolesGuard,
+    { provide: RoleResolver, useExisting: UsersService },
     AccountMail,
     Credentials,
     LinkTokens,

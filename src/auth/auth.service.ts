@@ -48,7 +48,7 @@ export class AuthService {
   async login(dto: LoginDto, ctx: LoginContext): Promise<IssuedPair> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
-    let checked: { userId: string | null; valid: boolean };
+    let checked: { userId: string | null; valid: boolean; disabled: boolean };
     try {
       checked = await this.attempts.check(
         account,
@@ -64,10 +64,15 @@ export class AuthService {
         });
       throw e;
     }
-    const { userId, valid } = checked;
+    const { userId, valid, disabled } = checked;
     if (!userId || !valid) {
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
       throw apiError(401, 'invalid_credentials', 'Invalid email or password');
+    }
+    // Told only to whoever knows the password: a wrong one gets the usual 401 above.
+    if (disabled) {
+      await this.audit.recordLogin({ ...attempt, userId, outcome: 'disabled' });
+      throw apiError(403, 'account_disabled', 'This account is disabled');
     }
     const created = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName });
     const issued = this.rotation.issue(created);
@@ -78,12 +83,21 @@ export class AuthService {
     return issued;
   }
 
-  refresh(refreshToken: string): Promise<IssuedPair> {
-    return this.rotation.refresh(refreshToken);
+  refresh(refreshToken: string, ip?: string): Promise<IssuedPair> {
+    return this.rotation.refresh(refreshToken, ip);
   }
 
   logout(auth: AuthContext): Promise<void> {
     return this.sessions.logout(auth);
+  }
+
+  /**
+   * Recent authentication: the password, checked like the current password of a change (the
+   * same lockout counter), renews this session's proof for REAUTH_MAX_AGE.
+   */
+  async reauthenticate(auth: AuthContext, password: string): Promise<void> {
+    await this.credentials.prove(auth.userId, password);
+    await this.sessions.markAuthenticated(auth);
   }
 
   /** GET /v1/auth/me's body as JSON (a MeResponse), from what the session check read. */
@@ -97,13 +111,7 @@ export class AuthService {
    * so a stolen access token cannot be used to guess the password.
    */
   async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
-    const email = await this.users.emailOf(auth.userId);
-    const current = await this.attempts.check(
-      email,
-      () => this.users.checkPassword(auth.userId, dto.currentPassword),
-      (valid) => valid,
-    );
-    if (!current) throw apiError(403, 'invalid_credentials', 'Current password is wrong');
+    await this.credentials.prove(auth.userId, dto.currentPassword, 'Current password is wrong');
     const passwordHash = await this.users.hashPassword(dto.newPassword);
     await this.credentials.replace(auth.userId, passwordHash, { keep: auth.sessionId });
   }

@@ -13,7 +13,7 @@ import { VerifiedClaims, VerifiedTokens } from './verified-tokens.js';
 const MAX_TOKEN_LENGTH = 4096;
 const BEARER = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
-type Headers = { headers: Record<string, string | string[] | undefined> };
+type Headers = { headers: Record<string, string | string[] | undefined>; ip?: string };
 
 /** `Authorization: Bearer <jwt>` only (scheme case-insensitive); never a query parameter. */
 export function bearerToken(req: Headers): string | null {
@@ -105,7 +105,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       throw apiError(401, 'token_invalid', 'Malformed token');
     try {
       if (p.exp * 1000 <= this.clock.now()) throw apiError(401, 'token_expired', 'Token expired');
-      return await this.sessions.validate(p.sub, p.sid);
+      return await this.sessions.validate(p.sub, p.sid, req.ip);
     } catch (e) {
       noteClaimedSession(req, { userId: p.sub, sessionId: p.sid });
       throw e;

@@ -39,6 +39,8 @@ export interface AppConfig {
     rateLimitWindow: number;
     loginFailuresPerAccount: number;
     loginFailuresWindow: number;
+    /** Seconds a password proof (login, reauthenticate) lets a session end others or delete the account. */
+    reauthMaxAge: number;
   };
   session: {
     idleTtl: number;
@@ -117,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitWindow: e.RATE_LIMIT_WINDOW,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
       loginFailuresWindow: e.LOGIN_FAILURES_WINDOW,
+      reauthMaxAge: e.REAUTH_MAX_AGE,
     },
     session: {
       idleTtl: e.SESSION_IDLE_TTL,

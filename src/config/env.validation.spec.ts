@@ -99,6 +99,7 @@ describe('numeric settings', () => {
     RATE_LIMIT_WINDOW: 'a whole number of seconds',
     LOGIN_FAILURES_PER_ACCOUNT: 'a whole number of failed attempts',
     LOGIN_FAILURES_WINDOW: 'a whole number of seconds',
+    REAUTH_MAX_AGE: 'a whole number of seconds',
     VERIFY_LINK_TTL: 'a whole number of seconds',
     RESET_LINK_TTL: 'a whole number of seconds',
     RESET_MAILS_PER_HOUR: 'a whole number of mails',

@@ -219,6 +219,10 @@ export class EnvironmentVariables {
   @WholeNumber('a whole number of seconds', 1)
   LOGIN_FAILURES_WINDOW: number = 900;
 
+  /** How recently a session must have proved the password to end other sessions or delete the account. */
+  @WholeNumber('a whole number of seconds', 30, 86_400)
+  REAUTH_MAX_AGE: number = 600;
+
   /** `smtp://` or `smtps://`, credentials in the URL; unset: mails are written to the log instead. */
   @IsOptional()
   @Matches(/^smtps?:\/\/[^/?#\s]+\/?(\?[^#\s]*)?$/, {

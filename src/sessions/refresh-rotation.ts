@@ -8,6 +8,7 @@ import type { TokenPairResponse } from './dto/token-pair.response.js';
 import type { IssuedPair } from './refresh-cookie.js';
 import { type IssuedSession, RefreshTokenCodec } from './refresh-token.js';
 import { isLive, validity } from './session-policy.js';
+import { SessionLocations } from './session-locations.js';
 import { SessionStore } from './session-store.js';
 import type { SessionEntity } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -33,6 +34,7 @@ export class RefreshRotation {
     private readonly signer: AccessTokenSigner,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    private readonly locations: SessionLocations,
   ) {
     const s = config.get('session', { infer: true });
     const auth = config.get('auth', { infer: true });
@@ -40,9 +42,13 @@ export class RefreshRotation {
     [this.ttl, this.issuer, this.audience] = [auth.accessTokenTtl, auth.issuer, auth.audience];
   }
 
-  /** POST /v1/auth/refresh: the next pair for a refresh token (from the body or the cookie alike). */
-  async refresh(refreshToken: string): Promise<IssuedPair> {
-    return this.issue(await this.rotate(refreshToken));
+  /**
+   * POST /v1/auth/refresh: the next pair for a refresh token (from the body or the cookie alike).
+   * From another address than the session's last (`ip`, the client's), the session's last
+   * address moves there first.
+   */
+  async refresh(refreshToken: string, ip?: string): Promise<IssuedPair> {
+    return this.issue(await this.rotate(refreshToken, ip));
   }
 
   /** A generation's pair, and when its refresh token dies: the session's absolute expiry (the cookie's Max-Age). */
@@ -76,7 +82,14 @@ export class RefreshRotation {
    * token just rotated away, within REFRESH_REUSE_GRACE, gets the current pair again; any
    * other token of the session is reuse and ends it.
    */
-  async rotate(refreshToken: string): Promise<IssuedSession> {
+  async rotate(refreshToken: string, ip?: string): Promise<IssuedSession> {
+    const { session, issued } = await this.rotated(refreshToken);
+    if (SessionLocations.differs(ip, session.lastIpAddress))
+      await this.locations.moved(session.userId, session.id, ip, this.clock.now());
+    return issued;
+  }
+
+  private async rotated(refreshToken: string): Promise<{ session: SessionEntity; issued: IssuedSession }> {
     const parsed = this.codec.parse(refreshToken);
     const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
     if (!parsed || !session || !this.codec.verify(parsed, session.refreshSeed))
@@ -93,13 +106,13 @@ export class RefreshRotation {
       const next = this.codec.issue(session.id, generation, session.refreshSeed);
       const hash = RefreshTokenCodec.hash(next);
       if (await this.sessions.rotateRefresh(session.id, session.refreshTokenHash, { hash, generation, now }))
-        return this.codec.issued(session, generation, now);
+        return { session, issued: this.codec.issued(session, generation, now) };
       // Another call rotated first: answer as that winner's previous generation.
       const fresh = await this.sessions.findById(session.id);
       if (!isLive(fresh, now, this.idleMs)) throw apiError(401, 'session_ended', 'Session has ended');
-      return this.graceOrReuse(fresh, parsed.generation, now);
+      return { session: fresh, issued: await this.graceOrReuse(fresh, parsed.generation, now) };
     }
-    return this.graceOrReuse(session, parsed.generation, now);
+    return { session, issued: await this.graceOrReuse(session, parsed.generation, now) };
   }
 
   private async graceOrReuse(session: SessionEntity, generation: number, now: number): Promise<IssuedSession> {

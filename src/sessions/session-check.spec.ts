@@ -25,6 +25,7 @@ describe('SessionCheck', () => {
       loggedOut: false,
       expiresAt: NOW + 1000,
       lastActiveAt: NOW - 1000,
+      lastIpAddress: null,
       display,
       user,
       ...over,
@@ -38,7 +39,7 @@ describe('SessionCheck', () => {
         expect(auth).toEqual({
           userId: 'user-1',
           sessionId: 's',
-          session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 },
+          session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0, lastIp: null },
           read: row(),
         });
         expect(repo.touchLastActive).not.toHaveBeenCalled();

@@ -24,6 +24,7 @@ const END_STATUS = {
   session_limit: 'revoked',
   password_reset: 'logged_out',
   reported: 'revoked',
+  account_deleted: 'logged_out',
 } as const satisfies Record<string, Exclude<SessionStatus, 'active'>>;
 
 export type EndReason = keyof typeof END_STATUS;
@@ -31,6 +32,14 @@ export const END_REASONS = Object.keys(END_STATUS) as EndReason[];
 
 /** Whether an ending sets `logged_out`: the user chose it. */
 export const isLoggedOut = (reason: EndReason): boolean => END_STATUS[reason] === 'logged_out';
+
+/**
+ * Recent authentication (ASVS 5.0 7.5.2): whether a session that proved the password at
+ * `authenticatedAt` (its login, or a reauthentication) may still do what needs a fresh proof —
+ * end another session, delete the account — at `now`.
+ */
+export const recentlyAuthenticated = (authenticatedAt: number, now: number, maxAgeMs: number): boolean =>
+  now - authenticatedAt < maxAgeMs;
 
 /** A session's two time limits: absolute (`expiresAt`) and idle (`lastActiveAt` + the idle TTL). */
 export interface SessionTimes {

@@ -1,11 +1,12 @@
-import { Controller, Delete, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthContext } from '../common/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
-import { ApiErrors, BEARER_ERRORS } from '../common/api-errors.decorator.js';
+import { ApiErrors, BEARER_ERRORS, BODY_ERRORS } from '../common/api-errors.decorator.js';
 import { uuidPipe } from '../common/pipes/uuid.pipe.js';
 import { ListSessionsQuery, RevokedResponse, RevokeSessionsQuery } from './dto/session-queries.dto.js';
+import { RenameSessionDto } from './dto/rename-session.dto.js';
 import { SessionResponse } from './dto/session.response.js';
 import { RefreshCookie } from './refresh-cookie.js';
 import { SessionsService } from './sessions.service.js';
@@ -35,11 +36,25 @@ export class SessionsController {
     return this.sessions.get(auth, id);
   }
 
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename one of my devices' })
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiErrors(BODY_ERRORS, { 404: ['not_found'], 409: ['session_ended'] })
+  rename(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', uuidPipe) id: string,
+    @Body() dto: RenameSessionDto,
+  ): Promise<SessionResponse> {
+    return this.sessions.rename(auth, id, dto.deviceName);
+  }
+
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Log a device out (idempotent)' })
+  @ApiOperation({
+    summary: 'Log a device out (idempotent); another device than this one needs a recent password proof',
+  })
   @ApiNoContentResponse({ description: 'That session has ended' })
-  @ApiErrors({ 404: ['not_found'] })
+  @ApiErrors({ 403: ['reauth_required'], 404: ['not_found'] })
   async revoke(
     @CurrentAuth() auth: AuthContext,
     @Param('id', uuidPipe) id: string,
@@ -50,8 +65,9 @@ export class SessionsController {
   }
 
   @Delete()
-  @ApiOperation({ summary: 'Log out all other devices, or all devices' })
+  @ApiOperation({ summary: 'Log out all other devices, or all devices; needs a recent password proof' })
   @ApiOkResponse({ type: RevokedResponse })
+  @ApiErrors({ 403: ['reauth_required'] })
   async revokeAll(
     @CurrentAuth() auth: AuthContext,
     @Query() q: RevokeSessionsQuery,

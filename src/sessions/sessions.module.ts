@@ -13,6 +13,7 @@ import { RefreshRotation } from './refresh-rotation.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionCheck } from './session-check.js';
 import { SessionEvents } from './session-events.js';
+import { SessionLocations } from './session-locations.js';
 import { SessionStore } from './session-store.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -68,6 +69,7 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
         GeoLocator.open(config.get('geoip', { infer: true }).dbPath),
     },
     SessionStore,
+    SessionLocations,
     {
       provide: RefreshTokenCodec,
       inject: [ConfigService],

@@ -30,6 +30,8 @@ export interface SessionAuthRow {
   loggedOut: boolean;
   expiresAt: number;
   lastActiveAt: number;
+  /** Where the session was last used from: a request from elsewhere moves it (SessionLocations). */
+  lastIpAddress: string | null;
   display: SessionDisplay;
   user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>;
 }
@@ -75,6 +77,7 @@ export class SessionsRepository {
       loggedOut: Boolean(Number(row.logged_out)),
       expiresAt: Number(row.expires_at),
       lastActiveAt: Number(row.last_active_at),
+      lastIpAddress: text(row.last_ip_address),
       // Mapped when GET /v1/auth/me first asks, not on every check that reads the row.
       get display() {
         return {
@@ -92,6 +95,10 @@ export class SessionsRepository {
           country: text(row.location_country),
           region: text(row.location_region),
           city: text(row.location_city),
+          lastIpAddress: text(row.last_ip_address),
+          lastCountry: text(row.last_location_country),
+          lastRegion: text(row.last_location_region),
+          lastCity: text(row.last_location_city),
           createdAt: Number(row.created_at),
         };
       },
@@ -135,6 +142,21 @@ export class SessionsRepository {
 
   findOwned(id: string, userId: string): Promise<SessionEntity | null> {
     return this.repo().findOneBy({ id, userId });
+  }
+
+  /** When the session last proved the password; null unless it exists, belongs to `userId` and has not ended. */
+  async authenticatedAt(id: string, userId: string): Promise<number | null> {
+    const row = await this.repo().findOne({
+      select: { authenticatedAt: true },
+      where: { id, userId, tokenDeleted: false },
+    });
+    return row?.authenticatedAt ?? null;
+  }
+
+  /** Stores a password proof on a session that has not ended; whether it did. */
+  async markAuthenticated(id: string, userId: string, at: number): Promise<boolean> {
+    const result = await this.repo().update({ id, userId, tokenDeleted: false }, { authenticatedAt: at });
+    return (result.affected ?? 0) > 0;
   }
 
   listForUser(userId: string, opts: { activeOnly: boolean; limit: number } & ActiveWindow): Promise<SessionEntity[]> {
@@ -257,6 +279,47 @@ export class SessionsRepository {
       .setParameter('idle', idleTtlMs)
       .execute();
     return result.affected ?? ids.length;
+  }
+
+  /**
+   * Moves the session's last address to `next`, compare-and-set on the one read before (`prev`),
+   * while it has not ended: of instances moving it at once, one does. Whether this call did.
+   */
+  async moveLastAddress(
+    id: string,
+    userId: string,
+    prev: string | null,
+    next: Pick<SessionEntity, 'lastIpAddress' | 'lastCountry' | 'lastRegion' | 'lastCity'>,
+  ): Promise<boolean> {
+    const qb = this.repo()
+      .createQueryBuilder()
+      .update()
+      .set(next)
+      .where('id = :id AND user_id = :userId AND token_deleted = :no', { id, userId, no: false });
+    qb.andWhere(prev === null ? 'last_ip_address IS NULL' : 'last_ip_address = :prev', { prev });
+    return ((await qb.execute()).affected ?? 0) > 0;
+  }
+
+  /** Where the session was last used from, and the country it placed; null unless it is the user's. */
+  async lastAddress(
+    id: string,
+    userId: string,
+  ): Promise<Pick<SessionEntity, 'lastIpAddress' | 'lastCountry' | 'lastRegion' | 'lastCity'> | null> {
+    return this.repo().findOne({
+      select: { lastIpAddress: true, lastCountry: true, lastRegion: true, lastCity: true },
+      where: { id, userId },
+    });
+  }
+
+  /** Renames a session of the user that has not ended; whether it did. */
+  async rename(id: string, userId: string, deviceName: string): Promise<boolean> {
+    const result = await this.repo().update({ id, userId, tokenDeleted: false }, { deviceName });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Deletes every session row of the user, history too (account deletion erases them). */
+  async deleteForUser(userId: string, em?: EntityManager): Promise<void> {
+    await this.repo(em).delete({ userId });
   }
 
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */

@@ -11,6 +11,7 @@
 const AUTH_FROM = `s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.last_active_at, s.created_at,
   s.device_name, s.device_type, s.device_vendor, s.device_model, s.browser_name, s.browser_version,
   s.os_name, s.os_version, s.user_agent, s.ip_address, s.location_country, s.location_region, s.location_city,
+  s.last_ip_address, s.last_location_country, s.last_location_region, s.last_location_city,
   u.email, u.name, u.email_verified_at, u.created_at AS user_created_at
   FROM sessions s JOIN users u ON u.id = s.user_id`;
 

@@ -8,6 +8,8 @@ export interface CachedSession {
   lastActiveAt: number;
   /** When this process last asked the database to touch the row (throttles the touch on hits). */
   touchAskedAt: number;
+  /** The row's last address when read: a touch from another one moves it (SessionLocations). Absent: unknown. */
+  lastIp?: string | null;
   /**
    * GET /v1/auth/me's JSON before and after `lastActiveAt`, the one field that moves while the
    * session lives; set by the first such request. A session's other fields never change, and a

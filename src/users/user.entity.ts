@@ -24,6 +24,10 @@ export class UserEntity {
   @Column({ name: 'email_verified_at', type: 'bigint', nullable: true, transformer: millis })
   emailVerifiedAt: number | null;
 
+  /** Set while an admin has disabled the account: no login succeeds (403 `account_disabled`). */
+  @Column({ name: 'disabled_at', type: 'bigint', nullable: true, transformer: millis })
+  disabledAt: number | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: millis })
   createdAt: number;
 

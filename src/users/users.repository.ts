@@ -36,6 +36,19 @@ export class UsersRepository {
     await this.repo(em).update({ id }, patch);
   }
 
+  /** Sets `disabled_at` (kept when already set) or clears it; whether the user exists. */
+  async setDisabled(id: string, at: number | null, em?: EntityManager): Promise<boolean> {
+    const repo = this.repo(em);
+    if (!(await repo.existsBy({ id }))) return false;
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ disabledAt: at === null ? null : () => 'COALESCE(disabled_at, :at)' })
+      .where('id = :id', { id, at })
+      .execute();
+    return true;
+  }
+
   /** Sets `email_verified_at` unless it is set already; whether this call set it. */
   async markEmailVerified(id: string, at: number): Promise<boolean> {
     const result = await this.repo()
@@ -79,6 +92,12 @@ export class UsersRepository {
       const user = users.get(g.userId);
       return user ? [{ user, grantedAt: g.grantedAt }] : [];
     });
+  }
+
+  /** Deletes the user and their role grants. */
+  async delete(id: string, em: EntityManager): Promise<void> {
+    await em.getRepository(UserRoleEntity).delete({ userId: id });
+    await this.repo(em).delete({ id });
   }
 
   findByEmails(emails: string[]): Promise<UserEntity[]> {

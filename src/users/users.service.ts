@@ -71,6 +71,7 @@ export class UsersService implements RoleResolver {
       name: dto.name ?? null,
       passwordHash: await this.hasher.hash(dto.password),
       emailVerifiedAt: null,
+      disabledAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -83,21 +84,37 @@ export class UsersService implements RoleResolver {
     return this.profile(user);
   }
 
-  /** The account's id when the email is known, and whether the password matches; unknown emails cost the same hash. */
-  async verifyCredentials(email: string, password: string): Promise<{ userId: string | null; valid: boolean }> {
+  /**
+   * The account's id when the email is known, whether the password matches, and whether an admin
+   * disabled the account; unknown emails cost the same hash.
+   */
+  async verifyCredentials(
+    email: string,
+    password: string,
+  ): Promise<{ userId: string | null; valid: boolean; disabled: boolean }> {
     const user = await this.users.findByEmail(normalizeEmail(email));
-    if (!user) return this.hasher.verifyDummy(password).then(() => ({ userId: null, valid: false }));
-    return { userId: user.id, valid: await this.hasher.verify(user.passwordHash, password) };
+    if (!user) return this.hasher.verifyDummy(password).then(() => ({ userId: null, valid: false, disabled: false }));
+    const valid = await this.hasher.verify(user.passwordHash, password);
+    return { userId: user.id, valid, disabled: user.disabledAt !== null };
   }
 
   async findIdByEmail(email: string): Promise<string | null> {
     return (await this.users.findByEmail(normalizeEmail(email)))?.id ?? null;
   }
 
-  /** Where an account's mails go and how they greet; null when the user is gone. */
+  /** Where an account's mails go and how they greet; null when the user is gone or disabled (they get no mail). */
   async contact(userId: string): Promise<{ id: string; email: string; name: string | null; verified: boolean } | null> {
     const user = await this.users.findById(userId);
-    return user && { id: user.id, email: user.email, name: user.name, verified: user.emailVerifiedAt !== null };
+    if (!user || user.disabledAt !== null) return null;
+    return { id: user.id, email: user.email, name: user.name, verified: user.emailVerifiedAt !== null };
+  }
+
+  /**
+   * Disables (`at`) or enables (null) the account; 404 for an unknown id. `em`: the caller's
+   * transaction (disabling ends the sessions in the same one). A disabled account keeps its first moment.
+   */
+  async setDisabled(userId: string, at: number | null, em?: EntityManager): Promise<void> {
+    if (!(await this.users.setDisabled(userId, at, em))) throw apiError(404, 'not_found', 'User not found');
   }
 
   /**
@@ -187,6 +204,11 @@ export class UsersService implements RoleResolver {
     const user = await this.users.findByEmail(normalizeEmail(email));
     if (!user) throw apiError(404, 'not_found', 'No account has this email');
     return user;
+  }
+
+  /** Deletes the account row (account deletion; the caller erases what other modules hold of it first). */
+  delete(userId: string, em: EntityManager): Promise<void> {
+    return this.users.delete(userId, em);
   }
 
   async assertExists(userId: string): Promise<void> {

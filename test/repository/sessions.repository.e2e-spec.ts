@@ -35,6 +35,10 @@ const row = (n: number, over: Partial<SessionEntity> = {}): SessionEntity => ({
   country: 'DE',
   region: null,
   city: null,
+  lastIpAddress: '203.0.113.7',
+  lastCountry: 'DE',
+  lastRegion: null,
+  lastCity: null,
   createdAt: T - 10_000,
   lastActiveAt: T - 10_000,
   expiresAt: T + 10 * IDLE,
@@ -46,6 +50,7 @@ const row = (n: number, over: Partial<SessionEntity> = {}): SessionEntity => ({
   refreshSeed: 'b'.repeat(64),
   refreshGeneration: 0,
   refreshedAt: T - 10_000,
+  authenticatedAt: T - 10_000,
   ...over,
 });
 
@@ -155,6 +160,7 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
         loggedOut: false,
         expiresAt: T + 10 * IDLE,
         lastActiveAt: T - 10_000,
+        lastIpAddress: '203.0.113.7',
       });
       expect(found!.display).toEqual({ ...pick(row(1)), id: id(1) });
       expect(found!.user).toEqual({
@@ -307,6 +313,53 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
     expect(await stored(3)).toBeDefined();
   });
 
+  it('authenticatedAt and markAuthenticated: a live session of its owner only', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }));
+    expect(await sql('authenticatedAt', () => repo.authenticatedAt(id(1), U1))).toBe(T - 10_000);
+    expect(await repo.authenticatedAt(id(1), U2)).toBeNull();
+    expect(await repo.authenticatedAt(id(2), U1)).toBeNull();
+    expect(await sql('markAuthenticated', () => repo.markAuthenticated(id(1), U1, T))).toBe(true);
+    expect(await repo.markAuthenticated(id(1), U2, T + 1)).toBe(false);
+    expect(await repo.markAuthenticated(id(2), U1, T)).toBe(false);
+    expect(await repo.authenticatedAt(id(1), U1)).toBe(T);
+  });
+
+  it('lastAddress and moveLastAddress: a compare-and-set on the last address, of live sessions of the owner', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }));
+    const nl = { lastIpAddress: '193.0.6.139', lastCountry: 'NL', lastRegion: null, lastCity: null };
+    expect(await sql('lastAddress', () => repo.lastAddress(id(1), U1))).toEqual({
+      lastIpAddress: '203.0.113.7',
+      lastCountry: 'DE',
+      lastRegion: null,
+      lastCity: null,
+    });
+    expect(await repo.lastAddress(id(1), U2)).toBeNull();
+    expect(await repo.moveLastAddress(id(1), U1, '198.51.100.1', nl)).toBe(false);
+    expect(await repo.moveLastAddress(id(1), U2, '203.0.113.7', nl)).toBe(false);
+    expect(await repo.moveLastAddress(id(2), U1, '203.0.113.7', nl)).toBe(false);
+    expect(await sql('moveLastAddress', () => repo.moveLastAddress(id(1), U1, '203.0.113.7', nl))).toBe(true);
+    expect(await repo.moveLastAddress(id(1), U1, '203.0.113.7', nl)).toBe(false);
+    expect(await repo.lastAddress(id(1), U1)).toEqual(nl);
+    await insert(row(3, { lastIpAddress: null }));
+    expect(await repo.moveLastAddress(id(3), U1, null, nl)).toBe(true);
+  });
+
+  it('rename: a live session of its owner only', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }));
+    expect(await sql('rename', () => repo.rename(id(1), U1, 'Work laptop'))).toBe(true);
+    expect(await repo.rename(id(1), U2, 'Theirs')).toBe(false);
+    expect(await repo.rename(id(2), U1, 'Too late')).toBe(false);
+    expect((await repo.findById(id(1)))?.deviceName).toBe('Work laptop');
+    expect((await repo.findById(id(2)))?.deviceName).toBe('Device 2');
+  });
+
+  it('deleteForUser: every row of the user, history too, and nobody else’s', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }), row(3, { userId: U2 }));
+    await sql('deleteForUser', () => repo.deleteForUser(U1));
+    expect([await stored(1), await stored(2)]).toEqual([undefined, undefined]);
+    expect(await stored(3)).toBeDefined();
+  });
+
   it(`sends the SQL committed in src/sessions/queries/sessions.${db}.sql, for every method`, () => {
     const methods = Object.getOwnPropertyNames(SessionsRepository.prototype).filter((m) => m !== 'constructor');
     expect(methods.filter((m) => !captured.has(m as keyof SessionsRepository))).toEqual([]);
@@ -341,5 +394,9 @@ const pick = (s: SessionEntity) => ({
   country: s.country,
   region: s.region,
   city: s.city,
+  lastIpAddress: s.lastIpAddress,
+  lastCountry: s.lastCountry,
+  lastRegion: s.lastRegion,
+  lastCity: s.lastCity,
   createdAt: s.createdAt,
 });

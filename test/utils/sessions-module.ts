@@ -10,6 +10,7 @@ import { RefreshRotation } from '../../src/sessions/refresh-rotation.js';
 import { RefreshTokenCodec } from '../../src/sessions/refresh-token.js';
 import { SessionCheck } from '../../src/sessions/session-check.js';
 import { SessionEvents } from '../../src/sessions/session-events.js';
+import { SessionLocations } from '../../src/sessions/session-locations.js';
 import { SessionStore } from '../../src/sessions/session-store.js';
 import type { SessionEntity } from '../../src/sessions/session.entity.js';
 import { SessionsRepository } from '../../src/sessions/sessions.repository.js';
@@ -62,6 +63,7 @@ export async function sessionsUnit(): Promise<SessionsUnit> {
       RefreshRotation,
       SessionsService,
       SessionStore,
+      SessionLocations,
       {
         provide: SessionsRepository,
         useValue: {

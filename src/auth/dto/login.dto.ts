@@ -1,10 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { REFRESH_TOKEN_IN, type RefreshTokenIn } from '../../sessions/refresh-cookie.js';
+import { IsDeviceName } from '../../sessions/dto/device-name.rules.js';
 import { IsUserEmail } from '../../users/dto/email.rules.js';
 import { IsPresentedPassword } from '../../users/dto/password.rules.js';
-import { trim } from '../../common/transforms.js';
 import { REFRESH_TOKEN_IN_PROPERTY } from './refresh.dto.js';
 
 export class LoginDto {
@@ -20,10 +19,7 @@ export class LoginDto {
     description: 'Shown in the device list; derived from the User-Agent when absent',
   })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsDeviceName()
   deviceName?: string;
 
   @ApiPropertyOptional(REFRESH_TOKEN_IN_PROPERTY)
