@@ -316,9 +316,12 @@
     return parts.length ? parts.join(', ') : '';
   }
 
-  /** "Berlin, DE · 203.0.113.10", or whichever of the two is known. */
+  /** Where the session was last seen (its sign-in's place until it moves): address and location. */
+  const lastIp = (session) => session.lastIpAddress || session.ipAddress;
+
+  /** "Amsterdam, North Holland, Netherlands · 77.160.12.10", or whichever of the two is known. */
   function whereText(session) {
-    const parts = [locationText(session.location), session.ipAddress].filter(Boolean);
+    const parts = [locationText(session.lastLocation || session.location), lastIp(session)].filter(Boolean);
     return parts.length ? parts.join(' · ') : 'Location unknown';
   }
 
@@ -378,7 +381,7 @@
     const button = element('button', 'button button-ghost button-small sign-out', 'Sign out');
     button.type = 'button';
     // Two devices can share a name (two iPhones are both "Mobile Safari on iPhone"), so the IP tells the buttons apart.
-    const ip = session.ipAddress || 'unknown IP';
+    const ip = lastIp(session) || 'unknown IP';
     button.setAttribute(
       'aria-label',
       session.current ? `Sign out of this device (${name}, ${ip})` : `Sign out ${name}, ${ip}`,
