@@ -48,7 +48,7 @@ export class AuthService {
   async login(dto: LoginDto, ctx: LoginContext): Promise<IssuedPair> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
-    let checked: { userId: string | null; valid: boolean; disabled: boolean };
+    let checked: { userId: string | null; valid: boolean; disabled: boolean; credentialVersion: number };
     try {
       checked = await this.attempts.check(
         account,
@@ -64,17 +64,20 @@ export class AuthService {
         });
       throw e;
     }
-    const { userId, valid, disabled } = checked;
-    if (!userId || !valid) {
+    const { userId, valid, disabled, credentialVersion } = checked;
+    const refuse = async () => {
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
-      throw apiError(401, 'invalid_credentials', 'Invalid email or password');
-    }
+      return apiError(401, 'invalid_credentials', 'Invalid email or password');
+    };
+    if (!userId || !valid) throw await refuse();
     // Told only to whoever knows the password: a wrong one gets the usual 401 above.
     if (disabled) {
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'disabled' });
       throw apiError(403, 'account_disabled', 'This account is disabled');
     }
-    const created = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName });
+    // Null when a password change or reset committed since the check: the password is no longer the account's.
+    const created = await this.sessions.create(userId, credentialVersion, { ...ctx, deviceName: dto.deviceName });
+    if (!created) throw await refuse();
     const issued = this.rotation.issue(created);
     await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
     // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).

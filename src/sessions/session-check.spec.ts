@@ -17,7 +17,14 @@ describe('SessionCheck', () => {
   describe('validate (the per-request check)', () => {
     const { display, user } = {
       display: { ...session(), id: 's' },
-      user: { id: 'user-1', email: 'a@example.com', name: null, emailVerifiedAt: null, createdAt: NOW - 5000 },
+      user: {
+        id: 'user-1',
+        email: 'a@example.com',
+        name: null,
+        emailVerifiedAt: null,
+        createdAt: NOW - 5000,
+        grantedRoles: [] as string[],
+      },
     };
     const row = (over = {}) => ({
       userId: 'user-1',

@@ -14,6 +14,12 @@ import type { CachedSession } from './validity-lru.js';
 /** `last_active_at` is written at most this often per session. */
 export const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * How long a rendered GET /v1/auth/me body serves: a change this process makes evicts it at once,
+ * but a grant by `npm run admin` (another process, which reaches no in-process cache) shows within this.
+ */
+export const ME_MAX_AGE_MS = 60_000;
+
 /** Where GET /v1/auth/me's body takes `lastActiveAt` (see SessionCheck.me). */
 const ME_SPLICE = '\u0000lastActiveAt\u0000';
 const ME_SPLICE_JSON = JSON.stringify(ME_SPLICE);
@@ -65,17 +71,22 @@ export class SessionCheck implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   /**
-   * GET /v1/auth/me's body, as JSON, rendered once per session; later answers only splice in
-   * `lastActiveAt`. From the row the check read, or, for a session answered from the cache
+   * GET /v1/auth/me's body, as JSON, rendered once per session and ME_MAX_AGE_MS; later answers
+   * only splice in `lastActiveAt`. From the row the check read, or, for a session answered from the cache
    * before its first GET /v1/auth/me, from one read of its own.
    */
   async me(auth: CheckedSession): Promise<string> {
+    const now = this.clock.now();
     let s = auth.session;
     let row = auth.read;
-    if (!s?.me && !row) row = await this.store.readLive(auth.sessionId, auth.userId, this.clock.now());
+    const render = !s?.me || now - (s.meAt ?? 0) >= ME_MAX_AGE_MS;
+    if (render && !row) row = await this.store.readLive(auth.sessionId, auth.userId, now);
     s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
     // An entry evicted meanwhile (say, by a profile change) is no longer in the cache: setting it is harmless.
-    s.me ??= this.renderMe(s, row!);
+    if (render || !s.me) {
+      s.me = this.renderMe(s, row!);
+      s.meAt = now;
+    }
     return s.me[0] + JSON.stringify(new Date(s.lastActiveAt).toISOString()) + s.me[1];
   }
 

@@ -14,7 +14,14 @@ import {
   pastLimitsSql,
 } from './session-policy.js';
 import { SessionDisplay, SessionEntity } from './session.entity.js';
-import { AUTH_SQL, LAST_ACTIVE_FORWARD_SQL, TOUCH_BATCH_MAX, touchSql } from './sessions.sql.js';
+import {
+  AUTH_SQL,
+  INSERT_IF_CURRENT_SQL,
+  LAST_ACTIVE_FORWARD_SQL,
+  SESSION_FIELDS,
+  TOUCH_BATCH_MAX,
+  touchSql,
+} from './sessions.sql.js';
 
 /** Which sessions an ending applies to: some of a user's (`ids`, not empty), or all of them but `exceptId`. */
 export interface EndFilter {
@@ -33,7 +40,7 @@ export interface SessionAuthRow {
   /** Where the session was last used from: a request from elsewhere moves it (SessionLocations). */
   lastIpAddress: string | null;
   display: SessionDisplay;
-  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>;
+  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'> & { grantedRoles: string[] };
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
@@ -109,6 +116,7 @@ export class SessionsRepository {
           name: text(row.name),
           emailVerifiedAt: row.email_verified_at === null ? null : Number(row.email_verified_at),
           createdAt: Number(row.user_created_at),
+          grantedRoles: typeof row.granted_roles === 'string' ? row.granted_roles.split(',') : [],
         };
       },
     };
@@ -132,8 +140,16 @@ export class SessionsRepository {
     return new Map(rows.map((r) => [r.id, r.lastActiveAt]));
   }
 
-  async insert(session: SessionEntity, em?: EntityManager): Promise<void> {
-    await this.repo(em).insert(session);
+  /**
+   * Stores the session if its user's credential version is still `credentialVersion` (see
+   * INSERT_IF_CURRENT_SQL); whether it was stored. The only way a session row is made; in a
+   * transaction (`em`), which TransactionRunner retries on a deadlock.
+   */
+  async insert(session: SessionEntity, credentialVersion: number, em: EntityManager): Promise<boolean> {
+    const params = [...SESSION_FIELDS.map((f) => session[f]), session.userId, credentialVersion];
+    if (!em.queryRunner) throw new Error('SessionsRepository.insert runs in a transaction');
+    const result = await em.queryRunner.query(INSERT_IF_CURRENT_SQL, params, true);
+    return (result.affected ?? 0) > 0;
   }
 
   findById(id: string): Promise<SessionEntity | null> {

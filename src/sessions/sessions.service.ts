@@ -76,10 +76,12 @@ export class SessionsService {
   }
 
   /**
-   * Starts a session for a login; with MAX_SESSIONS_PER_USER the least recently active ones end in the same
-   * transaction.
+   * Starts a session for a login whose password check read `credentialVersion`
+   * (UsersService.verifyCredentials); with MAX_SESSIONS_PER_USER the least recently active ones
+   * end in the same transaction. Null, and nothing stored, when the user's password changed (or
+   * was reset) since that check: the new password wins the race (SessionsRepository.insert).
    */
-  async create(userId: string, ctx: LoginContext): Promise<CreatedSession> {
+  async create(userId: string, credentialVersion: number, ctx: LoginContext): Promise<CreatedSession | null> {
     const now = this.clock.now();
     const id = newId();
     const seed = randomSecret(32).toString('hex');
@@ -112,17 +114,18 @@ export class SessionsService {
     };
     const newDevice = !(await this.sessions.hasDeviceLike(userId, session));
     const firstLogin = newDevice && !(await this.sessions.hasAny(userId));
-    if (this.maxPerUser > 0) {
-      await this.tx.run(async (em) => {
-        await this.users.lockForUpdate(userId, em);
-        const active = await this.sessions.activeIdsByAge(userId, this.window(now), em);
-        const excess = active.length - this.maxPerUser + 1;
-        if (excess > 0) await this.end({ userId, ids: active.slice(0, excess) }, 'session_limit', now, em);
-        await this.sessions.insert(session, em);
-      });
-    } else {
-      await this.sessions.insert(session);
-    }
+    const stored = await this.tx.run(async (em) => {
+      if (this.maxPerUser > 0) await this.users.lockForUpdate(userId, em);
+      // Stored first: a refused login ends none of the others.
+      if (!(await this.sessions.insert(session, credentialVersion, em))) return false;
+      if (this.maxPerUser > 0) {
+        const others = (await this.sessions.activeIdsByAge(userId, this.window(now), em)).filter((s) => s !== id);
+        const excess = others.length - this.maxPerUser + 1;
+        if (excess > 0) await this.end({ userId, ids: others.slice(0, excess) }, 'session_limit', now, em);
+      }
+      return true;
+    });
+    if (!stored) return null;
     const shown = toSessionResponse(session, null, now, this.idleMs);
     this.events.created(userId, newDevice, shown, now);
     return { ...this.codec.issued(session, 0, now), alert: newDevice && !firstLogin ? shown : null };

@@ -28,12 +28,18 @@ export class UsersRepository {
     await this.repo().insert(user);
   }
 
-  async update(
-    id: string,
-    patch: Partial<Pick<UserEntity, 'name' | 'passwordHash' | 'updatedAt'>>,
-    em?: EntityManager,
-  ): Promise<void> {
+  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'updatedAt'>>, em?: EntityManager): Promise<void> {
     await this.repo(em).update({ id }, patch);
+  }
+
+  /** The new hash, and the next credential version (SessionsRepository.insert stores sessions of the current one only). */
+  async setPassword(id: string, passwordHash: string, updatedAt: number, em?: EntityManager): Promise<void> {
+    await this.repo(em)
+      .createQueryBuilder()
+      .update()
+      .set({ passwordHash, updatedAt, credentialVersion: () => 'credential_version + 1' })
+      .where('id = :id', { id })
+      .execute();
   }
 
   /** Sets `disabled_at` (kept when already set) or clears it; whether the user exists. */

@@ -56,9 +56,14 @@ export class UsersService implements RoleResolver {
     return user.emailVerifiedAt !== undefined && user.emailVerifiedAt !== null && this.adminEmails.has(user.email);
   }
 
-  /** The API shape of a user read elsewhere (the per-request check reads the profile with the session). */
-  profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>): UserResponse {
-    return toUserResponse(user, this.roles(user));
+  /**
+   * The API shape of a user read elsewhere (the per-request check reads the profile, and the
+   * grants, with the session).
+   */
+  profile(
+    user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'> & { grantedRoles: string[] },
+  ): UserResponse {
+    return toUserResponse(user, this.roles(user, user.grantedRoles));
   }
 
   async register(dto: RegisterDto): Promise<UserResponse> {
@@ -71,6 +76,7 @@ export class UsersService implements RoleResolver {
       name: dto.name ?? null,
       passwordHash: await this.hasher.hash(dto.password),
       emailVerifiedAt: null,
+      credentialVersion: 0,
       disabledAt: null,
       createdAt: now,
       updatedAt: now,
@@ -81,21 +87,26 @@ export class UsersService implements RoleResolver {
       if (isUniqueViolation(e)) throw apiError(409, 'email_taken', 'Email is already registered');
       throw e;
     }
-    return this.profile(user);
+    return this.profile({ ...user, grantedRoles: [] });
   }
 
   /**
    * The account's id when the email is known, whether the password matches, and whether an admin
-   * disabled the account; unknown emails cost the same hash.
+   * disabled the account; unknown emails cost the same hash. `credentialVersion` is the version
+   * of the password that was checked: a session made from this check is stored only while it is
+   * still the user's (SessionsService.create).
    */
   async verifyCredentials(
     email: string,
     password: string,
-  ): Promise<{ userId: string | null; valid: boolean; disabled: boolean }> {
+  ): Promise<{ userId: string | null; valid: boolean; disabled: boolean; credentialVersion: number }> {
     const user = await this.users.findByEmail(normalizeEmail(email));
-    if (!user) return this.hasher.verifyDummy(password).then(() => ({ userId: null, valid: false, disabled: false }));
+    if (!user)
+      return this.hasher
+        .verifyDummy(password)
+        .then(() => ({ userId: null, valid: false, disabled: false, credentialVersion: 0 }));
     const valid = await this.hasher.verify(user.passwordHash, password);
-    return { userId: user.id, valid, disabled: user.disabledAt !== null };
+    return { userId: user.id, valid, disabled: user.disabledAt !== null, credentialVersion: user.credentialVersion };
   }
 
   async findIdByEmail(email: string): Promise<string | null> {
@@ -158,8 +169,12 @@ export class UsersService implements RoleResolver {
     return this.hasher.hash(password);
   }
 
+  /**
+   * Stores a new password and moves the user's credential version on, in the caller's transaction
+   * (Credentials.replace): from its commit no login that checked an earlier password can store a session.
+   */
   async setPasswordHash(userId: string, passwordHash: string, em?: EntityManager): Promise<void> {
-    await this.users.update(userId, { passwordHash, updatedAt: this.clock.now() }, em);
+    await this.users.setPassword(userId, passwordHash, this.clock.now(), em);
   }
 
   async rolesOf(userId: string): Promise<string[]> {

@@ -139,14 +139,22 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
         }
       : undefined;
   };
-  const insert = (...rows: SessionEntity[]) => Promise.all(rows.map((r) => repo.insert(r)));
+  const insert = (...rows: SessionEntity[]) => Promise.all(rows.map((r) => tx.run((em) => repo.insert(r, 0, em))));
 
   it('insert, findById, findOwned: a row comes back as stored, and only to its owner', async () => {
-    await sql('insert', () => repo.insert(row(1)));
+    expect(await sql('insert', () => tx.run((em) => repo.insert(row(1), 0, em)))).toBe(true);
     expect(await sql('findById', () => repo.findById(id(1)))).toEqual(row(1));
     expect(await repo.findById(id(9))).toBeNull();
     expect(await sql('findOwned', () => repo.findOwned(id(1), U1))).toEqual(row(1));
     expect(await repo.findOwned(id(1), U2)).toBeNull();
+  });
+
+  it("insert stores nothing once the user's credential version moved on (a new password since the login's check)", async () => {
+    await ds.query('UPDATE users SET credential_version = credential_version + 1 WHERE id = ?', [U1]);
+    expect(await tx.run((em) => repo.insert(row(1), 0, em))).toBe(false);
+    expect(await repo.findById(id(1))).toBeNull();
+    expect(await tx.run((em) => repo.insert(row(1), 1, em))).toBe(true);
+    expect(await tx.run((em) => repo.insert(row(2, { userId: U2 }), 1, em))).toBe(false);
   });
 
   it(
@@ -169,7 +177,10 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
         name: null,
         emailVerifiedAt: null,
         createdAt: T - 100_000,
+        grantedRoles: [],
       });
+      await ds.query('INSERT INTO user_roles (user_id, role, granted_at) VALUES (?, ?, ?)', [U1, 'admin', T]);
+      expect((await repo.findForAuth(id(1), U1))!.user.grantedRoles).toEqual(['admin']);
       await ds.query('UPDATE users SET email_verified_at = ? WHERE id = ?', [T - 50_000, U2]);
       expect((await repo.findForAuth(id(2), U2))!.user.emailVerifiedAt).toBe(T - 50_000);
       expect(await repo.findForAuth(id(2), U1)).toBeNull();

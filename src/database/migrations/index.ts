@@ -4,6 +4,7 @@ import { ExactEmails1764100000000 } from './1764100000000-exact-emails.js';
 import { UserRoles1764200000000 } from './1764200000000-user-roles.js';
 import { LinkTokens1764500000000 } from './1764500000000-link-tokens.js';
 import { HealthHeartbeat1765000000000 } from './1765000000000-health-heartbeat.js';
+import { CredentialVersion1765100000000 } from './1765100000000-credential-version.js';
 import { SessionAuthenticatedAt1765200000000 } from './1765200000000-session-authenticated-at.js';
 import { UsersDisabledAt1765200100000 } from './1765200100000-users-disabled-at.js';
 import { SessionLastAddress1765200200000 } from './1765200200000-session-last-address.js';
@@ -16,6 +17,7 @@ export const migrations = [
   UserRoles1764200000000,
   LinkTokens1764500000000,
   HealthHeartbeat1765000000000,
+  CredentialVersion1765100000000,
   SessionAuthenticatedAt1765200000000,
   UsersDisabledAt1765200100000,
   SessionLastAddress1765200200000,

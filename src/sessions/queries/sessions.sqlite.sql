@@ -129,7 +129,15 @@ SELECT
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -165,7 +173,15 @@ SELECT
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -199,7 +215,15 @@ SELECT
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -233,7 +257,15 @@ SELECT
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -340,83 +372,79 @@ WHERE
   AND "s"."end_reason" = ?;
 
 -- SessionsRepository.insert
+BEGIN TRANSACTION;
 INSERT INTO
-  "sessions" (
-    "id",
-    "user_id",
-    "device_name",
-    "device_type",
-    "device_vendor",
-    "device_model",
-    "browser_name",
-    "browser_version",
-    "os_name",
-    "os_version",
-    "user_agent",
-    "ip_address",
-    "location_country",
-    "location_region",
-    "location_city",
-    "last_ip_address",
-    "last_location_country",
-    "last_location_region",
-    "last_location_city",
-    "created_at",
-    "last_active_at",
-    "expires_at",
-    "token_deleted",
-    "logged_out",
-    "ended_at",
-    "end_reason",
-    "refresh_token_hash",
-    "refresh_seed",
-    "refresh_generation",
-    "refreshed_at",
-    "authenticated_at"
+  sessions (
+    id,
+    user_id,
+    device_name,
+    device_type,
+    device_vendor,
+    device_model,
+    browser_name,
+    browser_version,
+    os_name,
+    os_version,
+    user_agent,
+    ip_address,
+    location_country,
+    location_region,
+    location_city,
+    last_ip_address,
+    last_location_country,
+    last_location_region,
+    last_location_city,
+    created_at,
+    last_active_at,
+    expires_at,
+    token_deleted,
+    logged_out,
+    ended_at,
+    end_reason,
+    refresh_token_hash,
+    refresh_seed,
+    refresh_generation,
+    refreshed_at,
+    authenticated_at
   )
-VALUES
-  (
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    1799999990000,
-    1799999990000,
-    1800010000000,
-    0,
-    0,
-    ?,
-    ?,
-    ?,
-    ?,
-    0,
-    1799999990000,
-    1799999990000
-  );
 SELECT
-  "SessionEntity"."id" AS "SessionEntity_id",
-  "SessionEntity"."token_deleted" AS "SessionEntity_token_deleted",
-  "SessionEntity"."logged_out" AS "SessionEntity_logged_out",
-  "SessionEntity"."refresh_generation" AS "SessionEntity_refresh_generation"
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?
 FROM
-  "sessions" "SessionEntity"
+  users
 WHERE
-  "SessionEntity"."id" = ?;
+  id = ?
+  AND credential_version = ?;
+COMMIT;
 
 -- SessionsRepository.lastActiveAt
 SELECT
