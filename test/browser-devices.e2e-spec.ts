@@ -217,7 +217,9 @@ describeInBrowser('devices page in Chromium, refresh token in the cookie', () =>
     expect(await page.evaluate('document.cookie')).toBe('');
     expect(await storage(page)).toEqual([]);
 
-    // A reload signs back in through the cookie, which rotates; still nothing in storage.
+    // A reload signs back in through the cookie, which rotates; still nothing in storage (and what
+    // the page before cookie mode left in sessionStorage is dropped).
+    await page.evaluate(`sessionStorage.setItem('device-sessions.auth', '{"refreshToken":"old"}')`);
     await page.reload();
     await session(page, id).waitFor();
     await expectText(page.locator('#who'), user.email);

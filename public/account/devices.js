@@ -549,5 +549,7 @@
       node.textContent = `${node.dataset.prefix} ${ago(node.dateTime)}`;
   }, 30e3);
 
+  // The page before cookie mode kept both tokens here; a tab that still holds them drops them.
+  sessionStorage.removeItem('device-sessions.auth');
   void resume();
 })();
