@@ -18,6 +18,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addTag('users', 'Your profile and password')
     .addTag('admin', "Another user's sessions (role admin)")
     .addTag('health', 'Readiness and liveness probes')
+    .addTag('keys', 'For other services: the public keys that verify our access tokens, and the OAuth metadata')
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',

@@ -511,6 +511,8 @@ describe.each(testDatabases)('core API on %s', (db) => {
       expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(Object.keys(doc.paths).sort()).toEqual(
         [
+          '/.well-known/jwks.json',
+          '/.well-known/oauth-authorization-server',
           '/health',
           '/health/live',
           '/v1/admin/users/{id}/disable',

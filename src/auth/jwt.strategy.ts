@@ -7,6 +7,7 @@ import type { CheckedSession } from '../sessions/checked-session.js';
 import { Clock } from '../common/clock.js';
 import { noteClaimedSession } from '../common/logging.js';
 import type { AppConfig } from '../config/configuration.js';
+import { AccessTokenVerifier } from '../sessions/access-token-signer.js';
 import { SessionCheck } from '../sessions/session-check.js';
 import { VerifiedClaims, VerifiedTokens } from './verified-tokens.js';
 
@@ -49,11 +50,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     private readonly sessions: SessionCheck,
     private readonly clock: Clock,
+    private readonly keyed: AccessTokenVerifier,
     config: ConfigService<AppConfig, true>,
   ) {
     const auth = config.get('auth', { infer: true });
     super({
       jwtFromRequest: bearerToken,
+      // HS256 only (JWT_ALGORITHM=HS256): ES256/EdDSA tokens go to AccessTokenVerifier instead.
       // A KeyObject, not a string: jsonwebtoken would first try to parse a string as a PEM key.
       secretOrKey: auth.jwtKey as unknown as string,
       algorithms: ['HS256'],
@@ -67,9 +70,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /**
-   * passport-jwt's flow (extract, verify, validate) for a token it has not verified yet; a token
-   * it has verified goes straight to the per-request check, with the same outcomes: success, or
-   * the check's error (a 401 or 503) through the guard.
+   * The strategy's one door. A token not verified yet: passport-jwt's flow (extract, verify,
+   * validate) under HS256, AccessTokenVerifier under ES256/EdDSA. A token verified before goes
+   * straight to the per-request check once its key is still trusted. The outcomes are the same
+   * either way: success, or the error (a 401 or 503) through the guard.
    */
   override authenticate(req: Headers, options?: unknown): void {
     const token = bearerToken(req);
@@ -78,9 +82,23 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (!claims) {
       if (token !== null && !payloadIsObject(token))
         return passport.error(apiError(401, 'token_invalid', 'Malformed token'));
-      return super.authenticate(req as never, options);
+      if (!this.keyed.keyed) return super.authenticate(req as never, options);
+      if (token === null) return passport.error(apiError(401, 'token_missing', 'Missing bearer token'));
+      return this.settle(
+        passport,
+        this.keyed.verify(token).then((verified) => {
+          this.verified.add(token, verified, this.clock.now());
+          return this.check(req, verified);
+        }),
+      );
     }
-    this.check(req, claims)
+    if (claims.kid !== undefined && !this.keyed.trusts(claims.kid))
+      return passport.error(apiError(401, 'token_invalid', 'Invalid token'));
+    this.settle(passport, this.check(req, claims));
+  }
+
+  private settle(passport: PassportActions, outcome: Promise<CheckedSession>): void {
+    outcome
       .then(
         (auth) => passport.success(auth),
         (e: unknown) => passport.error(e),

@@ -3,6 +3,8 @@ import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
 import type { TrustProxy } from './trust-proxy.js';
 
+export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'HS256';
+
 export type DatabaseConfig =
   { type: 'sqlite'; path: string; migrationsRun: boolean } | { type: 'mysql'; url: string; migrationsRun: boolean };
 
@@ -24,7 +26,7 @@ export interface AppConfig {
   };
   database: DatabaseConfig;
   auth: {
-    /** HS256 signing key, as a KeyObject: jsonwebtoken parses a string secret as PEM first (~0.8 ms a verify). */
+    /** HS256 signing key (JWT_ALGORITHM=HS256), as a KeyObject: jsonwebtoken parses a string secret as PEM first (~0.8 ms a verify). */
     jwtKey: KeyObject;
     /** Separate key for refresh-token MACs, derived from the same secret. */
     refreshKey: Buffer;
@@ -53,6 +55,17 @@ export interface AppConfig {
     cacheSize: number;
     /** With Redis: how long an instance may serve from its cache after last hearing from Redis. */
     cacheLeaseMs: number;
+  };
+  /** The access tokens' signing keys (src/keys/). */
+  keys: {
+    algorithm: SigningAlgorithm;
+    /** 0: rotation only by command. */
+    rotationDays: number;
+    /** Seconds a new key is in the JWKS before it signs. */
+    prepublish: number;
+    pollMs: number;
+    /** AES-256-GCM key for the private keys at rest, derived from JWT_SECRET. */
+    encryptionKey: Buffer;
   };
   geoip: { dbPath?: string };
   /** Security events POSTed to `url` when set; retries back off from `retryDelayMs`, doubling. */
@@ -130,6 +143,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cache: e.SESSION_CACHE as AppConfig['session']['cache'],
       cacheSize: e.SESSION_CACHE_SIZE,
       cacheLeaseMs: e.SESSION_CACHE_LEASE_MS,
+    },
+    keys: {
+      algorithm: e.JWT_ALGORITHM as SigningAlgorithm,
+      rotationDays: e.JWT_KEY_ROTATION_DAYS,
+      prepublish: e.JWT_KEY_PREPUBLISH,
+      pollMs: e.JWT_KEY_POLL_MS,
+      encryptionKey: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'device-sessions signing keys v1', 32)),
     },
     geoip: { dbPath: e.GEOIP_DB_PATH },
     webhook: {

@@ -103,6 +103,9 @@ describe('numeric settings', () => {
     VERIFY_LINK_TTL: 'a whole number of seconds',
     RESET_LINK_TTL: 'a whole number of seconds',
     RESET_MAILS_PER_HOUR: 'a whole number of mails',
+    JWT_KEY_ROTATION_DAYS: 'a whole number of days',
+    JWT_KEY_PREPUBLISH: 'a whole number of seconds',
+    JWT_KEY_POLL_MS: 'a whole number of milliseconds',
   };
 
   const messageFor = (env: Record<string, string>) => {

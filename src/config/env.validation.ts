@@ -116,6 +116,20 @@ export class EnvironmentVariables {
   @WholeNumber('a whole number of seconds', 10, 86_400)
   ACCESS_TOKEN_TTL: number = 900;
 
+  /** ES256 or EdDSA: keys in the database, published as a JWKS; HS256: JWT_SECRET, one service only. */
+  @IsIn(['ES256', 'EdDSA', 'HS256'], { message: 'JWT_ALGORITHM must be ES256, EdDSA or HS256' })
+  JWT_ALGORITHM: string = 'ES256';
+
+  @WholeNumber('a whole number of days (0: only by `npm run keys -- rotate`)', 0, 3650)
+  JWT_KEY_ROTATION_DAYS: number = 30;
+
+  @WholeNumber('a whole number of seconds', 0, 2_592_000)
+  JWT_KEY_PREPUBLISH: number = 3_600;
+
+  /** How often each instance re-reads the key set (Redis news makes it at once); at most a minute. */
+  @WholeNumber('a whole number of milliseconds', 100, 60_000)
+  JWT_KEY_POLL_MS: number = 30_000;
+
   @WholeNumber('a whole number of seconds', 60)
   SESSION_IDLE_TTL: number = 1_209_600;
 
@@ -280,6 +294,9 @@ export function validateEnv(env: Record<string, string | undefined>): Environmen
       'JWT_SECRET',
       `JWT_SECRET ${weakness}: use at least 32 random characters (e.g. openssl rand -base64 48)`,
     );
+  }
+  if (parsed.JWT_KEY_ROTATION_DAYS > 0 && parsed.JWT_KEY_PREPUBLISH >= parsed.JWT_KEY_ROTATION_DAYS * 86_400) {
+    throw new ConfigValidationError('JWT_KEY_PREPUBLISH', 'must be shorter than JWT_KEY_ROTATION_DAYS');
   }
   if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
     throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');

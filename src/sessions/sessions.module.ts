@@ -5,7 +5,13 @@ import type { AppConfig } from '../config/configuration.js';
 import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
 import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../users/users.service.js';
-import { AccessTokenSigner, HmacAccessTokenSigner } from './access-token-signer.js';
+import { KeysModule } from '../keys/keys.module.js';
+import {
+  AccessTokenSigner,
+  AccessTokenVerifier,
+  HmacAccessTokenSigner,
+  KeyedAccessTokenSigner,
+} from './access-token-signer.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
 import { RefreshCookie } from './refresh-cookie.js';
@@ -46,6 +52,7 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
 @Module({
   imports: [
     UsersModule,
+    KeysModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => ({ secret: config.get('auth', { infer: true }).jwtKey }),
@@ -76,9 +83,17 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
       useFactory: (config: ConfigService<AppConfig, true>) =>
         new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey),
     },
-    { provide: AccessTokenSigner, useClass: HmacAccessTokenSigner },
+    HmacAccessTokenSigner,
+    KeyedAccessTokenSigner,
+    {
+      provide: AccessTokenSigner,
+      inject: [ConfigService, HmacAccessTokenSigner, KeyedAccessTokenSigner],
+      useFactory: (config: ConfigService<AppConfig, true>, hmac: AccessTokenSigner, keyed: AccessTokenSigner) =>
+        config.get('keys', { infer: true }).algorithm === 'HS256' ? hmac : keyed,
+    },
+    AccessTokenVerifier,
     { provide: ValidityCache, inject: [ConfigService], useFactory: validityCache },
   ],
-  exports: [SessionCheck, RefreshRotation, RefreshCookie, SessionsService],
+  exports: [SessionCheck, RefreshRotation, RefreshCookie, SessionsService, AccessTokenVerifier],
 })
 export class SessionsModule {}

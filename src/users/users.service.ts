@@ -2,11 +2,12 @@ import { apiError } from '../common/api-error.js';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { QueryFailedError, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { RoleResolver } from '../common/guards/roles.guard.js';
 import { newId } from '../common/random.js';
 import type { AppConfig } from '../config/configuration.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { normalizeEmail } from './dto/email.rules.js';
 import type { RegisterDto } from './dto/register.dto.js';
 import { toUserResponse, UserResponse } from './dto/user.response.js';
@@ -14,10 +15,6 @@ import { PasswordHasher } from './password-hasher.js';
 import type { UserEntity } from './user.entity.js';
 import { USER_PROFILE_CHANGED, type UserProfileChangedEvent } from './user-events.js';
 import { UsersRepository } from './users.repository.js';
-
-const isUniqueViolation = (e: unknown) =>
-  e instanceof QueryFailedError &&
-  /ER_DUP_ENTRY|UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${(e as { code?: string }).code} ${e.message}`);
 
 const ADMIN = 'admin';
 

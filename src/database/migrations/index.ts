@@ -8,6 +8,7 @@ import { CredentialVersion1765100000000 } from './1765100000000-credential-versi
 import { SessionAuthenticatedAt1765200000000 } from './1765200000000-session-authenticated-at.js';
 import { UsersDisabledAt1765200100000 } from './1765200100000-users-disabled-at.js';
 import { SessionLastAddress1765200200000 } from './1765200200000-session-last-address.js';
+import { SigningKeys1765300000000 } from './1765300000000-signing-keys.js';
 
 /** Listed explicitly: no glob, so the same list works from src (tests) and dist (app, CLI). */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   SessionAuthenticatedAt1765200000000,
   UsersDisabledAt1765200100000,
   SessionLastAddress1765200200000,
+  SigningKeys1765300000000,
 ];
