@@ -118,6 +118,9 @@ describeInBrowser('devices page in Chromium, refresh token in the cookie', () =>
       PUBLIC_URL: `http://localhost:${port}`,
       CORS_ORIGINS: spa.origin,
       GEOIP_DB_PATH: geoFixture(),
+      // The tests move the clock back (older sessions, the page's "2 hours ago" on the browser's clock);
+      // an asymmetric signing key made at boot does not sign before its own start.
+      JWT_ALGORITHM: 'HS256',
     });
     baseURL = await listenForBrowser(t, { port, localhost: true });
     browser = await launchChromium();
