@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from '../sessions/checked-session.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import type { TokenPairResponse } from '../sessions/dto/token-pair.response.js';
+import type { IssuedPair } from '../sessions/refresh-cookie.js';
 import { RefreshRotation } from '../sessions/refresh-rotation.js';
 import { SessionCheck } from '../sessions/session-check.js';
 import { LoginContext, SessionsService } from '../sessions/sessions.service.js';
@@ -45,7 +45,7 @@ export class AuthService {
    * Same answer, and the same hashing work, for an unknown email and a wrong password; every
    * outcome is audited. The password check goes through the account lockout (LoginAttempts).
    */
-  async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
+  async login(dto: LoginDto, ctx: LoginContext): Promise<IssuedPair> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
     let checked: { userId: string | null; valid: boolean; disabled: boolean; credentialVersion: number };
@@ -84,15 +84,15 @@ export class AuthService {
       const standing = await this.users.standing(userId);
       throw standing === 'disabled' ? await disabled(userId) : await refuse(standing === 'gone' ? null : userId);
     }
-    const pair = this.rotation.pair(created);
+    const issued = this.rotation.issue(created);
     await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
     // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).
     const alert = created.alert;
     if (alert) this.background.start(`sign-in alert for user ${userId}`, () => this.mail.signInAlert(userId, alert));
-    return pair;
+    return issued;
   }
 
-  refresh(refreshToken: string, ip?: string): Promise<TokenPairResponse> {
+  refresh(refreshToken: string, ip?: string): Promise<IssuedPair> {
     return this.rotation.refresh(refreshToken, ip);
   }
 

@@ -14,6 +14,7 @@ import {
 } from './access-token-signer.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
+import { RefreshCookie } from './refresh-cookie.js';
 import { RefreshRotation } from './refresh-rotation.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionCheck } from './session-check.js';
@@ -61,6 +62,7 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
   providers: [
     SessionCheck,
     RefreshRotation,
+    RefreshCookie,
     SessionsService,
     SessionsRepository,
     SessionEvents,
@@ -92,6 +94,6 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
     AccessTokenVerifier,
     { provide: ValidityCache, inject: [ConfigService], useFactory: validityCache },
   ],
-  exports: [SessionCheck, RefreshRotation, SessionsService, AccessTokenVerifier],
+  exports: [SessionCheck, RefreshRotation, RefreshCookie, SessionsService, AccessTokenVerifier],
 })
 export class SessionsModule {}
