@@ -529,6 +529,8 @@ describe.each(testDatabases)('core API on %s', (db) => {
           '/v1/auth/register',
           '/v1/auth/verify-email',
           '/v1/auth/verify-email/resend',
+          '/v1/oauth/introspect',
+          '/v1/oauth/revoke',
           '/v1/sessions',
           '/v1/sessions/{id}',
           '/v1/users/me',
