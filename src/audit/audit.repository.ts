@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { LoginAuditEntity } from './login-audit.entity.js';
 
@@ -10,8 +11,8 @@ export class AuditRepository {
     return this.tx.manager.getRepository(LoginAuditEntity);
   }
 
-  async insert(entry: LoginAuditEntity): Promise<void> {
-    await this.repo.insert(entry);
+  async insert(entry: LoginAuditEntity, em: EntityManager = this.tx.manager): Promise<void> {
+    await em.getRepository(LoginAuditEntity).insert(entry);
   }
 
   /** Oldest first, at most `limit` rows, so a large backlog is purged in short statements. */

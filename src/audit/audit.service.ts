@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/clock.js';
@@ -37,16 +38,20 @@ export class AuditService {
     return createHmac('sha256', this.key).update(email).digest('hex');
   }
 
-  async recordLogin(r: LoginAttemptRecord): Promise<void> {
-    await this.audit.insert({
-      id: newId(),
-      userId: r.userId,
-      emailHash: this.emailHash(r.email),
-      outcome: r.outcome,
-      ipAddress: r.ip?.slice(0, 45) ?? null,
-      userAgent: r.userAgent?.slice(0, 512) ?? null,
-      createdAt: this.clock.now(),
-    });
+  /** `em`: the transaction of what the attempt did (a login's session), so both commit or neither. */
+  async recordLogin(r: LoginAttemptRecord, em?: EntityManager): Promise<void> {
+    await this.audit.insert(
+      {
+        id: newId(),
+        userId: r.userId,
+        emailHash: this.emailHash(r.email),
+        outcome: r.outcome,
+        ipAddress: r.ip?.slice(0, 45) ?? null,
+        userAgent: r.userAgent?.slice(0, 512) ?? null,
+        createdAt: this.clock.now(),
+      },
+      em,
+    );
   }
 
   /** Same retention as ended sessions (SESSION_RETENTION_DAYS). */

@@ -69,9 +69,13 @@ export class AuthService {
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
       throw apiError(401, 'invalid_credentials', 'Invalid email or password');
     }
-    const created = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName });
+    // The session and its audit row commit together or not at all.
+    const created = await this.tx.run(async (em) => {
+      const session = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }, em);
+      await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' }, em);
+      return session;
+    });
     const pair = this.rotation.pair(created);
-    await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
     // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).
     const alert = created.alert;
     if (alert) this.background.start(`sign-in alert for user ${userId}`, () => this.mail.signInAlert(userId, alert));

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '../config/configuration.js';
 import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
+import { OutboxModule } from '../outbox/outbox.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenSigner, HmacAccessTokenSigner } from './access-token-signer.js';
@@ -11,6 +12,7 @@ import { GeoLocator } from './geo-locator.js';
 import { RefreshRotation } from './refresh-rotation.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionCheck } from './session-check.js';
+import { SessionEndingsLog } from './session-endings.js';
 import { SessionEvents } from './session-events.js';
 import { SessionStore } from './session-store.js';
 import { SessionsController } from './sessions.controller.js';
@@ -20,7 +22,7 @@ import { SessionsSweeper } from './sessions.sweeper.js';
 import { cacheMode, LocalValidityCache, NoValidityCache, ValidityCache } from './validity-cache.js';
 import { RedisValidityCache } from './validity-cache.redis.js';
 
-function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
+function validityCache(config: ConfigService<AppConfig, true>, endings: SessionEndingsLog): ValidityCache {
   const session = config.get('session', { infer: true });
   const redis = config.get('redis', { infer: true });
   switch (cacheMode({ session, redis, database: config.get('database', { infer: true }) })) {
@@ -29,6 +31,7 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
         url: redis.url!,
         capacity: session.cacheSize,
         leaseMs: session.cacheLeaseMs,
+        endings,
       });
     case 'local':
       if (session.cache === 'local')
@@ -44,6 +47,7 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
 @Module({
   imports: [
     UsersModule,
+    OutboxModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => ({ secret: config.get('auth', { infer: true }).jwtKey }),
@@ -73,7 +77,8 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
         new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey),
     },
     { provide: AccessTokenSigner, useClass: HmacAccessTokenSigner },
-    { provide: ValidityCache, inject: [ConfigService], useFactory: validityCache },
+    SessionEndingsLog,
+    { provide: ValidityCache, inject: [ConfigService, SessionEndingsLog], useFactory: validityCache },
   ],
   exports: [SessionCheck, RefreshRotation, SessionsService],
 })

@@ -36,3 +36,16 @@ export const touchSql = (n: number) =>
 
 /** A rotation's `last_active_at`: moved forward only, since a batched touch may have stored a later time meanwhile. */
 export const LAST_ACTIVE_FORWARD_SQL = 'CASE WHEN last_active_at < :now THEN :now ELSE last_active_at END';
+
+/**
+ * The revocation log (SessionEndingsLog): one row per ending, written in the ending's
+ * transaction; every instance with a shared cache reads it before it renews its cache lease.
+ * `session_ids` NULL: every session of the user.
+ */
+export const APPEND_ENDING_SQL = 'INSERT INTO session_endings (user_id, session_ids, created_at) VALUES (?, ?, ?)';
+export const READ_ENDINGS_SQL =
+  'SELECT seq, user_id, session_ids FROM session_endings WHERE seq > ? ORDER BY seq LIMIT ?';
+/** Where a tail starts: endings older than the gap window have long committed, and the cache starts empty. */
+export const ENDINGS_START_SQL = 'SELECT MAX(seq) AS seq FROM session_endings WHERE created_at < ?';
+export const OLD_ENDINGS_SQL = 'SELECT seq FROM session_endings WHERE created_at < ? ORDER BY seq LIMIT ?';
+export const deleteEndingsSql = (n: number) => `DELETE FROM session_endings WHERE seq IN (${'?, '.repeat(n - 1)}?)`;

@@ -12,7 +12,11 @@ const UNREACHABLE = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
+  // SqlDriver: no pooled connection came free in time (a stalled database).
+  'POOL_QUEUE_TIMEOUT',
 ]);
+/** mysql2's refusals when its pool's queue is full (DATABASE_QUEUE_LIMIT) or closing: no code of their own. */
+const POOL_FULL = /^(Queue limit reached|Pool is closed)\.?$/;
 
 /**
  * Codes that mean "the database answers but will not store this now": a read-only file, user or
@@ -69,6 +73,7 @@ export function isServiceUnavailable(exception: unknown): boolean {
     anyLayer(exception, (e) => {
       const code = codeOf(e);
       if (UNREACHABLE.has(code) || SQLITE_BUSY.test(code)) return true;
+      if (typeof e.message === 'string' && POOL_FULL.test(e.message)) return true;
       if (e.fatal === true && code) return true;
       return e.name === 'MaxRetriesPerRequestError' || (typeof e.message === 'string' && REDIS_DOWN.test(e.message));
     })

@@ -4,6 +4,7 @@ import { ExactEmails1764100000000 } from './1764100000000-exact-emails.js';
 import { UserRoles1764200000000 } from './1764200000000-user-roles.js';
 import { LinkTokens1764500000000 } from './1764500000000-link-tokens.js';
 import { HealthHeartbeat1765000000000 } from './1765000000000-health-heartbeat.js';
+import { Outbox1765400000000 } from './1765400000000-outbox.js';
 
 /** Listed explicitly: no glob, so the same list works from src (tests) and dist (app, CLI). */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   UserRoles1764200000000,
   LinkTokens1764500000000,
   HealthHeartbeat1765000000000,
+  Outbox1765400000000,
 ];
