@@ -102,6 +102,12 @@ describe('numeric settings', () => {
     VERIFY_LINK_TTL: 'a whole number of seconds',
     RESET_LINK_TTL: 'a whole number of seconds',
     RESET_MAILS_PER_HOUR: 'a whole number of mails',
+    OUTBOX_POLL_MS: 'a whole number of milliseconds',
+    OUTBOX_LEASE_MS: 'a whole number of milliseconds',
+    DATABASE_STATEMENT_TIMEOUT_MS: 'a whole number of milliseconds',
+    DATABASE_POOL_SIZE: 'a whole number of connections',
+    DATABASE_QUEUE_LIMIT: 'a whole number of requests',
+    DATABASE_QUEUE_TIMEOUT_MS: 'a whole number of milliseconds',
   };
 
   const messageFor = (env: Record<string, string>) => {

@@ -33,6 +33,13 @@ const WRITE_REFUSED = new Set([
   'ER_RECORD_FILE_FULL',
   'ER_DISK_FULL',
 ]);
+/**
+ * The schema is not the one the code needs (a table missing: a migration not applied, or
+ * dropped under the running service): nothing a client did, and readiness reports it. 503.
+ */
+const SCHEMA_MISSING = new Set(['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR']);
+const SQLITE_SCHEMA_MISSING = /^(no such table|no such column|table \S+ has no column named)/;
+
 /** SQLite primary codes, with their extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_READONLY_DBMOVED, SQLITE_IOERR_WRITE…). */
 const SQLITE_BUSY = /^SQLITE_BUSY(_|$)/;
 const SQLITE_WRITE_REFUSED = /^SQLITE_(READONLY|FULL|IOERR)(_|$)/;
@@ -74,6 +81,9 @@ export function isServiceUnavailable(exception: unknown): boolean {
       const code = codeOf(e);
       if (UNREACHABLE.has(code) || SQLITE_BUSY.test(code)) return true;
       if (typeof e.message === 'string' && POOL_FULL.test(e.message)) return true;
+      if (SCHEMA_MISSING.has(code)) return true;
+      if (code === 'SQLITE_ERROR' && typeof e.message === 'string' && SQLITE_SCHEMA_MISSING.test(e.message))
+        return true;
       if (e.fatal === true && code) return true;
       return e.name === 'MaxRetriesPerRequestError' || (typeof e.message === 'string' && REDIS_DOWN.test(e.message));
     })
