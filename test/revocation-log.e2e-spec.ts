@@ -52,9 +52,9 @@ both('a committed revocation reaches every cache within one lease, whatever fail
   /** When the ending is first seen committed (an upper bound of the commit's moment). */
   async function committedAt(ds: DataSource, sessionId: string): Promise<number> {
     for (;;) {
-      const [row] = (await ds.query('SELECT token_deleted FROM sessions WHERE id = ?', [sessionId])) as {
-        token_deleted: number;
-      }[];
+      const [row] = await ds.query<{ token_deleted: number }[]>('SELECT token_deleted FROM sessions WHERE id = ?', [
+        sessionId,
+      ]);
       if (Number(row.token_deleted) === 1) return performance.now();
       await sleep(2);
     }

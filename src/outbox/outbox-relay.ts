@@ -5,16 +5,16 @@ import { newId } from '../common/random.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SqlDriver, type SqlParam } from '../database/sql-driver.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import { FinalFailure, type OutboxChannel } from './outbox-channel.js';
+import { FinalFailure } from './outbox-channel.js';
 import { unseal } from './outbox-seal.js';
 import { Outbox } from './outbox.js';
 import * as sql from './outbox.sql.js';
 
 /** Rows claimed at once; a full batch is followed by the next one at once. */
 export const BATCH = 50;
+/** Deliveries in flight at most: a hung receiver holds these, never the relay. */
+export const MAX_IN_FLIGHT = 200;
 const MAX_DELAY_MS = 3_600_000;
-/** A row of a channel this instance does not have (its setting was removed) is retried this often, then failed. */
-const UNKNOWN_CHANNEL: Pick<OutboxChannel, 'maxAttempts' | 'retryDelayMs'> = { maxAttempts: 5, retryDelayMs: 60_000 };
 const DELIVERED_KEPT_MS = 86_400_000;
 const PRUNE_EVERY_MS = 600_000;
 
@@ -23,24 +23,28 @@ interface Row {
   channel: string;
   payload: string;
   attempts: number;
+  claim: string;
 }
 
 /**
- * Sends the outbox's rows: claims a batch of due rows under a lease (MySQL: `SELECT … FOR
- * UPDATE SKIP LOCKED`, so instances never claim the same row; SQLite, one writer: one
- * conditional UPDATE), delivers them, then marks each delivered, due again with a doubled delay,
- * or failed after the channel's last attempt (logged). A claim that outlives its lease (the
- * instance died) falls due again, so every row is delivered at least once.
+ * Sends the outbox's rows: claims batches of due rows of the channels this instance delivers,
+ * under a lease (MySQL: `SELECT … FOR UPDATE SKIP LOCKED`, so instances never claim the same
+ * row; SQLite, one writer: one conditional UPDATE), delivers each on its own (a slow receiver
+ * holds only its rows), then marks it delivered, due again after a doubled delay, or failed
+ * after the channel's last attempt (logged). A claim that outlives its lease (the instance died)
+ * falls due again, so every row is delivered at least once.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Outbox');
   private readonly settings: AppConfig['outbox'];
   private readonly stopping = new AbortController();
-  private readonly claims = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   private again = false;
+  /** The last round stopped for want of room: a finished delivery starts the next. */
+  private full = false;
   private prunedAt = Date.now();
 
   constructor(
@@ -61,7 +65,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Starts a round now, or right after the one running. */
   kick(): void {
-    if (this.stopping.signal.aborted || !this.outbox.active) return;
+    if (this.stopping.signal.aborted || this.outbox.enabled.length === 0) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -75,14 +79,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
-  /** Resolves once no round is running (tests). */
+  /** Resolves once no round and no delivery is running (tests). */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining || this.running.size > 0) await Promise.allSettled([this.draining, ...this.running]);
   }
 
   private async drain(): Promise<void> {
     try {
-      while (!this.stopping.signal.aborted && (await this.round()) === BATCH);
+      for (;;) {
+        const room = MAX_IN_FLIGHT - this.running.size;
+        this.full = room <= 0;
+        if (this.full || this.stopping.signal.aborted) break;
+        const want = Math.min(BATCH, room);
+        const rows = await this.claim(newId(), Date.now(), want);
+        for (const row of rows) this.start(row);
+        if (rows.length < want) break;
+      }
       if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) await this.prune(Date.now());
     } catch (e) {
       // The database is away: the rows wait where they are, and the next poll tries again.
@@ -90,30 +102,24 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  private async round(): Promise<number> {
-    const claim = newId();
-    const rows = await this.claim(claim, Date.now());
-    if (rows.length === 0) return 0;
-    this.claims.add(claim);
-    try {
-      await Promise.all(rows.map((row) => this.deliver(row, claim)));
-    } finally {
-      this.claims.delete(claim);
-      // Shutdown cut deliveries short: what is left is due again at once, for another instance.
-      if (this.stopping.signal.aborted)
-        await this.write(sql.RELEASE_SQL, [Date.now(), claim]).catch((e: Error) =>
-          this.logger.warn(`could not release claimed rows: ${e.message}`),
-        );
-    }
-    return rows.length;
+  private start(row: Row): void {
+    const delivery: Promise<void> = this.deliver(row)
+      .catch((e: Error) => this.logger.warn(`${row.channel} ${row.id}: could not record the outcome: ${e.message}`))
+      .finally(() => {
+        this.running.delete(delivery);
+        if (this.full) this.kick();
+      });
+    this.running.add(delivery);
   }
 
-  private claim(claim: string, now: number): Promise<Row[]> {
+  private claim(claim: string, now: number, limit: number): Promise<Row[]> {
     const leaseEnd = now + this.settings.leaseMs;
+    const channels = this.outbox.enabled;
     return this.tx.run(async (em) => {
-      if (this.db.embedded) await em.query(sql.CLAIM_SQLITE_SQL, [claim, leaseEnd, now, BATCH]);
+      if (this.db.embedded)
+        await em.query(sql.claimSqliteSql(channels.length), [claim, leaseEnd, now, ...channels, limit]);
       else {
-        const picked = await em.query<{ id: string }[]>(sql.PICK_MYSQL_SQL, [now, BATCH]);
+        const picked = await em.query<{ id: string }[]>(sql.pickMysqlSql(channels.length), [now, ...channels, limit]);
         if (picked.length === 0) return [];
         await em.query(sql.claimSql(picked.length), [claim, leaseEnd, ...picked.map((r) => r.id)]);
       }
@@ -122,34 +128,34 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
-  private async deliver(row: Row, claim: string): Promise<void> {
-    const channel = this.outbox.channel(row.channel);
-    const label = `${row.channel} ${row.id}`;
+  private async deliver(row: Row): Promise<void> {
+    const channel = this.outbox.channel(row.channel)!;
     let problem: string;
     let final: boolean;
     let payload: unknown;
     try {
-      if (!channel?.enabled) throw new Error(`channel ${row.channel} is not configured on this instance`);
       payload = JSON.parse(channel.sealed ? unseal(this.settings.key, row.payload) : row.payload);
       await channel.deliver({ id: row.id, payload, attempt: row.attempts, signal: this.stopping.signal });
-      await this.write(channel.sealed ? sql.DELIVERED_ERASED_SQL : sql.DELIVERED_SQL, [Date.now(), row.id, claim]);
+      await this.write(channel.sealed ? sql.DELIVERED_ERASED_SQL : sql.DELIVERED_SQL, [Date.now(), row.id, row.claim]);
       return;
     } catch (e) {
-      // Shutdown: the row is released for another instance (onApplicationShutdown).
-      if (this.stopping.signal.aborted) return;
+      // Shutdown cut it short: due again at once, for another instance (or the next start).
+      if (this.stopping.signal.aborted) return this.write(sql.RELEASE_SQL, [Date.now(), row.id, row.claim]);
       problem = ((e as Error).message || String(e)).slice(0, 255);
       final = e instanceof FinalFailure || e instanceof SyntaxError;
     }
-    const { maxAttempts, retryDelayMs } = channel?.enabled ? channel : UNKNOWN_CHANNEL;
-    const what = channel?.describe && payload !== undefined ? `${row.channel} ${channel.describe(payload)}` : label;
-    if (final || row.attempts >= maxAttempts) {
+    const what = `${row.channel} ${channel.describe && payload !== undefined ? channel.describe(payload) : row.id}`;
+    if (final || row.attempts >= channel.maxAttempts) {
       this.logger.error(`${what}: failed for good after ${row.attempts} attempts (outbox row ${row.id}): ${problem}`);
-      await this.write(channel?.sealed ? sql.FAILED_ERASED_SQL : sql.FAILED_SQL, [Date.now(), problem, row.id, claim]);
+      const failed = channel.sealed ? sql.FAILED_ERASED_SQL : sql.FAILED_SQL;
+      await this.write(failed, [Date.now(), problem, row.id, row.claim]);
       return;
     }
-    const delay = Math.min(MAX_DELAY_MS, retryDelayMs * 2 ** (row.attempts - 1));
-    this.logger.warn(`${what}: attempt ${row.attempts} of ${maxAttempts} failed: ${problem}; next in ${delay} ms`);
-    await this.write(sql.RETRY_SQL, [Date.now() + delay, problem, row.id, claim]);
+    const delay = Math.min(MAX_DELAY_MS, channel.retryDelayMs * 2 ** (row.attempts - 1));
+    this.logger.warn(
+      `${what}: attempt ${row.attempts} of ${channel.maxAttempts} failed: ${problem}; next in ${delay} ms (outbox row ${row.id})`,
+    );
+    await this.write(sql.RETRY_SQL, [Date.now() + delay, problem, row.id, row.claim]);
   }
 
   /** One statement outside any transaction; on SQLite queued behind the transactions (one connection). */
@@ -178,13 +184,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * After the HTTP server drained: deliveries in flight get up to OUTBOX_SHUTDOWN_WAIT_MS; then
-   * they are aborted and whatever this instance still holds is released (due at once).
+   * they are aborted and the rows this instance still holds are released (due at once).
    */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    const running = this.draining;
-    if (running) await Promise.race([running, sleep(this.settings.shutdownWaitMs, undefined, { ref: false })]);
+    const busy = Promise.allSettled([this.draining, ...this.running]);
+    await Promise.race([busy, sleep(this.settings.shutdownWaitMs, undefined, { ref: false })]);
     this.stopping.abort();
-    await this.draining;
+    await this.idle();
   }
 }

@@ -5,20 +5,27 @@
 export const INSERT_SQL =
   'INSERT INTO outbox (id, channel, payload, state, attempts, due_at, created_at) VALUES (?, ?, ?, ?, 0, ?, ?)';
 
-/** MySQL 8 / MariaDB 10.6+: rows another instance is claiming are skipped, not waited for. */
-export const PICK_MYSQL_SQL =
-  "SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED";
+const list = (n: number) => Array(n).fill('?').join(', ');
+
+/**
+ * MySQL 8 / MariaDB 10.6+: rows another instance is claiming are skipped, not waited for. Only
+ * rows of the `channels` channels this instance delivers (its settings may differ from another's).
+ */
+export const pickMysqlSql = (channels: number) =>
+  `SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ? AND channel IN (${list(channels)}) ` +
+  'ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED';
 
 export const claimSql = (n: number) =>
-  `UPDATE outbox SET claim = ?, due_at = ?, attempts = attempts + 1 WHERE id IN (${Array(n).fill('?').join(', ')})`;
+  `UPDATE outbox SET claim = ?, due_at = ?, attempts = attempts + 1 WHERE id IN (${list(n)})`;
 
 /** SQLite has one writer: one conditional UPDATE claims a batch. */
-export const CLAIM_SQLITE_SQL =
+export const claimSqliteSql = (channels: number) =>
   'UPDATE outbox SET claim = ?, due_at = ?, attempts = attempts + 1 WHERE id IN ' +
-  "(SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?)";
+  `(SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ? AND channel IN (${list(channels)}) ` +
+  'ORDER BY due_at LIMIT ?)';
 
 export const CLAIMED_SQL =
-  "SELECT id, channel, payload, attempts FROM outbox WHERE claim = ? AND state = 'pending' ORDER BY due_at";
+  "SELECT id, channel, payload, attempts, claim FROM outbox WHERE claim = ? AND state = 'pending' ORDER BY due_at";
 
 /** Only while the claim is still ours: a claim that outlived its lease may have been taken over. */
 export const DELIVERED_SQL =
@@ -32,9 +39,9 @@ export const FAILED_SQL =
 export const FAILED_ERASED_SQL =
   "UPDATE outbox SET state = 'failed', done_at = ?, last_error = ?, claim = NULL, payload = '' " +
   'WHERE id = ? AND claim = ?';
-/** At shutdown: what this instance claimed and did not finish is due again at once, for another instance. */
+/** At shutdown: a row this instance claimed and did not finish is due again at once, for another instance. */
 export const RELEASE_SQL =
-  "UPDATE outbox SET due_at = ?, claim = NULL, attempts = attempts - 1 WHERE claim = ? AND state = 'pending'";
+  "UPDATE outbox SET due_at = ?, claim = NULL, attempts = attempts - 1 WHERE id = ? AND claim = ? AND state = 'pending'";
 
 export const PRUNE_SELECT_SQL = 'SELECT id FROM outbox WHERE state = ? AND done_at < ? ORDER BY done_at LIMIT ?';
-export const pruneSql = (n: number) => `DELETE FROM outbox WHERE id IN (${Array(n).fill('?').join(', ')})`;
+export const pruneSql = (n: number) => `DELETE FROM outbox WHERE id IN (${list(n)})`;

@@ -36,9 +36,9 @@ export class Outbox {
     return this.channels.get(name);
   }
 
-  /** Whether any registered channel delivers: when none does, the relay does not poll. */
-  get active(): boolean {
-    return [...this.channels.values()].some((c) => c.enabled);
+  /** The channels this instance delivers: the relay claims their rows only (none: it does not poll). */
+  get enabled(): string[] {
+    return [...this.channels.values()].filter((c) => c.enabled).map((c) => c.name);
   }
 
   /** The relay's hook: called once a transaction that added rows has committed. */
