@@ -26,7 +26,7 @@ const layer = (files, forbidden, message, { entities = false } = {}) => ({
   },
 });
 
-const features = ['auth', 'sessions', 'users', 'audit', 'events', 'health', 'mail', 'outbox'];
+const features = ['auth', 'sessions', 'users', 'audit', 'events', 'health', 'mail', 'outbox', 'keys'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', '**/dist/', '**/node_modules/'] },
@@ -84,6 +84,11 @@ export default tseslint.config(
     ['src/mail/**'],
     ['auth', 'sessions', 'users', 'audit', 'events', 'health'],
     'mail is a leaf below auth: it sends what it is given.',
+  ),
+  layer(
+    ['src/keys/**'],
+    ['auth', 'sessions', 'users', 'audit', 'events', 'health', 'mail'],
+    'keys is a leaf below sessions: it signs what it is given.',
   ),
   layer(['src/sessions/**'], ['auth', 'audit', 'events', 'health'], 'sessions is below auth: it never imports auth.'),
   layer(['src/events/**'], ['auth', 'users', 'audit', 'health'], 'events consumes session events only.'),

@@ -39,6 +39,38 @@ export function token(userId, sessionId) {
 export const seededTokens = (count) =>
   Array.from({ length: count }, (_, k) => token(`u-${k + 1}`, sessionId('8000', k + 1)));
 
+/**
+ * The same tokens signed as an ES256/EdDSA server signs them: with its current key, read from the database
+ * and decrypted under SECRET as the service does. Returns them with the key's public JWK (for (c)).
+ */
+export async function keyedTokens(mysqlUrl, alg, count) {
+  const { loadConfig } = await import('../dist/src/config/configuration.js');
+  const { decryptPrivateKey, signCompact } = await import('../dist/src/keys/key-crypto.js');
+  const conn = await createConnection(mysqlUrl);
+  const [rows] = await conn.query(
+    'SELECT kid, public_jwk, private_key FROM signing_keys WHERE alg = ? AND revoked_at IS NULL ORDER BY generation DESC LIMIT 1',
+    [alg],
+  );
+  await conn.end();
+  const [{ kid, public_jwk: jwk, private_key: encrypted }] = rows;
+  const key = decryptPrivateKey(encrypted, kid, loadConfig({ JWT_SECRET: SECRET }).keys.encryptionKey);
+  const iat = Math.floor(Date.now() / 1000);
+  const tokens = Array.from({ length: count }, (_, k) => {
+    const sid = sessionId('8000', k + 1);
+    const claims = {
+      sub: `u-${k + 1}`,
+      sid,
+      jti: `${sid}.0`,
+      iat,
+      exp: iat + 3600,
+      iss: 'device-sessions',
+      aud: 'device-sessions',
+    };
+    return `Bearer ${signCompact({ alg, kid, typ: 'at+jwt' }, claims, key)}`;
+  });
+  return { tokens, jwk: JSON.stringify({ ...JSON.parse(jwk), kid, alg }) };
+}
+
 /** Drops and recreates the MySQL database `url` names. */
 export async function freshDatabase(url) {
   const database = new URL(url).pathname.slice(1);
@@ -100,6 +132,8 @@ export async function start(name, script, port, extraEnv = {}) {
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       JWT_SECRET: SECRET,
+      // The HS256 rows measure 0.2's signing; the ES256/EdDSA rows set their own.
+      JWT_ALGORITHM: 'HS256',
       PORT: String(port),
       RATE_LIMIT_PER_IP: '1000000',
       ...extraEnv,
@@ -153,7 +187,7 @@ export async function load(
   port,
   path,
   tokens,
-  { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc, stdout } = {},
+  { method = 'GET', duration = DURATION, connections = CONNECTIONS, pid, gc, stdout, introspect } = {},
 ) {
   let i = 0;
   const gc0 = gc ? await gc() : null;
@@ -166,12 +200,22 @@ export async function load(
     duration,
     requests: [
       {
-        method,
+        method: introspect ? 'POST' : method,
         path,
-        setupRequest: (req) => ({
-          ...req,
-          headers: { authorization: tokens[i++ % tokens.length], 'user-agent': USER_AGENT },
-        }),
+        // `introspect` (a Basic header): the token goes in a form body to POST /v1/oauth/introspect instead.
+        setupRequest: (req) => {
+          const authorization = tokens[i++ % tokens.length];
+          if (!introspect) return { ...req, headers: { authorization, 'user-agent': USER_AGENT } };
+          return {
+            ...req,
+            headers: {
+              authorization: introspect,
+              'content-type': 'application/x-www-form-urlencoded',
+              'user-agent': USER_AGENT,
+            },
+            body: `token=${authorization.slice('Bearer '.length)}`,
+          };
+        },
       },
     ],
   });

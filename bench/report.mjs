@@ -33,6 +33,17 @@ export const TARGETS = [
   { name: 'a mysql local cache, warn: auth only', server: 'a mysql local warn', path: AUTH },
   { name: 'b mysql no cache, warn: auth only', server: 'b mysql warn', path: AUTH },
   { name: 'e mysql no check, warn: auth only', server: 'e mysql no check warn', path: AUTH },
+  // The asymmetric signatures (issue 15): the production shape on ES256 and EdDSA, and (c) verifying the same ES256 tokens.
+  { name: 'a mysql+redis cache, info, ES256', server: 'a mysql+redis es256', path: ME, tokens: 'ES256' },
+  { name: 'a mysql+redis cache, info, EdDSA', server: 'a mysql+redis eddsa', path: ME, tokens: 'EdDSA' },
+  { name: 'c stateless nest, ES256', server: 'c es256', path: ME, tokens: 'ES256' },
+  // The same tokens introspected by a client (RFC 7662), beside GET /v1/auth/me on the same server.
+  {
+    name: 'a mysql+redis cache, info: introspection',
+    server: 'a mysql+redis',
+    path: '/v1/oauth/introspect',
+    introspect: true,
+  },
 ];
 
 const LABELS = {
@@ -43,7 +54,20 @@ const LABELS = {
 };
 
 /** Writes bench/RESULTS.md (and prints it). */
-export function report({ med, runs, logins, verifies, list, revokes, lookups, touches, uncached, stall, config }) {
+export function report({
+  med,
+  runs,
+  logins,
+  loginsEs256,
+  verifies,
+  list,
+  revokes,
+  lookups,
+  touches,
+  uncached,
+  stall,
+  config,
+}) {
   const { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } = config;
   const c = med['c stateless nest'];
   const d = med['d bare node:http'];
@@ -76,7 +100,10 @@ export function report({ med, runs, logins, verifies, list, revokes, lookups, to
     return `| ${label} | ${n0(i.rps)} | ${n0(w.rps)} | ${r2(i.rps / w.rps)} | ${n0((100 * (w.rps - i.rps)) / w.rps)} % | ${n0(i.cpu)} | ${n0(w.cpu)} | ${n1(i.cpu - w.cpu)} |`;
   };
   const a = 'a mysql+redis cache, info';
+  const es = 'a mysql+redis cache, info, ES256';
+  const ces = med['c stateless nest, ES256'];
   const b = 'b mysql no cache, info';
+  const intro = 'a mysql+redis cache, info: introspection';
   const accessCost = (med['a mysql+redis cache, warn'].rps - med[a].rps) / med['a mysql+redis cache, warn'].rps;
   const target = (what, wanted, got, met) => `| ${what} | ${wanted} | ${got} | ${met ? 'yes' : '**no**'} |`;
   const stallP99 = stall ? stall.stalled.p99 / Math.max(1, stall.normal.p99) : NaN;
@@ -131,7 +158,12 @@ ${headline.map((k) => row(k, LABELS[k])).join('\n')}
 |---|---|---|---|
 ${target('(a) production shape ÷ (c)', '≥ 0.85', ratio(a, c), med[a].rps / c.rps >= 0.85)}
 ${target('(b) one MySQL, no Redis ÷ (c)', '≥ 0.5', ratio(b, c), med[b].rps / c.rps >= 0.5)}
+${target('(a) ES256 ÷ (c) verifying the same ES256 tokens', '≥ 0.85', ratio(es, ces), med[es].rps / ces.rps >= 0.85)}
+${target('(a) ES256 ÷ (a) HS256', '≥ 0.85', ratio(es, med[a]), med[es].rps / med[a].rps >= 0.85)}
+${target('(a) EdDSA ÷ (a) HS256', '(measured)', ratio('a mysql+redis cache, info, EdDSA', med[a]), true)}
+${target('login latency, ES256 − HS256 (medians)', '≤ 2 ms', `${r2(median(loginsEs256) - median(logins))} ms`, median(loginsEs256) - median(logins) <= 2)}
 ${target('the access line: req/s lost against `LOG_LEVEL=warn`, production shape', '≤ 25 %', `${n0(100 * accessCost)} %`, accessCost <= 0.25)}
+${target('introspection of a cached live token ÷ GET /v1/auth/me, production shape', '≥ 0.8', ratio(intro, med[a]), med[intro].rps / med[a].rps >= 0.8)}
 ${
   stall
     ? [

@@ -16,6 +16,7 @@ import {
   CONNECTIONS,
   DURATION,
   freshDatabase,
+  keyedTokens,
   load,
   port,
   seededTokens,
@@ -38,6 +39,9 @@ const PASSWORD = 'bench password 1234';
 const USERS = 10_000;
 const SESSIONS = 100_000;
 const DISTINCT = 1_000;
+/** The introspection client of the introspection row (its Basic header below). */
+const CLIENT = { id: 'bench', secret: 'bench-introspection-secret-0123456789' };
+const BASIC = `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}`;
 const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 // Named after the MariaDB database, so runs with their own BENCH_MYSQL do not share it.
 const sqlitePath = join(os.tmpdir(), `device-sessions-${new URL(MYSQL_URL).pathname.slice(1)}`, 'bench.sqlite');
@@ -59,16 +63,19 @@ async function main() {
   const onMysql = { DATABASE_URL: MYSQL_URL, MIGRATIONS_RUN: 'false' };
   const onSqlite = { DATABASE_URL: `sqlite:${sqlitePath}`, MIGRATIONS_RUN: 'false' };
   const warn = { LOG_LEVEL: 'warn' };
+  const introspection = { INTROSPECTION_CLIENTS: `${CLIENT.id}:${CLIENT.secret}` };
   // Servers (each its own process, LOG_LEVEL=info unless `warn`); migrations run at the first start on each
   // database, then the seed. SESSION_CACHE is left to its default (auto) but where a row names it.
   const servers = {};
   const serve = async (key, n, extraEnv, script = appJs) =>
     (servers[key] = await start(key, script, port(n), extraEnv));
-  await serve('a mysql+redis', 1, { ...onMysql, MIGRATIONS_RUN: 'true', REDIS_URL });
+  await serve('a mysql+redis', 1, { ...onMysql, MIGRATIONS_RUN: 'true', REDIS_URL, ...introspection });
   await serve('a mysql+redis warn', 13, { ...onMysql, REDIS_URL, ...warn });
   await serve('b mysql', 2, onMysql);
   await serve('b mysql warn', 14, { ...onMysql, ...warn });
   await serve('a mysql local warn', 15, { ...onMysql, SESSION_CACHE: 'local', ...warn });
+  await serve('a mysql+redis es256', 17, { ...onMysql, REDIS_URL, JWT_ALGORITHM: 'ES256' });
+  await serve('a mysql+redis eddsa', 18, { ...onMysql, REDIS_URL, JWT_ALGORITHM: 'EdDSA' });
   await serve('a sqlite', 3, { ...onSqlite, MIGRATIONS_RUN: 'true' });
   await serve('a sqlite warn', 16, { ...onSqlite, ...warn });
   await serve('b sqlite off warn', 4, { ...onSqlite, SESSION_CACHE: 'off', ...warn });
@@ -82,6 +89,13 @@ async function main() {
   await seed(mysql, now, passwordHash);
   await seed(sqlite, now, passwordHash);
   const tokens = seededTokens(DISTINCT);
+  // The same sessions' tokens as the ES256 and EdDSA servers sign them (each made its key at start).
+  const es256 = await keyedTokens(MYSQL_URL, 'ES256', DISTINCT);
+  const tokenSets = {
+    HS256: tokens,
+    ES256: es256.tokens,
+    EdDSA: (await keyedTokens(MYSQL_URL, 'EdDSA', DISTINCT)).tokens,
+  };
   // (c) and (d) answer with one of our real bodies, filled from the token's claims: the same shape and size.
   const sample = await (
     await fetch(`http://127.0.0.1:${port(1)}/v1/auth/me`, { headers: { authorization: tokens[0] } })
@@ -89,6 +103,7 @@ async function main() {
   const sampleEnv = { BENCH_ME_SAMPLE: sample };
   await serve('c', 5, sampleEnv, join(here, 'stateless-server.mjs'));
   await serve('c+ops', 10, { ...sampleEnv, BENCH_OPS: '1' }, join(here, 'stateless-server.mjs'));
+  await serve('c es256', 19, { ...sampleEnv, BENCH_JWK: es256.jwk }, join(here, 'stateless-server.mjs'));
   await serve('d', 6, sampleEnv, join(here, 'bare-server.mjs'));
   // (f) starts last and takes load at once, as an instance does when a deploy puts it into service:
   // V8 tenures request-path allocation sites when load comes soon after startup (processes left idle
@@ -100,7 +115,9 @@ async function main() {
   const targets = TARGETS.map((t) => ({ ...servers[t.server], ...t }));
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
   // Warm-up (not recorded): JIT, connection pools, and each cache filled with the 1,000 sessions.
-  for (const t of targets) await load(t.port, t.path, tokens, { duration: Math.min(3, DURATION) });
+  for (const t of targets) t.tokenSet = tokenSets[t.tokens ?? 'HS256'];
+  for (const t of targets)
+    await load(t.port, t.path, t.tokenSet, { duration: Math.min(3, DURATION), introspect: t.introspect && BASIC });
   const writes0 = await mysqlCounters();
   const uncached = { statements: 0, requests: 0 };
   for (let round = 1; round <= ROUNDS; round++) {
@@ -112,7 +129,12 @@ async function main() {
       // The uncached MariaDB runs: how many statements their reads took (they are coalesced, see auth-reads.ts).
       const counting = t.server.startsWith('b mysql');
       const before = counting ? await mysqlCounters() : null;
-      const r = await load(t.port, t.path, tokens, { pid: t.pid, gc: t.gc, stdout: t.stdout });
+      const r = await load(t.port, t.path, t.tokenSet, {
+        pid: t.pid,
+        gc: t.gc,
+        stdout: t.stdout,
+        introspect: t.introspect && BASIC,
+      });
       if (before) {
         uncached.statements += (await mysqlCounters()).Com_stmt_execute - before.Com_stmt_execute;
         uncached.requests += r.total;
@@ -144,16 +166,17 @@ async function main() {
   // A stdout that stops taking lines, on the production shape (bench/stdout-stall.mjs).
   const stall = STALL_S > 0 ? await stdoutStall(servers['a mysql+redis'], tokens) : null;
 
-  // Login latency minus one password hash (MariaDB app, sequential).
+  // Login latency (MariaDB app, sequential): HS256 and ES256 alternately, so drift falls on both alike.
   const logins = [];
-  for (let k = 0; k < 30; k++) {
+  const loginsEs256 = [];
+  for (let k = 0; k < 60; k++) {
     const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:${port(1)}/v1/auth/login`, {
+    const res = await fetch(`http://127.0.0.1:${port(k % 2 ? 17 : 1)}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: `bench${k + 1}@example.com`, password: PASSWORD }),
     });
-    logins.push(performance.now() - t0);
+    (k % 2 ? loginsEs256 : logins).push(performance.now() - t0);
     if (res.status !== 200) throw new Error(`login ${res.status}`);
   }
   const verifies = [];
@@ -233,6 +256,7 @@ async function main() {
     med,
     runs,
     logins,
+    loginsEs256,
     verifies,
     list,
     revokes,

@@ -3,23 +3,28 @@
 // real answers), filled from the token's claims as a stateless service would, so both serialise alike.
 // (c+ops), BENCH_OPS=1: the same app run to our operational standard — our security headers and
 // X-Request-Id, our request logging (pino through Fastify, LOG_LEVEL) — so the session check is the only difference.
+// (c es256), BENCH_JWK: verifies ES256 tokens with that public key (a JWKS entry) instead of HS256 under JWT_SECRET;
+// passport-jwt's jsonwebtoken has no EdDSA, so there is no stateless EdDSA row.
 import 'reflect-metadata';
 import { Controller, Get, Injectable, Module, Req, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { createSecretKey } from 'node:crypto';
+import { createPublicKey, createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 
 const sample = JSON.parse(process.env.BENCH_ME_SAMPLE ?? '{"user":{},"session":{}}');
 const ops = process.env.BENCH_OPS === '1';
+const jwk = process.env.BENCH_JWK ? JSON.parse(process.env.BENCH_JWK) : null;
 
 class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor() {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: createSecretKey(Buffer.from(process.env.JWT_SECRET, 'utf8')),
-      algorithms: ['HS256'],
+      secretOrKey: jwk
+        ? createPublicKey({ key: jwk, format: 'jwk' })
+        : createSecretKey(Buffer.from(process.env.JWT_SECRET, 'utf8')),
+      algorithms: [jwk ? jwk.alg : 'HS256'],
       issuer: 'device-sessions',
       audience: 'device-sessions',
     });

@@ -18,12 +18,15 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .addTag('users', 'Your profile and password')
     .addTag('admin', "Another user's sessions (role admin)")
     .addTag('health', 'Readiness and liveness probes')
+    .addTag('keys', 'For other services: the public keys that verify our access tokens, and the OAuth metadata')
+    .addTag('oauth', 'For other services: token introspection and revocation (INTROSPECTION_CLIENTS)')
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
       bearerFormat: 'JWT',
       description: 'The accessToken of a TokenPair',
     })
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'An INTROSPECTION_CLIENTS id and secret' }, 'client')
     .build();
   return SwaggerModule.createDocument(app, config);
 }

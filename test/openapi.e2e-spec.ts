@@ -27,6 +27,8 @@ interface Doc {
   tags?: { name: string }[];
 }
 
+const FORM = 'application/x-www-form-urlencoded';
+
 describe('openapi.json, the artifact client teams generate from', () => {
   let generated: string;
   let doc: Doc;
@@ -57,14 +59,18 @@ describe('openapi.json, the artifact client teams generate from', () => {
             r.content,
           ]),
         ];
+        // The OAuth routes take forms (RFC 7662, RFC 7009).
+        const form = (c: Record<string, { schema: Schema }>) => path.startsWith('/v1/oauth/') && c[FORM]?.schema;
         for (const [where, content] of bodies) {
-          if (content && !content['application/json']?.schema) missing.push(`${method.toUpperCase()} ${path} ${where}`);
+          if (content && !content['application/json']?.schema && !form(content))
+            missing.push(`${method.toUpperCase()} ${path} ${where}`);
         }
         // 204 and 202 (accepted, to be done behind the answer) carry no body.
         const ok = Object.entries(op.responses).find(
           ([code]) => code.startsWith('2') && !['204', '202'].includes(code),
         );
-        if (ok && !ok[1].content?.['application/json']?.schema)
+        // RFC 7009 §2.2: a revocation's 200 has no body.
+        if (ok && !ok[1].content?.['application/json']?.schema && path !== '/v1/oauth/revoke')
           missing.push(`${method.toUpperCase()} ${path} ${ok[0]} has no schema`);
       }
     }
@@ -106,16 +112,24 @@ describe('openapi.json, the artifact client teams generate from', () => {
     const limited = { 429: ['rate_limited'], 503: ['service_unavailable'] };
     const expected: Record<string, Record<number, string[]>> = {
       'post /v1/auth/register': { ...body, 409: ['email_taken'], ...limited },
-      'post /v1/auth/login': { ...body, 401: ['invalid_credentials'], ...limited },
+      'post /v1/auth/login': { ...body, 401: ['invalid_credentials'], 403: ['account_disabled'], ...limited },
       'post /v1/auth/refresh': { ...body, 401: ['refresh_invalid', 'refresh_reused', 'session_ended'], ...limited },
       'post /v1/auth/logout': bearer,
       'get /v1/auth/me': bearer,
       'get /v1/sessions': { ...bearer, 400: ['validation_failed'] },
-      'delete /v1/sessions': { ...bearer, 400: ['validation_failed'] },
+      'delete /v1/sessions': { ...bearer, 400: ['validation_failed'], 403: ['reauth_required'] },
       'get /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
-      'delete /v1/sessions/{id}': { ...bearer, 400: ['validation_failed'], 404: ['not_found'] },
+      'patch /v1/sessions/{id}': { ...bearer, ...body, 404: ['not_found'], 409: ['session_ended'] },
+      'delete /v1/sessions/{id}': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['reauth_required'],
+        404: ['not_found'],
+      },
       'patch /v1/users/me': { ...bearer, ...body },
       'post /v1/users/me/password': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
+      'delete /v1/users/me': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
+      'post /v1/auth/reauthenticate': { ...bearer, ...body, 403: ['invalid_credentials'], 429: ['rate_limited'] },
       'get /v1/admin/users/{id}/sessions': {
         ...bearer,
         400: ['validation_failed'],
@@ -128,12 +142,31 @@ describe('openapi.json, the artifact client teams generate from', () => {
         403: ['forbidden'],
         404: ['not_found'],
       },
+      'post /v1/admin/users/{id}/disable': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['forbidden'],
+        404: ['not_found'],
+      },
+      'post /v1/admin/users/{id}/enable': {
+        ...bearer,
+        400: ['validation_failed'],
+        403: ['forbidden'],
+        404: ['not_found'],
+      },
       'get /health': { 503: ['service_unavailable'] },
       'post /v1/auth/verify-email': { ...body, 400: ['validation_failed', 'link_invalid'], ...limited },
       'post /v1/auth/verify-email/resend': { ...bearer, ...limited },
       'post /v1/auth/not-me': { ...body, 400: ['validation_failed', 'link_invalid'], ...limited },
       'post /v1/auth/password/forgot': { ...body, ...limited },
       'post /v1/auth/password/reset': { ...body, 400: ['validation_failed', 'link_invalid'], ...limited },
+      'post /v1/oauth/introspect': { ...body, 401: ['invalid_client'], 404: ['not_found'], ...limited },
+      'post /v1/oauth/revoke': {
+        ...body,
+        401: ['invalid_client'],
+        404: ['not_found'],
+        503: ['service_unavailable'],
+      },
     };
     const listed: Record<string, Record<number, unknown>> = {};
     for (const [path, ops] of Object.entries(doc.paths))
@@ -158,7 +191,7 @@ describe('openapi.json, the artifact client teams generate from', () => {
   });
 
   it('lists the tags in the order a newcomer needs them, and every operation under one of them', () => {
-    const order = ['auth', 'sessions', 'users', 'admin', 'health'];
+    const order = ['auth', 'sessions', 'users', 'admin', 'health', 'keys', 'oauth'];
     expect(doc.tags?.map((t) => t.name)).toEqual(order);
     const untagged = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops)

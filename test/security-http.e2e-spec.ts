@@ -21,7 +21,7 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
     for (const res of answers) {
       expect(res.headers).toMatchObject({
         'cache-control': 'no-store',
-        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'content-security-policy': "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
         'strict-transport-security': expect.stringContaining('max-age='),
@@ -43,6 +43,9 @@ describe.each(testDatabases)('HTTP hardening on %s (ASVS 14.4, 14.5, 7.4.1)', (d
       'cross-origin-opener-policy': 'same-origin',
     });
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    // ASVS 5.0 3.4.3: a global policy with object-src 'none' and base-uri 'none'.
+    expect(res.headers['content-security-policy']).toContain("object-src 'none'");
+    expect(res.headers['content-security-policy']).toContain("base-uri 'none'");
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 

@@ -7,7 +7,7 @@ import { settle } from './utils/mail.js';
 type Body = Record<string, unknown>;
 type Route = {
   name: string;
-  method: 'post' | 'patch';
+  method: 'post' | 'patch' | 'delete';
   path: string;
   auth: boolean;
   valid: () => Body;
@@ -133,6 +133,33 @@ describe.each(testDatabases)('invalid input on every route on %s', (db) => {
       auth: false,
       valid: () => ({ token: UNKNOWN_LINK_TOKEN, newPassword: 'a brand new passphrase' }),
       required: ['token', 'newPassword'],
+      optional: [],
+    },
+    {
+      name: 'rename a session',
+      method: 'patch',
+      path: `/v1/sessions/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`,
+      auth: true,
+      valid: () => ({ deviceName: 'Work laptop' }),
+      required: ['deviceName'],
+      optional: [],
+    },
+    {
+      name: 'reauthenticate',
+      method: 'post',
+      path: '/v1/auth/reauthenticate',
+      auth: true,
+      valid: () => ({ password: user.password }),
+      required: ['password'],
+      optional: [],
+    },
+    {
+      name: 'delete account',
+      method: 'delete',
+      path: '/v1/users/me',
+      auth: true,
+      valid: () => ({ password: user.password }),
+      required: ['password'],
       optional: [],
     },
   ];

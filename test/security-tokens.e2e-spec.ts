@@ -15,14 +15,15 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
 
 /** Every forged, altered or misplaced access token gets 401 with `WWW-Authenticate: Bearer` — never 500, never 200. */
-describe.each(testDatabases)('access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => {
+describe.each(testDatabases)('HS256 access tokens on %s (ASVS 3.5.3, 3.5.2)', (db) => {
   let t: TestApp;
   let user: TestUser;
   let pair: TokenPair;
   let claims: Record<string, unknown>;
 
   beforeAll(async () => {
-    t = await createTestApp(db);
+    // HS256 mode (one service): the forgeries below sign with JWT_SECRET; ES256/EdDSA are test/keys.e2e-spec.ts's.
+    t = await createTestApp(db, { JWT_ALGORITHM: 'HS256' });
     user = await registerUser(t.http);
     pair = await login(t.http, user);
     claims = JSON.parse(Buffer.from(pair.accessToken.split('.')[1], 'base64url').toString());

@@ -6,7 +6,7 @@ const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 
   name: string;
   version: string;
 };
-const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+const API_CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 describe('GET / (public): where a newcomer goes next', () => {
   let t: TestApp;

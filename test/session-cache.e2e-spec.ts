@@ -160,12 +160,12 @@ describe.each(testDatabases)('session cache in one process on %s', (db) => {
     expect(cached()).toBe(t.clock.now());
   });
 
-  it('a deleted user (sessions gone by FK cascade): the next request is 401', async () => {
+  it('an erased user (sessions ended, then their rows deleted): the next request is 401', async () => {
     const user = await registerUser(t.http);
     const pair = await cachedLogin(user);
     await t.get(TransactionRunner).run(async (em) => {
+      await t.get(SessionsService).eraseUser(user.id, em);
       await em.query('DELETE FROM users WHERE id = ?', [user.id]);
-      await t.get(SessionsService).userDeleted(user.id, em);
     });
     const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [user.id]);
     expect(Number(n)).toBe(0);

@@ -511,8 +511,12 @@ describe.each(testDatabases)('core API on %s', (db) => {
       expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(Object.keys(doc.paths).sort()).toEqual(
         [
+          '/.well-known/jwks.json',
+          '/.well-known/oauth-authorization-server',
           '/health',
           '/health/live',
+          '/v1/admin/users/{id}/disable',
+          '/v1/admin/users/{id}/enable',
           '/v1/admin/users/{id}/sessions',
           '/v1/auth/login',
           '/v1/auth/logout',
@@ -520,10 +524,13 @@ describe.each(testDatabases)('core API on %s', (db) => {
           '/v1/auth/not-me',
           '/v1/auth/password/forgot',
           '/v1/auth/password/reset',
+          '/v1/auth/reauthenticate',
           '/v1/auth/refresh',
           '/v1/auth/register',
           '/v1/auth/verify-email',
           '/v1/auth/verify-email/resend',
+          '/v1/oauth/introspect',
+          '/v1/oauth/revoke',
           '/v1/sessions',
           '/v1/sessions/{id}',
           '/v1/users/me',

@@ -15,6 +15,16 @@ export class AuditRepository {
     await em.getRepository(LoginAuditEntity).insert(entry);
   }
 
+  /** Deletes the rows of an account: those naming the user, and those of its email before it was one. */
+  async deleteFor(userId: string, emailHash: string, em: EntityManager): Promise<void> {
+    await em
+      .getRepository(LoginAuditEntity)
+      .createQueryBuilder()
+      .delete()
+      .where('user_id = :userId OR email_hash = :emailHash', { userId, emailHash })
+      .execute();
+  }
+
   /** Oldest first, at most `limit` rows, so a large backlog is purged in short statements. */
   async purgeBefore(cutoff: number, limit: number): Promise<number> {
     const ids = await this.repo

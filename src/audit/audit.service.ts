@@ -54,6 +54,11 @@ export class AuditService {
     );
   }
 
+  /** Account deletion: every login attempt of the account (by user id, or by its email), in its transaction. */
+  eraseUser(userId: string, email: string, em: EntityManager): Promise<void> {
+    return this.audit.deleteFor(userId, this.emailHash(email), em);
+  }
+
   /** Same retention as ended sessions (SESSION_RETENTION_DAYS). */
   async purge(): Promise<number> {
     const cutoff = this.clock.now() - this.retentionMs;

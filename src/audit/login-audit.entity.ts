@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { millis } from '../database/millis.transformer.js';
 
-export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked';
+export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked' | 'disabled';
 
 /** One login attempt. Never a password or a token; the typed email only as a keyed hash. */
 @Entity('login_audit')

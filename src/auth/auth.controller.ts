@@ -20,6 +20,7 @@ import { UserResponse } from '../users/dto/user.response.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { MeResponse } from './dto/me.response.js';
+import { PasswordProofDto } from './dto/password-proof.dto.js';
 import { RefreshDto } from './dto/refresh.dto.js';
 
 @ApiTags('auth')
@@ -43,7 +44,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in: starts a session for this device' })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiErrors(BODY_ERRORS, { 401: ['invalid_credentials'] }, PUBLIC_ERRORS)
+  @ApiErrors(BODY_ERRORS, { 401: ['invalid_credentials'], 403: ['account_disabled'] }, PUBLIC_ERRORS)
   login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenPairResponse> {
     return this.auth.login(dto, client);
   }
@@ -55,8 +56,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Rotate the refresh token and get a new pair' })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiErrors(BODY_ERRORS, { 401: ['refresh_invalid', 'refresh_reused', 'session_ended'] }, PUBLIC_ERRORS)
-  refresh(@Body() dto: RefreshDto): Promise<TokenPairResponse> {
-    return this.auth.refresh(dto.refreshToken);
+  refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenPairResponse> {
+    return this.auth.refresh(dto.refreshToken, client.ip);
   }
 
   @Post('logout')
@@ -67,6 +68,20 @@ export class AuthController {
   @ApiErrors(BEARER_ERRORS)
   logout(@CurrentAuth() auth: AuthContext): Promise<void> {
     return this.auth.logout(auth);
+  }
+
+  // Per client IP, as login: every request here costs an argon2 check, whoever's token it carries.
+  @UseGuards(ThrottlerGuard)
+  @Post('reauthenticate')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Prove the password again: for REAUTH_MAX_AGE this session may end other sessions and delete the account',
+  })
+  @ApiNoContentResponse({ description: 'Proved; the session counts as recently authenticated' })
+  @ApiErrors(BODY_ERRORS, BEARER_ERRORS, { 403: ['invalid_credentials'], 429: ['rate_limited'] })
+  reauthenticate(@CurrentAuth() auth: AuthContext, @Body() dto: PasswordProofDto): Promise<void> {
+    return this.auth.reauthenticate(auth, dto.password);
   }
 
   @Get('me')

@@ -6,11 +6,16 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { AuditModule } from '../audit/audit.module.js';
 import { Clock } from '../common/clock.js';
+import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { UsersService } from '../users/users.service.js';
 import { MailModule } from '../mail/mail.module.js';
+import { AccountController } from './account.controller.js';
 import { AccountMail } from './account-mail.js';
+import { AccountsService } from './accounts.service.js';
+import { AdminUsersController } from './admin-users.controller.js';
 import { AccountSecurityController } from './account-security.controller.js';
 import { AccountSecurityService } from './account-security.service.js';
 import { AuthController } from './auth.controller.js';
@@ -22,6 +27,9 @@ import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginAttempts } from './login-attempts.js';
+import { OAuthClientGuard } from './oauth/oauth-clients.guard.js';
+import { OAuthController } from './oauth/oauth.controller.js';
+import { OAuthService } from './oauth/oauth.service.js';
 import { PasswordController } from './password.controller.js';
 import { AttemptStore, MemoryAttemptStore, RedisAttemptStore } from './rate-limit/attempt-store.js';
 import { RATE_LIMIT_REDIS, RateLimitRedisCloser, rateLimitRedisProvider } from './rate-limit/redis.provider.js';
@@ -63,18 +71,30 @@ class RateLimitModule {}
       },
     }),
   ],
-  controllers: [AuthController, PasswordController, AccountSecurityController],
+  controllers: [
+    AuthController,
+    PasswordController,
+    AccountSecurityController,
+    AccountController,
+    AdminUsersController,
+    OAuthController,
+  ],
   providers: [
     AuthService,
     JwtStrategy,
     LoginAttempts,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     AccountSecurityService,
+    AccountsService,
+    RolesGuard,
+    { provide: RoleResolver, useExisting: UsersService },
     AccountMail,
     Credentials,
     LinkTokens,
     LinkTokensRepository,
     LinkTokensSweeper,
+    OAuthService,
+    OAuthClientGuard,
   ],
 })
 export class AuthModule {}

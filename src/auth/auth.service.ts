@@ -48,7 +48,7 @@ export class AuthService {
   async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
-    let checked: { userId: string | null; valid: boolean };
+    let checked: { userId: string | null; valid: boolean; disabled: boolean; credentialVersion: number };
     try {
       checked = await this.attempts.check(
         account,
@@ -64,17 +64,25 @@ export class AuthService {
         });
       throw e;
     }
-    const { userId, valid } = checked;
-    if (!userId || !valid) {
+    const { userId, valid, disabled, credentialVersion } = checked;
+    const refuse = async () => {
       await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
-      throw apiError(401, 'invalid_credentials', 'Invalid email or password');
+      return apiError(401, 'invalid_credentials', 'Invalid email or password');
+    };
+    if (!userId || !valid) throw await refuse();
+    // Told only to whoever knows the password: a wrong one gets the usual 401 above.
+    if (disabled) {
+      await this.audit.recordLogin({ ...attempt, userId, outcome: 'disabled' });
+      throw apiError(403, 'account_disabled', 'This account is disabled');
     }
-    // The session and its audit row commit together or not at all.
+    // The session and its audit row commit together or not at all. Null when a password change
+    // or reset committed since the check: the password is no longer the account's.
     const created = await this.tx.run(async (em) => {
-      const session = await this.sessions.create(userId, { ...ctx, deviceName: dto.deviceName }, em);
-      await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' }, em);
+      const session = await this.sessions.create(userId, credentialVersion, { ...ctx, deviceName: dto.deviceName }, em);
+      if (session) await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' }, em);
       return session;
     });
+    if (!created) throw await refuse();
     const pair = this.rotation.pair(created);
     // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).
     const alert = created.alert;
@@ -82,12 +90,21 @@ export class AuthService {
     return pair;
   }
 
-  refresh(refreshToken: string): Promise<TokenPairResponse> {
-    return this.rotation.refresh(refreshToken);
+  refresh(refreshToken: string, ip?: string): Promise<TokenPairResponse> {
+    return this.rotation.refresh(refreshToken, ip);
   }
 
   logout(auth: AuthContext): Promise<void> {
     return this.sessions.logout(auth);
+  }
+
+  /**
+   * Recent authentication: the password, checked like the current password of a change (the
+   * same lockout counter), renews this session's proof for REAUTH_MAX_AGE.
+   */
+  async reauthenticate(auth: AuthContext, password: string): Promise<void> {
+    await this.credentials.prove(auth.userId, password);
+    await this.sessions.markAuthenticated(auth);
   }
 
   /** GET /v1/auth/me's body as JSON (a MeResponse), from what the session check read. */
@@ -101,13 +118,7 @@ export class AuthService {
    * so a stolen access token cannot be used to guess the password.
    */
   async changePassword(auth: AuthContext, dto: ChangePasswordDto): Promise<void> {
-    const email = await this.users.emailOf(auth.userId);
-    const current = await this.attempts.check(
-      email,
-      () => this.users.checkPassword(auth.userId, dto.currentPassword),
-      (valid) => valid,
-    );
-    if (!current) throw apiError(403, 'invalid_credentials', 'Current password is wrong');
+    await this.credentials.prove(auth.userId, dto.currentPassword, 'Current password is wrong');
     const passwordHash = await this.users.hashPassword(dto.newPassword);
     await this.credentials.replace(auth.userId, passwordHash, { keep: auth.sessionId });
   }

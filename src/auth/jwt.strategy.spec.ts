@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import { createSecretKey } from 'node:crypto';
 import { Strategy } from 'passport-jwt';
 import type { AppConfig } from '../config/configuration.js';
+import type { AccessTokenVerifier } from '../sessions/access-token-signer.js';
 import type { SessionCheck } from '../sessions/session-check.js';
 import { JwtStrategy } from './jwt.strategy.js';
 
@@ -47,7 +48,8 @@ describe('JwtStrategy', () => {
     const config = {
       get: (key: keyof AppConfig) => (key === 'auth' ? auth : { cacheSize: 100 }),
     } as unknown as ConfigService<AppConfig, true>;
-    strategy = new JwtStrategy({ validate } as unknown as SessionCheck, { now: () => now }, config);
+    const hs256 = { keyed: false, trusts: () => true } as unknown as AccessTokenVerifier;
+    strategy = new JwtStrategy({ validate } as unknown as SessionCheck, { now: () => now }, hs256, config);
     verifier = jest.spyOn(Strategy as unknown as { JwtVerifier: (...args: unknown[]) => void }, 'JwtVerifier');
   });
   afterEach(() => verifier.mockRestore());
@@ -101,5 +103,40 @@ describe('JwtStrategy', () => {
     for (let k = 0; k < 2; k++) expect(await authenticate(strategy, forged)).toEqual({ fail: expect.anything() });
     expect(verifier).toHaveBeenCalledTimes(2);
     expect(validate).not.toHaveBeenCalled();
+  });
+
+  describe('with ES256/EdDSA keys (AccessTokenVerifier)', () => {
+    let trusted: boolean;
+    let verify: jest.Mock;
+
+    beforeEach(() => {
+      trusted = true;
+      verify = jest.fn(() => Promise.resolve({ sub: 'u1', sid: 's1', exp: T0 / 1000 + 900, kid: 'k1' }));
+      const keyed = { keyed: true, verify, trusts: () => trusted } as unknown as AccessTokenVerifier;
+      const config = {
+        get: (key: keyof AppConfig) => (key === 'auth' ? auth : { cacheSize: 100 }),
+      } as unknown as ConfigService<AppConfig, true>;
+      strategy = new JwtStrategy({ validate } as unknown as SessionCheck, { now: () => now }, keyed, config);
+    });
+
+    it('verifies once; a remembered token is refused once its key is no longer trusted (revoked)', async () => {
+      const token = sign({});
+      expect(await authenticate(strategy, token)).toEqual({ success: { userId: 'u1', sessionId: 's1' } });
+      expect(await authenticate(strategy, token)).toEqual({ success: { userId: 'u1', sessionId: 's1' } });
+      expect(verify).toHaveBeenCalledTimes(1);
+      trusted = false;
+      const { error } = await authenticate(strategy, token);
+      expect(error).toBeInstanceOf(UnauthorizedException);
+      expect(validate).toHaveBeenCalledTimes(2);
+      expect(verifier).not.toHaveBeenCalled();
+    });
+
+    it("passes the verifier's refusal on and remembers nothing", async () => {
+      const refusal = new UnauthorizedException('Invalid token');
+      verify.mockRejectedValue(refusal);
+      for (let k = 0; k < 2; k++) expect(await authenticate(strategy, sign({}))).toEqual({ error: refusal });
+      expect(verify).toHaveBeenCalledTimes(2);
+      expect(validate).not.toHaveBeenCalled();
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { apiError } from '../common/api-error.js';
-import { Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
@@ -7,13 +7,14 @@ import type { CheckedSession } from '../sessions/checked-session.js';
 import { Clock } from '../common/clock.js';
 import { noteClaimedSession } from '../common/logging.js';
 import type { AppConfig } from '../config/configuration.js';
+import { AccessTokenVerifier } from '../sessions/access-token-signer.js';
 import { SessionCheck } from '../sessions/session-check.js';
 import { VerifiedClaims, VerifiedTokens } from './verified-tokens.js';
 
 const MAX_TOKEN_LENGTH = 4096;
 const BEARER = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
-type Headers = { headers: Record<string, string | string[] | undefined> };
+type Headers = { headers: Record<string, string | string[] | undefined>; ip?: string };
 
 /** `Authorization: Bearer <jwt>` only (scheme case-insensitive); never a query parameter. */
 export function bearerToken(req: Headers): string | null {
@@ -39,6 +40,7 @@ function payloadIsObject(token: string): boolean {
 /** What Passport adds to a strategy for the length of one authenticate() call. */
 interface PassportActions {
   success(user: unknown, info?: unknown): void;
+  fail(challenge?: unknown, status?: number): void;
   error(err: unknown): void;
 }
 
@@ -49,11 +51,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     private readonly sessions: SessionCheck,
     private readonly clock: Clock,
+    private readonly keyed: AccessTokenVerifier,
     config: ConfigService<AppConfig, true>,
   ) {
     const auth = config.get('auth', { infer: true });
     super({
       jwtFromRequest: bearerToken,
+      // HS256 only (JWT_ALGORITHM=HS256): ES256/EdDSA tokens go to AccessTokenVerifier instead.
       // A KeyObject, not a string: jsonwebtoken would first try to parse a string as a PEM key.
       secretOrKey: auth.jwtKey as unknown as string,
       algorithms: ['HS256'],
@@ -67,9 +71,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /**
-   * passport-jwt's flow (extract, verify, validate) for a token it has not verified yet; a token
-   * it has verified goes straight to the per-request check, with the same outcomes: success, or
-   * the check's error (a 401 or 503) through the guard.
+   * The strategy's one door. A token not verified yet: passport-jwt's flow (extract, verify,
+   * validate) under HS256, AccessTokenVerifier under ES256/EdDSA. A token verified before goes
+   * straight to the per-request check once its key is still trusted. The outcomes are the same
+   * either way: success, or the error (a 401 or 503) through the guard.
    */
   override authenticate(req: Headers, options?: unknown): void {
     const token = bearerToken(req);
@@ -78,14 +83,50 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (!claims) {
       if (token !== null && !payloadIsObject(token))
         return passport.error(apiError(401, 'token_invalid', 'Malformed token'));
-      return super.authenticate(req as never, options);
+      if (!this.keyed.keyed) return super.authenticate(req as never, options);
+      if (token === null) return passport.error(apiError(401, 'token_missing', 'Missing bearer token'));
+      return this.settle(
+        passport,
+        this.keyed.verify(token).then((verified) => {
+          this.verified.add(token, verified, this.clock.now());
+          return this.check(req, verified);
+        }),
+      );
     }
-    this.check(req, claims)
+    if (claims.kid !== undefined && !this.keyed.trusts(claims.kid))
+      return passport.error(apiError(401, 'token_invalid', 'Invalid token'));
+    this.settle(passport, this.check(req, claims));
+  }
+
+  private settle(passport: PassportActions, outcome: Promise<CheckedSession>): void {
+    outcome
       .then(
         (auth) => passport.success(auth),
         (e: unknown) => passport.error(e),
       )
       .catch((e: unknown) => passport.error(e));
+  }
+
+  /**
+   * The per-request check for a token that came without a request (introspection, revocation):
+   * this strategy run exactly as passport runs it for a request carrying the token as its bearer
+   * — the same verification, the same verified-token and session caches, the same check. The
+   * live session, or null when the token is refused (a 401 of any kind); a 503 is thrown.
+   */
+  checkToken(token: string): Promise<CheckedSession | null> {
+    return new Promise((resolve, fail) => {
+      const reject = (e: unknown) => fail(e instanceof Error ? e : new Error(String(e)));
+      // As passport's middleware does: a fresh object per call, holding that call's actions.
+      const run = Object.create(this) as this & PassportActions;
+      run.success = (auth) => resolve(auth as CheckedSession);
+      run.fail = () => resolve(null);
+      run.error = (e) => (e instanceof HttpException && e.getStatus() === 401 ? resolve(null) : reject(e));
+      try {
+        run.authenticate({ headers: { authorization: `Bearer ${token}` } });
+      } catch (e) {
+        reject(e);
+      }
+    });
   }
 
   /** passport-jwt's verify callback: the token's signature, algorithm, issuer and audience passed. */
@@ -105,7 +146,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       throw apiError(401, 'token_invalid', 'Malformed token');
     try {
       if (p.exp * 1000 <= this.clock.now()) throw apiError(401, 'token_expired', 'Token expired');
-      return await this.sessions.validate(p.sub, p.sid);
+      return await this.sessions.validate(p.sub, p.sid, req.ip);
     } catch (e) {
       noteClaimedSession(req, { userId: p.sub, sessionId: p.sid });
       throw e;

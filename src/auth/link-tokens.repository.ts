@@ -41,6 +41,11 @@ export class LinkTokensRepository {
     await qb.execute();
   }
 
+  /** Deletes every token of the user, used ones too. */
+  async deleteAll(userId: string, em?: EntityManager): Promise<void> {
+    await this.repo(em).delete({ userId });
+  }
+
   /** Deletes up to `limit` tokens expired at `cutoff` (used or not); returns how many. */
   async purgeExpired(cutoff: number, limit: number): Promise<number> {
     const rows = await this.repo()

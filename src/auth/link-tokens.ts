@@ -111,6 +111,11 @@ export class LinkTokens {
     return this.tokens.deleteUnused(userId, purpose);
   }
 
+  /** Account deletion: every token of the user goes, used ones too (in its transaction). */
+  eraseUser(userId: string, em: EntityManager): Promise<void> {
+    return this.tokens.deleteAll(userId, em);
+  }
+
   /** Deletes expired tokens, in small batches; returns how many. */
   async purge(): Promise<number> {
     const now = this.clock.now();

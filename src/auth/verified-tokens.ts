@@ -5,11 +5,15 @@ export interface VerifiedClaims {
   sub: unknown;
   sid: unknown;
   exp: unknown;
+  /** The signing key's id (ES256/EdDSA): a revoked key's tokens are refused though verified before. */
+  kid?: unknown;
 }
 
 /**
- * Access tokens whose signature, algorithm, issuer and audience passport-jwt has already
- * verified, with their claims. For one key that outcome depends on the token alone (`exp` is
+ * Access tokens whose signature, algorithm, issuer and audience were already verified
+ * (passport-jwt for HS256, AccessTokenVerifier for ES256/EdDSA), with their claims. For one key
+ * that outcome depends on the token alone, but for its key's revocation, which the strategy
+ * checks on every hit (`exp` is
  * checked on every request, in JwtStrategy's check; an `nbf` once passed stays passed), so a
  * token seen again needs no second HMAC and JSON decode — the largest piece of a request once
  * the session's answer is cached (`npm run bench`). Only tokens that passed are kept, so only
@@ -34,6 +38,7 @@ export class VerifiedTokens {
   /** Remembers a verified token until its `exp` (seconds); one without a usable `exp` is not kept. */
   add(token: string, claims: VerifiedClaims, now: number): void {
     const ttl = typeof claims.exp === 'number' ? claims.exp * 1000 - now : 0;
-    if (ttl > 0) this.tokens.set(token, { sub: claims.sub, sid: claims.sid, exp: claims.exp }, { ttl });
+    if (ttl > 0)
+      this.tokens.set(token, { sub: claims.sub, sid: claims.sid, exp: claims.exp, kid: claims.kid }, { ttl });
   }
 }

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'token_expired',
   'session_ended',
   'invalid_credentials',
+  'invalid_client',
   'refresh_invalid',
   'refresh_reused',
   'forbidden',
@@ -83,6 +84,17 @@ export function apiError(
   const Class = CLASS_OF[status];
   const exception = Class ? new Class(body) : new HttpException(body, status);
   return Object.assign(exception, { retryAfterSeconds });
+}
+
+/** A 401 answering with another scheme than `Bearer` in its `WWW-Authenticate` (client authentication: `Basic`). */
+export function withChallenge(exception: HttpException, challenge: string): HttpException {
+  return Object.assign(exception, { challenge });
+}
+
+/** The `WWW-Authenticate` of a 401: the exception's own scheme, else `Bearer`. */
+export function challengeOf(exception: unknown): string {
+  const challenge = (exception as { challenge?: unknown } | null)?.challenge;
+  return typeof challenge === 'string' ? challenge : 'Bearer';
 }
 
 export function codeOf(exception: unknown, status: number): ErrorCode {

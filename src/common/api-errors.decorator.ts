@@ -10,7 +10,7 @@ const REASONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   413: 'Body over BODY_LIMIT',
-  415: 'Content-Type is not application/json',
+  415: 'Content-Type is not the one the route takes (application/json; the OAuth routes: a form)',
   429: 'Rate-limited; retry after Retry-After',
   503: 'A dependency is unreachable; retry after Retry-After',
 };

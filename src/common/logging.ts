@@ -92,10 +92,46 @@ function serializeRequest(req: FastifyRequest) {
   };
 }
 
+/**
+ * What a failed statement carries that must not reach a log: TypeORM's QueryFailedError has the
+ * statement (`query`) and its `parameters` (an IP, a User-Agent, a refresh token's hash and seed…),
+ * and copies the driver's fields onto itself: mysql2's `sql` is the text with the values in it.
+ */
+const STATEMENT_FIELDS = ['query', 'parameters', 'sql', 'sqlMessage', 'driverError'];
+
+const isStatementError = (e: unknown): boolean =>
+  typeof e === 'object' && e !== null && STATEMENT_FIELDS.some((k) => k in e);
+
+/**
+ * A database's message may quote a value (MySQL: "Duplicate entry '<email>' for key …",
+ * "… near '<statement>'"): every quoted literal goes, but the names of keys, columns and tables.
+ */
+const QUOTED_VALUE = /(?<!\b(?:key|column|table|database|index|constraint|function) )'(?:[^'\\]|\\.|'')*'/gi;
+
+/** An error's message as it may be logged: no query-string value, and no value a database quoted from a statement. */
+export function safeErrorMessage(e: unknown): string {
+  const message = withoutQueryValues(String((e as { message?: unknown } | null)?.message ?? e));
+  return isStatementError(e) ? message.replace(QUOTED_VALUE, "'…'") : message;
+}
+
+/** pino's error fields, without what a failed statement carries (STATEMENT_FIELDS), at any depth (`cause`). */
+function withoutStatement(out: Record<string, unknown>, statement: boolean, depth = 0): void {
+  if (statement) {
+    for (const k of STATEMENT_FIELDS) delete out[k];
+    if (typeof out.message === 'string') out.message = out.message.replace(QUOTED_VALUE, "'…'");
+    if (typeof out.stack === 'string') out.stack = out.stack.replace(QUOTED_VALUE, "'…'");
+  }
+  if (depth > 3) return;
+  for (const v of Object.values(out))
+    if (typeof v === 'object' && v !== null)
+      withoutStatement(v as Record<string, unknown>, isStatementError(v), depth + 1);
+}
+
 function serializeError(err: Error) {
   const out = pino.stdSerializers.err(err);
   if (typeof out.message === 'string') out.message = withoutQueryValues(out.message);
   if (typeof out.stack === 'string') out.stack = withoutQueryValues(out.stack);
+  withoutStatement(out, isStatementError(err));
   return out;
 }
 

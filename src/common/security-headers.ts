@@ -22,6 +22,8 @@ export function pageHeaders(): Record<string, string> {
         styleSrc: [`'self'`, `'unsafe-inline'`],
         imgSrc: [`'self'`, 'data:'],
         scriptSrc: [`'self'`],
+        // Neither page has a <base> element; 'none' stops an injected one from re-pointing relative URLs.
+        baseUri: [`'none'`],
         // Helmet's default would make browsers fetch /docs and /account/devices assets over https
         // even when the service is reached over plain http on a non-local host (compose, LAN),
         // leaving both pages blank. Our pages only use relative URLs, so it protects nothing.
@@ -42,7 +44,7 @@ export function pageHeaders(): Record<string, string> {
 export function apiHeaders(pages: Record<string, string>): Record<string, string> {
   return {
     'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'content-security-policy': "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     'strict-transport-security': pages['strict-transport-security'],
     'x-content-type-options': pages['x-content-type-options'],
     'x-frame-options': 'DENY',

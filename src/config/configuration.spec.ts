@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       rateLimitWindow: 60,
       loginFailuresPerAccount: 10,
       loginFailuresWindow: 900,
+      reauthMaxAge: 600,
       secretIsEphemeral: true,
     });
     expect(c.redis.url).toBeUndefined();

@@ -1,7 +1,11 @@
 import { createSecretKey, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import { normalizeEmail } from '../common/email.js';
 import { validateEnv } from './env.validation.js';
+import { type OAuthClient, parseOAuthClients } from './oauth-clients.js';
+import { parseSetReceivers } from './set-receivers.js';
 import type { TrustProxy } from './trust-proxy.js';
+
+export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'HS256';
 
 export type DatabaseConfig =
   { type: 'sqlite'; path: string; migrationsRun: boolean } | { type: 'mysql'; url: string; migrationsRun: boolean };
@@ -26,7 +30,7 @@ export interface AppConfig {
   /** Bounds that keep a stalled database from holding requests: see SqlDriver. */
   databaseLimits: DatabaseLimits;
   auth: {
-    /** HS256 signing key, as a KeyObject: jsonwebtoken parses a string secret as PEM first (~0.8 ms a verify). */
+    /** HS256 signing key (JWT_ALGORITHM=HS256), as a KeyObject: jsonwebtoken parses a string secret as PEM first (~0.8 ms a verify). */
     jwtKey: KeyObject;
     /** Separate key for refresh-token MACs, derived from the same secret. */
     refreshKey: Buffer;
@@ -41,6 +45,8 @@ export interface AppConfig {
     rateLimitWindow: number;
     loginFailuresPerAccount: number;
     loginFailuresWindow: number;
+    /** Seconds a password proof (login, reauthenticate) lets a session end others or delete the account. */
+    reauthMaxAge: number;
   };
   session: {
     idleTtl: number;
@@ -53,6 +59,17 @@ export interface AppConfig {
     cacheSize: number;
     /** With Redis: how long an instance may serve from its cache after last hearing from Redis. */
     cacheLeaseMs: number;
+  };
+  /** The access tokens' signing keys (src/keys/). */
+  keys: {
+    algorithm: SigningAlgorithm;
+    /** 0: rotation only by command. */
+    rotationDays: number;
+    /** Seconds a new key is in the JWKS before it signs. */
+    prepublish: number;
+    pollMs: number;
+    /** AES-256-GCM key for the private keys at rest, derived from JWT_SECRET. */
+    encryptionKey: Buffer;
   };
   geoip: { dbPath?: string };
   /** Security events POSTed to `url` when set; retries back off from `retryDelayMs`, doubling. */
@@ -70,6 +87,10 @@ export interface AppConfig {
     /** Failed rows are kept this long (SESSION_RETENTION_DAYS). */
     failedKeptMs: number;
   };
+  /** The introspection and revocation endpoints (RFC 7662, RFC 7009): none when `clients` is empty. */
+  oauth: { clients: OAuthClient[]; introspectionRateLimit: number };
+  /** Where Security Event Tokens are pushed (RFC 8935), each URL also its SETs' `aud`. */
+  sets: { receivers: string[] };
   mail: {
     /** Unset: each mail is written to the log (links redacted when NODE_ENV=production). */
     smtpUrl?: string;
@@ -154,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimitWindow: e.RATE_LIMIT_WINDOW,
       loginFailuresPerAccount: e.LOGIN_FAILURES_PER_ACCOUNT,
       loginFailuresWindow: e.LOGIN_FAILURES_WINDOW,
+      reauthMaxAge: e.REAUTH_MAX_AGE,
     },
     session: {
       idleTtl: e.SESSION_IDLE_TTL,
@@ -164,6 +186,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cache: e.SESSION_CACHE as AppConfig['session']['cache'],
       cacheSize: e.SESSION_CACHE_SIZE,
       cacheLeaseMs: e.SESSION_CACHE_LEASE_MS,
+    },
+    keys: {
+      algorithm: e.JWT_ALGORITHM as SigningAlgorithm,
+      rotationDays: e.JWT_KEY_ROTATION_DAYS,
+      prepublish: e.JWT_KEY_PREPUBLISH,
+      pollMs: e.JWT_KEY_POLL_MS,
+      encryptionKey: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'device-sessions signing keys v1', 32)),
     },
     geoip: { dbPath: e.GEOIP_DB_PATH },
     webhook: {
@@ -181,6 +210,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       shutdownWaitMs: 10_000,
       failedKeptMs: e.SESSION_RETENTION_DAYS * 86_400_000,
     },
+    oauth: {
+      clients: (parseOAuthClients(e.INTROSPECTION_CLIENTS) as { clients: OAuthClient[] }).clients,
+      introspectionRateLimit: e.INTROSPECTION_RATE_LIMIT,
+    },
+    sets: { receivers: (parseSetReceivers(e.SET_RECEIVERS) as { receivers: string[] }).receivers },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -39,6 +39,18 @@ describe('validateEnv', () => {
     [{ SWAGGER: 'sometimes' }, 'SWAGGER'],
     [{ SESSION_ABSOLUTE_TTL: '60', ACCESS_TOKEN_TTL: '900' }, 'SESSION_ABSOLUTE_TTL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ INTROSPECTION_CLIENTS: 'rs' }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_CLIENTS: `rs:${'s'.repeat(31)}` }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_CLIENTS: `:${'s'.repeat(32)}` }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_CLIENTS: `r s:${'s'.repeat(32)}` }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_CLIENTS: `rs:${'s'.repeat(32)},rs:${'t'.repeat(32)}` }, 'INTROSPECTION_CLIENTS'],
+    [{ INTROSPECTION_RATE_LIMIT: '-1' }, 'INTROSPECTION_RATE_LIMIT'],
+    [{ SET_RECEIVERS: 'http://orders.example/events' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'http://10.0.0.1/events' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'https://user:pass@orders.example/events' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'ftp://orders.example/events' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'orders.example' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'https://a.example/e,https://a.example/e' }, 'SET_RECEIVERS'],
   ])('refuses %j naming %s in one line', (env, variable) => {
     let error: unknown;
     try {
@@ -49,6 +61,31 @@ describe('validateEnv', () => {
     expect(error).toBeInstanceOf(ConfigValidationError);
     expect((error as ConfigValidationError).variable).toBe(variable);
     expect((error as Error).message).toMatch(new RegExp(`^Invalid configuration: ${variable}: [^\\n]+$`));
+  });
+
+  it('reads INTROSPECTION_CLIENTS, and never repeats a secret it refuses', () => {
+    const secret = 'k7Qp2xR9vL4mZ8tW1nB6cY3hJ5sD0fG:a=%';
+    expect(loadConfig({ INTROSPECTION_CLIENTS: ` rs:${secret} , bff:${'b'.repeat(32)}` }).oauth).toEqual({
+      clients: [
+        { id: 'rs', secret },
+        { id: 'bff', secret: 'b'.repeat(32) },
+      ],
+      introspectionRateLimit: 0,
+    });
+    expect(() => validateEnv({ INTROSPECTION_CLIENTS: 'rs:too-short-secret' })).toThrow(
+      /^Invalid configuration: INTROSPECTION_CLIENTS: the secret of client "rs" must be 32 to 512 characters/,
+    );
+    expect(() => validateEnv({ INTROSPECTION_CLIENTS: 'rs:too-short-secret' })).not.toThrow(/too-short-secret/);
+  });
+
+  it('reads SET_RECEIVERS: https anywhere, http on loopback only, each kept as written', () => {
+    const list = 'https://orders.example/security-events, http://127.0.0.1:4000/e/,http://[::1]:9/x,http://localhost/y';
+    expect(loadConfig({ SET_RECEIVERS: list }).sets.receivers).toEqual([
+      'https://orders.example/security-events',
+      'http://127.0.0.1:4000/e/',
+      'http://[::1]:9/x',
+      'http://localhost/y',
+    ]);
   });
 
   it('accepts production with a long secret', () => {
@@ -99,9 +136,14 @@ describe('numeric settings', () => {
     RATE_LIMIT_WINDOW: 'a whole number of seconds',
     LOGIN_FAILURES_PER_ACCOUNT: 'a whole number of failed attempts',
     LOGIN_FAILURES_WINDOW: 'a whole number of seconds',
+    REAUTH_MAX_AGE: 'a whole number of seconds',
     VERIFY_LINK_TTL: 'a whole number of seconds',
     RESET_LINK_TTL: 'a whole number of seconds',
     RESET_MAILS_PER_HOUR: 'a whole number of mails',
+    JWT_KEY_ROTATION_DAYS: 'a whole number of days',
+    JWT_KEY_PREPUBLISH: 'a whole number of seconds',
+    JWT_KEY_POLL_MS: 'a whole number of milliseconds',
+    INTROSPECTION_RATE_LIMIT: 'a whole number of requests a minute',
     OUTBOX_POLL_MS: 'a whole number of milliseconds',
     OUTBOX_LEASE_MS: 'a whole number of milliseconds',
     DATABASE_STATEMENT_TIMEOUT_MS: 'a whole number of milliseconds',

@@ -16,6 +16,8 @@ import {
   validateSync,
 } from 'class-validator';
 import { isIP } from 'node:net';
+import { parseOAuthClients } from './oauth-clients.js';
+import { parseSetReceivers } from './set-receivers.js';
 import { secretWeakness } from './secret-strength.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
@@ -115,6 +117,20 @@ export class EnvironmentVariables {
 
   @WholeNumber('a whole number of seconds', 10, 86_400)
   ACCESS_TOKEN_TTL: number = 900;
+
+  /** ES256 or EdDSA: keys in the database, published as a JWKS; HS256: JWT_SECRET, one service only. */
+  @IsIn(['ES256', 'EdDSA', 'HS256'], { message: 'JWT_ALGORITHM must be ES256, EdDSA or HS256' })
+  JWT_ALGORITHM: string = 'ES256';
+
+  @WholeNumber('a whole number of days (0: only by `npm run keys -- rotate`)', 0, 3650)
+  JWT_KEY_ROTATION_DAYS: number = 30;
+
+  @WholeNumber('a whole number of seconds', 0, 2_592_000)
+  JWT_KEY_PREPUBLISH: number = 3_600;
+
+  /** How often each instance re-reads the key set (Redis news makes it at once); at most a minute. */
+  @WholeNumber('a whole number of milliseconds', 100, 60_000)
+  JWT_KEY_POLL_MS: number = 30_000;
 
   @WholeNumber('a whole number of seconds', 60)
   SESSION_IDLE_TTL: number = 1_209_600;
@@ -237,6 +253,10 @@ export class EnvironmentVariables {
   @WholeNumber('a whole number of seconds', 1)
   LOGIN_FAILURES_WINDOW: number = 900;
 
+  /** How recently a session must have proved the password to end other sessions or delete the account. */
+  @WholeNumber('a whole number of seconds', 30, 86_400)
+  REAUTH_MAX_AGE: number = 600;
+
   /** `smtp://` or `smtps://`, credentials in the URL; unset: mails are written to the log instead. */
   @IsOptional()
   @Matches(/^smtps?:\/\/[^/?#\s]+\/?(\?[^#\s]*)?$/, {
@@ -265,6 +285,18 @@ export class EnvironmentVariables {
 
   @WholeNumber('a whole number of mails', 1, 100)
   RESET_MAILS_PER_HOUR: number = 5;
+
+  /** Comma-separated `client_id:secret` of the introspection and revocation clients; empty: both routes 404. */
+  @IsString()
+  INTROSPECTION_CLIENTS: string = '';
+
+  /** Introspection requests per client per minute; 0: no limit. */
+  @WholeNumber('a whole number of requests a minute', 0, 10_000_000)
+  INTROSPECTION_RATE_LIMIT: number = 0;
+
+  /** Comma-separated https:// URLs (http:// on loopback) that receive Security Event Tokens; empty: none. */
+  @IsString()
+  SET_RECEIVERS: string = '';
 }
 
 export class ConfigValidationError extends Error {
@@ -295,6 +327,13 @@ export function validateEnv(env: Record<string, string | undefined>): Environmen
       `JWT_SECRET ${weakness}: use at least 32 random characters (e.g. openssl rand -base64 48)`,
     );
   }
+  if (parsed.JWT_KEY_ROTATION_DAYS > 0 && parsed.JWT_KEY_PREPUBLISH >= parsed.JWT_KEY_ROTATION_DAYS * 86_400) {
+    throw new ConfigValidationError('JWT_KEY_PREPUBLISH', 'must be shorter than JWT_KEY_ROTATION_DAYS');
+  }
+  const clients = parseOAuthClients(parsed.INTROSPECTION_CLIENTS);
+  if ('error' in clients) throw new ConfigValidationError('INTROSPECTION_CLIENTS', clients.error);
+  const receivers = parseSetReceivers(parsed.SET_RECEIVERS);
+  if ('error' in receivers) throw new ConfigValidationError('SET_RECEIVERS', receivers.error);
   if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
     throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');
   }

@@ -10,12 +10,20 @@ import {
   parseDatabaseUrl,
 } from '../config/configuration.js';
 import { ConfigValidationError, DEFAULT_DATABASE_URL } from '../config/env.validation.js';
+import { SigningKeyEntity } from '../keys/signing-key.entity.js';
 import { SessionEntity } from '../sessions/session.entity.js';
 import { UserRoleEntity } from '../users/user-role.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [UserEntity, UserRoleEntity, SessionEntity, LoginAuditEntity, LinkTokenEntity];
+export const entities = [
+  UserEntity,
+  UserRoleEntity,
+  SessionEntity,
+  LoginAuditEntity,
+  LinkTokenEntity,
+  SigningKeyEntity,
+];
 
 /**
  * The default database's directory (./data) is made on first start, so `npm start` needs no

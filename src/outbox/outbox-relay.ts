@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '../common/random.js';
 import type { AppConfig } from '../config/configuration.js';
 import { SqlDriver, type SqlParam } from '../database/sql-driver.js';
-import { TransactionRunner } from '../database/transaction-runner.js';
+import { retryLockConflicts, TransactionRunner } from '../database/transaction-runner.js';
 import { FinalFailure } from './outbox-channel.js';
 import { unseal } from './outbox-seal.js';
 import { Outbox } from './outbox.js';
@@ -130,20 +130,28 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async deliver(row: Row): Promise<void> {
     const channel = this.outbox.channel(row.channel)!;
-    let problem: string;
-    let final: boolean;
     let payload: unknown;
     try {
       payload = JSON.parse(channel.sealed ? unseal(this.settings.key, row.payload) : row.payload);
       await channel.deliver({ id: row.id, payload, attempt: row.attempts, signal: this.stopping.signal });
-      await this.write(channel.sealed ? sql.DELIVERED_ERASED_SQL : sql.DELIVERED_SQL, [Date.now(), row.id, row.claim]);
-      return;
     } catch (e) {
       // Shutdown cut it short: due again at once, for another instance (or the next start).
       if (this.stopping.signal.aborted) return this.write(sql.RELEASE_SQL, [Date.now(), row.id, row.claim]);
-      problem = ((e as Error).message || String(e)).slice(0, 255);
-      final = e instanceof FinalFailure || e instanceof SyntaxError;
+      const problem = ((e as Error).message || String(e)).slice(0, 255);
+      return this.failed(row, channel, payload, problem, e instanceof FinalFailure || e instanceof SyntaxError);
     }
+    // Outside the try: a delivered row whose outcome write fails is not a failed delivery (it
+    // would be sent again at once); it is sent again only if its lease runs out unrecorded.
+    await this.write(channel.sealed ? sql.DELIVERED_ERASED_SQL : sql.DELIVERED_SQL, [Date.now(), row.id, row.claim]);
+  }
+
+  private async failed(
+    row: Row,
+    channel: NonNullable<ReturnType<Outbox['channel']>>,
+    payload: unknown,
+    problem: string,
+    final: boolean,
+  ): Promise<void> {
     const what = `${row.channel} ${channel.describe && payload !== undefined ? channel.describe(payload) : row.id}`;
     if (final || row.attempts >= channel.maxAttempts) {
       this.logger.error(`${what}: failed for good after ${row.attempts} attempts (outbox row ${row.id}): ${problem}`);
@@ -161,7 +169,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** One statement outside any transaction; on SQLite queued behind the transactions (one connection). */
   private async write(statement: string, params: SqlParam[]): Promise<void> {
     if (this.db.embedded) await this.tx.run((em) => em.query(statement, params));
-    else await this.db.statement(statement).run(params);
+    // A one-row update by key can still lose a deadlock to a claim's FOR UPDATE: run it again.
+    else await retryLockConflicts(() => this.db.statement(statement).run(params));
   }
 
   /** Delivered rows are kept a day (for an operator to look at), failed ones for SESSION_RETENTION_DAYS. */

@@ -153,4 +153,32 @@ describe('ActivityWriter (batched last_active_at writes)', () => {
     writer.touch('b', T + 10, entry());
     expect(repo.touchLastActive.mock.calls.map((c) => c[0])).toEqual([['a'], ['b']]);
   });
+
+  it('moves the sessions touched from another address once their batch is written, errors logged', async () => {
+    const moved: [string, string, string, number][] = [];
+    const store = (writer as unknown as { store: SessionStore }).store;
+    writer = new ActivityWriter(
+      store,
+      MIN,
+      (e) => errors.push(e),
+      (userId, id, ip, at) => {
+        moved.push([userId, id, ip, at]);
+        return id === 'c' ? Promise.reject(new Error('db away')) : Promise.resolve();
+      },
+    );
+    writer.touch('a', T, entry(), '198.51.100.1');
+    writer.touch('b', T + 10, entry());
+    writer.touch('c', T + 20, entry(), '198.51.100.2');
+    expect(moved).toEqual([]);
+    await writer.flush();
+    expect(repo.touchLastActive).toHaveBeenCalledTimes(1);
+    expect(moved).toEqual([
+      ['u', 'a', '198.51.100.1', T],
+      ['u', 'c', '198.51.100.2', T],
+    ]);
+    expect(errors.map((e) => e.message)).toEqual(['db away']);
+    writer.touch('a', T + MIN, entry());
+    await writer.flush();
+    expect(moved).toHaveLength(2);
+  });
 });

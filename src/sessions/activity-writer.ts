@@ -19,10 +19,15 @@ export const TOUCH_BATCH_MS = 200;
  * instance wrote within the minute. The cached `lastActiveAt` follows what was stored
  * (SessionStore.recordActivity).
  *
+ * A touch from another address than the session's last carries it (`movedTo`): once the batch is
+ * written, `onMoved` records where the session has been (SessionLocations), so that write too
+ * happens at most once a minute per session.
+ *
  * Once closed (shutdown), a touch is written at once: requests still in flight keep theirs.
  */
 export class ActivityWriter {
   private pending = new Map<string, CachedSession>();
+  private moves = new Map<string, { userId: string; ip: string }>();
   private earliest = Infinity;
   private latest = -Infinity;
   private timer: NodeJS.Timeout | undefined;
@@ -33,11 +38,14 @@ export class ActivityWriter {
     private readonly store: SessionStore,
     private readonly minInterval: number,
     private readonly onError: (e: Error) => void,
+    private readonly onMoved: (userId: string, sessionId: string, ip: string, at: number) => Promise<void> = () =>
+      Promise.resolve(),
   ) {}
 
   /** Queues `sessionId`'s touch at `now` (its request's time); `entry` follows the write. */
-  touch(sessionId: string, now: number, entry: CachedSession): void {
+  touch(sessionId: string, now: number, entry: CachedSession, movedTo?: string): void {
     this.pending.set(sessionId, entry);
+    if (movedTo !== undefined) this.moves.set(sessionId, { userId: entry.userId, ip: movedTo });
     this.earliest = Math.min(this.earliest, now);
     this.latest = Math.max(this.latest, now);
     if (this.closed || this.pending.size >= TOUCH_BATCH_MAX) void this.flush();
@@ -51,9 +59,12 @@ export class ActivityWriter {
     if (this.pending.size > 0) {
       // Never below a stored time: nothing stored at or after `earliest` is written (clocks can step).
       const writtenBefore = Math.min(this.latest - this.minInterval, this.earliest - 1);
-      const write = this.write(this.pending, this.earliest, writtenBefore).finally(() => this.inFlight.delete(write));
+      const write = this.write(this.pending, this.moves, this.earliest, writtenBefore).finally(() =>
+        this.inFlight.delete(write),
+      );
       this.inFlight.add(write);
       this.pending = new Map();
+      this.moves = new Map();
       this.earliest = Infinity;
       this.latest = -Infinity;
     }
@@ -66,11 +77,18 @@ export class ActivityWriter {
     return this.flush();
   }
 
-  private async write(batch: Map<string, CachedSession>, at: number, writtenBefore: number): Promise<void> {
+  private async write(
+    batch: Map<string, CachedSession>,
+    moves: Map<string, { userId: string; ip: string }>,
+    at: number,
+    writtenBefore: number,
+  ): Promise<void> {
     try {
       await this.store.recordActivity(batch, at, writtenBefore);
     } catch (e) {
       this.onError(e as Error);
     }
+    for (const [sessionId, { userId, ip }] of moves)
+      await this.onMoved(userId, sessionId, ip, at).catch((e: Error) => this.onError(e));
   }
 }

@@ -5,8 +5,9 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import { AccessTokenSigner } from './access-token-signer.js';
 import type { TokenPairResponse } from './dto/token-pair.response.js';
-import { type IssuedSession, RefreshTokenCodec } from './refresh-token.js';
+import { type IssuedSession, type ParsedRefreshToken, RefreshTokenCodec } from './refresh-token.js';
 import { isLive, validity } from './session-policy.js';
+import { SessionLocations } from './session-locations.js';
 import { SessionStore } from './session-store.js';
 import type { SessionEntity } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -32,6 +33,7 @@ export class RefreshRotation {
     private readonly signer: AccessTokenSigner,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    private readonly locations: SessionLocations,
   ) {
     const s = config.get('session', { infer: true });
     const auth = config.get('auth', { infer: true });
@@ -39,9 +41,12 @@ export class RefreshRotation {
     [this.ttl, this.issuer, this.audience] = [auth.accessTokenTtl, auth.issuer, auth.audience];
   }
 
-  /** POST /v1/auth/refresh: the next pair for a refresh token. */
-  async refresh(refreshToken: string): Promise<TokenPairResponse> {
-    return this.pair(await this.rotate(refreshToken));
+  /**
+   * POST /v1/auth/refresh: the next pair for a refresh token. From another address than the
+   * session's last (`ip`, the client's), the session's last address moves there first.
+   */
+  async refresh(refreshToken: string, ip?: string): Promise<TokenPairResponse> {
+    return this.pair(await this.rotate(refreshToken, ip));
   }
 
   /**
@@ -70,11 +75,16 @@ export class RefreshRotation {
    * token just rotated away, within REFRESH_REUSE_GRACE, gets the current pair again; any
    * other token of the session is reuse and ends it.
    */
-  async rotate(refreshToken: string): Promise<IssuedSession> {
-    const parsed = this.codec.parse(refreshToken);
-    const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
-    if (!parsed || !session || !this.codec.verify(parsed, session.refreshSeed))
-      throw apiError(401, 'refresh_invalid', 'Invalid refresh token');
+  async rotate(refreshToken: string, ip?: string): Promise<IssuedSession> {
+    const { session, issued } = await this.rotated(refreshToken);
+    if (SessionLocations.differs(ip, session.lastIpAddress))
+      await this.locations.moved(session.userId, session.id, ip, this.clock.now());
+    return issued;
+  }
+
+  private async rotated(refreshToken: string): Promise<{ session: SessionEntity; issued: IssuedSession }> {
+    const { parsed, session } = (await this.issuedBy(refreshToken)) ?? {};
+    if (!parsed || !session) throw apiError(401, 'refresh_invalid', 'Invalid refresh token');
     const now = this.clock.now();
     const v = validity(session, now, this.idleMs);
     if (v.state === 'ended') throw apiError(401, 'session_ended', 'Session has ended');
@@ -87,13 +97,31 @@ export class RefreshRotation {
       const next = this.codec.issue(session.id, generation, session.refreshSeed);
       const hash = RefreshTokenCodec.hash(next);
       if (await this.sessions.rotateRefresh(session.id, session.refreshTokenHash, { hash, generation, now }))
-        return this.codec.issued(session, generation, now);
+        return { session, issued: this.codec.issued(session, generation, now) };
       // Another call rotated first: answer as that winner's previous generation.
       const fresh = await this.sessions.findById(session.id);
       if (!isLive(fresh, now, this.idleMs)) throw apiError(401, 'session_ended', 'Session has ended');
-      return this.graceOrReuse(fresh, parsed.generation, now);
+      return { session: fresh, issued: await this.graceOrReuse(fresh, parsed.generation, now) };
     }
-    return this.graceOrReuse(session, parsed.generation, now);
+    return { session, issued: await this.graceOrReuse(session, parsed.generation, now) };
+  }
+
+  /**
+   * The live session whose *current* refresh token this is (introspection, revocation), else
+   * null: a token rotated away, even within the grace, is not current, and nothing is changed —
+   * no rotation, no reuse ending, no expiry stored.
+   */
+  async current(refreshToken: string): Promise<SessionEntity | null> {
+    const found = await this.issuedBy(refreshToken);
+    if (!found || found.parsed.generation !== found.session.refreshGeneration) return null;
+    return isLive(found.session, this.clock.now(), this.idleMs) ? found.session : null;
+  }
+
+  /** The session a refresh token was issued for, when its MAC holds (any generation, any state). */
+  private async issuedBy(refreshToken: string): Promise<{ parsed: ParsedRefreshToken; session: SessionEntity } | null> {
+    const parsed = this.codec.parse(refreshToken);
+    const session = parsed ? await this.sessions.findById(parsed.sessionId) : null;
+    return parsed && session && this.codec.verify(parsed, session.refreshSeed) ? { parsed, session } : null;
   }
 
   private async graceOrReuse(session: SessionEntity, generation: number, now: number): Promise<IssuedSession> {

@@ -17,7 +17,14 @@ describe('SessionCheck', () => {
   describe('validate (the per-request check)', () => {
     const { display, user } = {
       display: { ...session(), id: 's' },
-      user: { id: 'user-1', email: 'a@example.com', name: null, emailVerifiedAt: null, createdAt: NOW - 5000 },
+      user: {
+        id: 'user-1',
+        email: 'a@example.com',
+        name: null,
+        emailVerifiedAt: null,
+        createdAt: NOW - 5000,
+        grantedRoles: [] as string[],
+      },
     };
     const row = (over = {}) => ({
       userId: 'user-1',
@@ -25,6 +32,7 @@ describe('SessionCheck', () => {
       loggedOut: false,
       expiresAt: NOW + 1000,
       lastActiveAt: NOW - 1000,
+      lastIpAddress: null,
       display,
       user,
       ...over,
@@ -38,7 +46,7 @@ describe('SessionCheck', () => {
         expect(auth).toEqual({
           userId: 'user-1',
           sessionId: 's',
-          session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0 },
+          session: { userId: 'user-1', expiresAt: NOW + 1000, lastActiveAt: NOW - 1000, touchAskedAt: 0, lastIp: null },
           read: row(),
         });
         expect(repo.touchLastActive).not.toHaveBeenCalled();

@@ -6,12 +6,19 @@ import { UsersService } from '../users/users.service.js';
 import { ActivityWriter } from './activity-writer.js';
 import type { CheckedSession } from './checked-session.js';
 import { toSessionResponse } from './dto/session.response.js';
+import { SessionLocations } from './session-locations.js';
 import { SessionStore } from './session-store.js';
 import type { SessionAuthRow } from './sessions.repository.js';
 import type { CachedSession } from './validity-lru.js';
 
 /** `last_active_at` is written at most this often per session. */
 export const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * How long a rendered GET /v1/auth/me body serves: a change this process makes evicts it at once,
+ * but a grant by `npm run admin` (another process, which reaches no in-process cache) shows within this.
+ */
+export const ME_MAX_AGE_MS = 60_000;
 
 /** Where GET /v1/auth/me's body takes `lastActiveAt` (see SessionCheck.me). */
 const ME_SPLICE = '\u0000lastActiveAt\u0000';
@@ -32,42 +39,54 @@ export class SessionCheck implements OnModuleDestroy, OnApplicationShutdown {
     private readonly users: UsersService,
     private readonly clock: Clock,
     config: ConfigService<AppConfig, true>,
+    locations: SessionLocations,
   ) {
     this.idleMs = config.get('session', { infer: true }).idleTtl * 1000;
-    this.activity = new ActivityWriter(store, TOUCH_INTERVAL_MS, (e) => this.logger.warn(`touch failed: ${e.message}`));
+    this.activity = new ActivityWriter(
+      store,
+      TOUCH_INTERVAL_MS,
+      (e) => this.logger.warn(`touch failed: ${e.message}`),
+      (userId, sessionId, ip, at) => locations.moved(userId, sessionId, ip, at),
+    );
   }
 
   /**
    * The session exists, belongs to the token's user, has not ended and is within its absolute
    * and idle limits (session-policy.ts). A cached answer skips the read; a miss reads the row
    * and may fill the cache (SessionStore). A database that cannot answer is a 503, never a 401.
+   * `ip`: the request's client address, where the session is being used from.
    */
-  async validate(userId: string, sessionId: string): Promise<CheckedSession> {
+  async validate(userId: string, sessionId: string, ip?: string): Promise<CheckedSession> {
     const now = this.clock.now();
     const hit = this.store.cached(sessionId, userId, now);
     if (hit) {
-      this.touch(sessionId, now, hit);
+      this.touch(sessionId, now, hit, ip);
       return { userId, sessionId, session: hit };
     }
     // The row stays with this request only: the cache keeps the check's fields and, once
     // GET /v1/auth/me was asked, its rendered body.
     const found = await this.store.findLive(sessionId, userId, now);
-    this.touch(sessionId, now, found.session);
+    this.touch(sessionId, now, found.session, ip);
     return found;
   }
 
   /**
-   * GET /v1/auth/me's body, as JSON, rendered once per session; later answers only splice in
-   * `lastActiveAt`. From the row the check read, or, for a session answered from the cache
+   * GET /v1/auth/me's body, as JSON, rendered once per session and ME_MAX_AGE_MS; later answers
+   * only splice in `lastActiveAt`. From the row the check read, or, for a session answered from the cache
    * before its first GET /v1/auth/me, from one read of its own.
    */
   async me(auth: CheckedSession): Promise<string> {
+    const now = this.clock.now();
     let s = auth.session;
     let row = auth.read;
-    if (!s?.me && !row) row = await this.store.readLive(auth.sessionId, auth.userId, this.clock.now());
+    const render = !s?.me || now - (s.meAt ?? 0) >= ME_MAX_AGE_MS;
+    if (render && !row) row = await this.store.readLive(auth.sessionId, auth.userId, now);
     s ??= { userId: auth.userId, expiresAt: row!.expiresAt, lastActiveAt: row!.lastActiveAt, touchAskedAt: 0 };
     // An entry evicted meanwhile (say, by a profile change) is no longer in the cache: setting it is harmless.
-    s.me ??= this.renderMe(s, row!);
+    if (render || !s.me) {
+      s.me = this.renderMe(s, row!);
+      s.meAt = now;
+    }
     return s.me[0] + JSON.stringify(new Date(s.lastActiveAt).toISOString()) + s.me[1];
   }
 
@@ -94,12 +113,13 @@ export class SessionCheck implements OnModuleDestroy, OnApplicationShutdown {
   /**
    * Asks for a `last_active_at` write at most once per TOUCH_INTERVAL_MS, off the request path
    * and batched with other sessions' (ActivityWriter). The cached `lastActiveAt` moves only when
-   * the write stored it, so it never runs ahead of the row.
+   * the write stored it, so it never runs ahead of the row. A request from another address than
+   * the session's last moves it with that write (SessionLocations), no more often.
    */
-  private touch(sessionId: string, now: number, entry: CachedSession): void {
+  private touch(sessionId: string, now: number, entry: CachedSession, ip: string | undefined): void {
     if (now - entry.lastActiveAt < TOUCH_INTERVAL_MS || now - entry.touchAskedAt < TOUCH_INTERVAL_MS) return;
     entry.touchAskedAt = now;
-    this.activity.touch(sessionId, now, entry);
+    this.activity.touch(sessionId, now, entry, SessionLocations.differs(ip, entry.lastIp) ? ip : undefined);
   }
 
   /** Writes the touches queued so far (tests; shutdown closes the writer in onModuleDestroy). */

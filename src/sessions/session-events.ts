@@ -10,6 +10,7 @@ import type { EndReason } from './session-policy.js';
 export const SESSION_CREATED = 'session.created';
 export const SESSION_REVOKED = 'session.revoked';
 export const SESSION_REFRESH_REUSE = 'session.refresh_reuse';
+export const SESSION_LOCATION_CHANGED = 'session.location_changed';
 
 interface Envelope<T extends string, D> {
   /** Unique per event; a retried delivery keeps it, so receivers can drop duplicates. */
@@ -33,7 +34,17 @@ export type SessionRevokedEvent = Envelope<
   { userId: string; sessionIds: string[]; reason: EndReason }
 >;
 export type SessionRefreshReuseEvent = Envelope<typeof SESSION_REFRESH_REUSE, { userId: string; sessionId: string }>;
-export type SessionEvent = SessionCreatedEvent | SessionRevokedEvent | SessionRefreshReuseEvent;
+/** Where a session was used from: an address and its approximate location (as `Session.lastLocation`). */
+export interface SessionWhereabouts {
+  ipAddress: string | null;
+  location: { country: string | null; region: string | null; city: string | null } | null;
+}
+export type SessionLocationChangedEvent = Envelope<
+  typeof SESSION_LOCATION_CHANGED,
+  { userId: string; sessionId: string; from: SessionWhereabouts; to: SessionWhereabouts }
+>;
+export type SessionEvent =
+  SessionCreatedEvent | SessionRevokedEvent | SessionRefreshReuseEvent | SessionLocationChangedEvent;
 
 /** The outbox channel of the webhook (src/events); named here so that sessions need not import events. */
 const WEBHOOK = 'webhook';
@@ -80,5 +91,21 @@ export class SessionEvents {
 
   refreshReuse(userId: string, sessionId: string, now: number, em: EntityManager): Promise<void> {
     return this.publish<SessionRefreshReuseEvent>(SESSION_REFRESH_REUSE, now, { userId, sessionId }, em);
+  }
+
+  locationChanged(
+    userId: string,
+    sessionId: string,
+    from: SessionWhereabouts,
+    to: SessionWhereabouts,
+    now: number,
+    em: EntityManager,
+  ): Promise<void> {
+    return this.publish<SessionLocationChangedEvent>(
+      SESSION_LOCATION_CHANGED,
+      now,
+      { userId, sessionId, from, to },
+      em,
+    );
   }
 }

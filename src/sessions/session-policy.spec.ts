@@ -9,6 +9,7 @@ import {
   liveParams,
   liveSql,
   pastLimitsSql,
+  recentlyAuthenticated,
   type SessionState,
   shownEnding,
   validity,
@@ -65,6 +66,11 @@ describe('session policy', () => {
   });
 
   describe('end reasons', () => {
+    it('recentlyAuthenticated: a proof counts for less than the max age', () => {
+      expect(recentlyAuthenticated(NOW, NOW + 599_999, 600_000)).toBe(true);
+      expect(recentlyAuthenticated(NOW, NOW + 600_000, 600_000)).toBe(false);
+    });
+
     it('lists every reason in the API’s order', () => {
       expect(END_REASONS).toEqual([
         'logout',
@@ -77,6 +83,8 @@ describe('session policy', () => {
         'session_limit',
         'password_reset',
         'reported',
+        'account_deleted',
+        'client_revoke',
       ]);
     });
 
@@ -91,6 +99,8 @@ describe('session policy', () => {
       ['expired', 'expired', false],
       ['password_reset', 'logged_out', true],
       ['reported', 'revoked', false],
+      ['account_deleted', 'logged_out', true],
+      ['client_revoke', 'revoked', false],
     ] as const)('%s reads %s, logged_out %s', (reason, status, loggedOut) => {
       expect(shownEnding({ ...live(), tokenDeleted: true, endedAt: NOW, endReason: reason }, NOW, IDLE)).toEqual({
         status,

@@ -24,13 +24,44 @@ const END_STATUS = {
   session_limit: 'revoked',
   password_reset: 'logged_out',
   reported: 'revoked',
+  account_deleted: 'logged_out',
+  client_revoke: 'revoked',
 } as const satisfies Record<string, Exclude<SessionStatus, 'active'>>;
 
 export type EndReason = keyof typeof END_STATUS;
 export const END_REASONS = Object.keys(END_STATUS) as EndReason[];
 
+/** Who ended a session, as CAEP's `initiating_entity` names it (the SETs pushed to other services). */
+export type InitiatingEntity = 'user' | 'admin' | 'policy' | 'system';
+
+/** Who each end reason's ending was started by: the user, an operator, a rule of ours, or another system. */
+const INITIATED_BY: Record<EndReason, InitiatingEntity> = {
+  logout: 'user',
+  remote_logout: 'user',
+  logout_all: 'user',
+  password_change: 'user',
+  refresh_reuse: 'policy',
+  admin: 'admin',
+  expired: 'policy',
+  session_limit: 'policy',
+  password_reset: 'user',
+  reported: 'user',
+  account_deleted: 'user',
+  client_revoke: 'system',
+};
+
+export const initiatedBy = (reason: EndReason): InitiatingEntity => INITIATED_BY[reason];
+
 /** Whether an ending sets `logged_out`: the user chose it. */
 export const isLoggedOut = (reason: EndReason): boolean => END_STATUS[reason] === 'logged_out';
+
+/**
+ * Recent authentication (ASVS 5.0 7.5.2): whether a session that proved the password at
+ * `authenticatedAt` (its login, or a reauthentication) may still do what needs a fresh proof —
+ * end another session, delete the account — at `now`.
+ */
+export const recentlyAuthenticated = (authenticatedAt: number, now: number, maxAgeMs: number): boolean =>
+  now - authenticatedAt < maxAgeMs;
 
 /** A session's two time limits: absolute (`expiresAt`) and idle (`lastActiveAt` + the idle TTL). */
 export interface SessionTimes {

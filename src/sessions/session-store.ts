@@ -68,6 +68,7 @@ export class SessionStore {
       expiresAt: read.expiresAt,
       lastActiveAt: read.lastActiveAt,
       touchAskedAt: 0,
+      lastIp: read.lastIpAddress,
     };
     this.cache.fill(ticket, sessionId, session);
     return { userId, sessionId, session, read };
@@ -147,6 +148,15 @@ export class SessionStore {
    */
   evictUser(userId: string, em?: EntityManager): Promise<void> {
     return this.evict({ userId }, true, em);
+  }
+
+  /**
+   * A session's shown fields changed and it stays live: evicted everywhere, confirmed like a
+   * revocation for a rename (`confirm`), best effort for a new last address (the next read of the
+   * row shows it; a stale cached GET /v1/auth/me is no security matter).
+   */
+  evictSession(userId: string, sessionId: string, confirm = true): Promise<void> {
+    return this.evict({ userId, ids: [sessionId] }, confirm);
   }
 
   /**

@@ -54,6 +54,19 @@ export class SessionEntity {
   @Column({ name: 'location_city', type: 'varchar', length: 128, nullable: true })
   city: string | null;
 
+  /** The address the session was last used from (at login: the login's); moved by SessionLocations. */
+  @Column({ name: 'last_ip_address', type: 'varchar', length: 45, nullable: true })
+  lastIpAddress: string | null;
+
+  @Column({ name: 'last_location_country', type: 'varchar', length: 2, nullable: true })
+  lastCountry: string | null;
+
+  @Column({ name: 'last_location_region', type: 'varchar', length: 128, nullable: true })
+  lastRegion: string | null;
+
+  @Column({ name: 'last_location_city', type: 'varchar', length: 128, nullable: true })
+  lastCity: string | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: millis })
   createdAt: number;
 
@@ -90,9 +103,17 @@ export class SessionEntity {
 
   @Column({ name: 'refreshed_at', type: 'bigint', transformer: millis })
   refreshedAt: number;
+
+  /** When this session last proved the password: its login, or POST /v1/auth/reauthenticate. */
+  @Column({ name: 'authenticated_at', type: 'bigint', transformer: millis })
+  authenticatedAt: number;
 }
 
-/** A session's fields that never change after login, as GET /v1/auth/me and the device list show them. */
+/**
+ * A session's shown fields, as GET /v1/auth/me and the device list show them. Only the name (a
+ * rename) and the last address (SessionLocations) change after login, and both evict the session
+ * from the cache, which keeps GET /v1/auth/me rendered.
+ */
 export type SessionDisplay = Pick<
   SessionEntity,
   | 'id'
@@ -109,5 +130,9 @@ export type SessionDisplay = Pick<
   | 'country'
   | 'region'
   | 'city'
+  | 'lastIpAddress'
+  | 'lastCountry'
+  | 'lastRegion'
+  | 'lastCity'
   | 'createdAt'
 >;

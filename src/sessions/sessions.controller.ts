@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../common/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
-import { ApiErrors, BEARER_ERRORS } from '../common/api-errors.decorator.js';
+import { ApiErrors, BEARER_ERRORS, BODY_ERRORS } from '../common/api-errors.decorator.js';
 import { uuidPipe } from '../common/pipes/uuid.pipe.js';
 import { ListSessionsQuery, RevokedResponse, RevokeSessionsQuery } from './dto/session-queries.dto.js';
+import { RenameSessionDto } from './dto/rename-session.dto.js';
 import { SessionResponse } from './dto/session.response.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -30,18 +31,33 @@ export class SessionsController {
     return this.sessions.get(auth, id);
   }
 
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename one of my devices' })
+  @ApiOkResponse({ type: SessionResponse })
+  @ApiErrors(BODY_ERRORS, { 404: ['not_found'], 409: ['session_ended'] })
+  rename(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', uuidPipe) id: string,
+    @Body() dto: RenameSessionDto,
+  ): Promise<SessionResponse> {
+    return this.sessions.rename(auth, id, dto.deviceName);
+  }
+
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Log a device out (idempotent)' })
+  @ApiOperation({
+    summary: 'Log a device out (idempotent); another device than this one needs a recent password proof',
+  })
   @ApiNoContentResponse({ description: 'That session has ended' })
-  @ApiErrors({ 404: ['not_found'] })
+  @ApiErrors({ 403: ['reauth_required'], 404: ['not_found'] })
   revoke(@CurrentAuth() auth: AuthContext, @Param('id', uuidPipe) id: string): Promise<void> {
     return this.sessions.revoke(auth, id);
   }
 
   @Delete()
-  @ApiOperation({ summary: 'Log out all other devices, or all devices' })
+  @ApiOperation({ summary: 'Log out all other devices, or all devices; needs a recent password proof' })
   @ApiOkResponse({ type: RevokedResponse })
+  @ApiErrors({ 403: ['reauth_required'] })
   revokeAll(@CurrentAuth() auth: AuthContext, @Query() q: RevokeSessionsQuery): Promise<RevokedResponse> {
     return this.sessions.revokeAll(auth, q.scope);
   }

@@ -6,7 +6,13 @@ import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../users/users.service.js';
-import { AccessTokenSigner, HmacAccessTokenSigner } from './access-token-signer.js';
+import { KeysModule } from '../keys/keys.module.js';
+import {
+  AccessTokenSigner,
+  AccessTokenVerifier,
+  HmacAccessTokenSigner,
+  KeyedAccessTokenSigner,
+} from './access-token-signer.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
 import { RefreshRotation } from './refresh-rotation.js';
@@ -14,6 +20,7 @@ import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionCheck } from './session-check.js';
 import { SessionEndingsLog } from './session-endings.js';
 import { SessionEvents } from './session-events.js';
+import { SessionLocations } from './session-locations.js';
 import { SessionStore } from './session-store.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -48,6 +55,7 @@ function validityCache(config: ConfigService<AppConfig, true>, endings: SessionE
   imports: [
     UsersModule,
     OutboxModule,
+    KeysModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => ({ secret: config.get('auth', { infer: true }).jwtKey }),
@@ -70,16 +78,25 @@ function validityCache(config: ConfigService<AppConfig, true>, endings: SessionE
         GeoLocator.open(config.get('geoip', { infer: true }).dbPath),
     },
     SessionStore,
+    SessionLocations,
     {
       provide: RefreshTokenCodec,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) =>
         new RefreshTokenCodec(config.get('auth', { infer: true }).refreshKey),
     },
-    { provide: AccessTokenSigner, useClass: HmacAccessTokenSigner },
+    HmacAccessTokenSigner,
+    KeyedAccessTokenSigner,
+    {
+      provide: AccessTokenSigner,
+      inject: [ConfigService, HmacAccessTokenSigner, KeyedAccessTokenSigner],
+      useFactory: (config: ConfigService<AppConfig, true>, hmac: AccessTokenSigner, keyed: AccessTokenSigner) =>
+        config.get('keys', { infer: true }).algorithm === 'HS256' ? hmac : keyed,
+    },
+    AccessTokenVerifier,
     SessionEndingsLog,
     { provide: ValidityCache, inject: [ConfigService, SessionEndingsLog], useFactory: validityCache },
   ],
-  exports: [SessionCheck, RefreshRotation, SessionsService],
+  exports: [SessionCheck, RefreshRotation, SessionsService, AccessTokenVerifier],
 })
 export class SessionsModule {}

@@ -14,7 +14,14 @@ import {
   pastLimitsSql,
 } from './session-policy.js';
 import { SessionDisplay, SessionEntity } from './session.entity.js';
-import { AUTH_SQL, LAST_ACTIVE_FORWARD_SQL, TOUCH_BATCH_MAX, touchSql } from './sessions.sql.js';
+import {
+  AUTH_SQL,
+  INSERT_IF_CURRENT_SQL,
+  LAST_ACTIVE_FORWARD_SQL,
+  SESSION_FIELDS,
+  TOUCH_BATCH_MAX,
+  touchSql,
+} from './sessions.sql.js';
 
 /** Which sessions an ending applies to: some of a user's (`ids`, not empty), or all of them but `exceptId`. */
 export interface EndFilter {
@@ -30,8 +37,10 @@ export interface SessionAuthRow {
   loggedOut: boolean;
   expiresAt: number;
   lastActiveAt: number;
+  /** Where the session was last used from: a request from elsewhere moves it (SessionLocations). */
+  lastIpAddress: string | null;
   display: SessionDisplay;
-  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>;
+  user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'> & { grantedRoles: string[] };
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
@@ -75,6 +84,7 @@ export class SessionsRepository {
       loggedOut: Boolean(Number(row.logged_out)),
       expiresAt: Number(row.expires_at),
       lastActiveAt: Number(row.last_active_at),
+      lastIpAddress: text(row.last_ip_address),
       // Mapped when GET /v1/auth/me first asks, not on every check that reads the row.
       get display() {
         return {
@@ -92,6 +102,10 @@ export class SessionsRepository {
           country: text(row.location_country),
           region: text(row.location_region),
           city: text(row.location_city),
+          lastIpAddress: text(row.last_ip_address),
+          lastCountry: text(row.last_location_country),
+          lastRegion: text(row.last_location_region),
+          lastCity: text(row.last_location_city),
           createdAt: Number(row.created_at),
         };
       },
@@ -102,6 +116,7 @@ export class SessionsRepository {
           name: text(row.name),
           emailVerifiedAt: row.email_verified_at === null ? null : Number(row.email_verified_at),
           createdAt: Number(row.user_created_at),
+          grantedRoles: typeof row.granted_roles === 'string' ? row.granted_roles.split(',') : [],
         };
       },
     };
@@ -125,8 +140,16 @@ export class SessionsRepository {
     return new Map(rows.map((r) => [r.id, r.lastActiveAt]));
   }
 
-  async insert(session: SessionEntity, em?: EntityManager): Promise<void> {
-    await this.repo(em).insert(session);
+  /**
+   * Stores the session if its user's credential version is still `credentialVersion` (see
+   * INSERT_IF_CURRENT_SQL); whether it was stored. The only way a session row is made; in a
+   * transaction (`em`), which TransactionRunner retries on a deadlock.
+   */
+  async insert(session: SessionEntity, credentialVersion: number, em: EntityManager): Promise<boolean> {
+    const params = [...SESSION_FIELDS.map((f) => session[f]), session.userId, credentialVersion];
+    if (!em.queryRunner) throw new Error('SessionsRepository.insert runs in a transaction');
+    const result = await em.queryRunner.query(INSERT_IF_CURRENT_SQL, params, true);
+    return (result.affected ?? 0) > 0;
   }
 
   findById(id: string): Promise<SessionEntity | null> {
@@ -135,6 +158,21 @@ export class SessionsRepository {
 
   findOwned(id: string, userId: string): Promise<SessionEntity | null> {
     return this.repo().findOneBy({ id, userId });
+  }
+
+  /** When the session last proved the password; null unless it exists, belongs to `userId` and has not ended. */
+  async authenticatedAt(id: string, userId: string): Promise<number | null> {
+    const row = await this.repo().findOne({
+      select: { authenticatedAt: true },
+      where: { id, userId, tokenDeleted: false },
+    });
+    return row?.authenticatedAt ?? null;
+  }
+
+  /** Stores a password proof on a session that has not ended; whether it did. */
+  async markAuthenticated(id: string, userId: string, at: number): Promise<boolean> {
+    const result = await this.repo().update({ id, userId, tokenDeleted: false }, { authenticatedAt: at });
+    return (result.affected ?? 0) > 0;
   }
 
   listForUser(userId: string, opts: { activeOnly: boolean; limit: number } & ActiveWindow): Promise<SessionEntity[]> {
@@ -257,6 +295,48 @@ export class SessionsRepository {
       .setParameter('idle', idleTtlMs)
       .execute();
     return result.affected ?? ids.length;
+  }
+
+  /**
+   * Moves the session's last address to `next`, compare-and-set on the one read before (`prev`),
+   * while it has not ended: of instances moving it at once, one does. Whether this call did.
+   */
+  async moveLastAddress(
+    id: string,
+    userId: string,
+    prev: string | null,
+    next: Pick<SessionEntity, 'lastIpAddress' | 'lastCountry' | 'lastRegion' | 'lastCity'>,
+    em?: EntityManager,
+  ): Promise<boolean> {
+    const qb = this.repo(em)
+      .createQueryBuilder()
+      .update()
+      .set(next)
+      .where('id = :id AND user_id = :userId AND token_deleted = :no', { id, userId, no: false });
+    qb.andWhere(prev === null ? 'last_ip_address IS NULL' : 'last_ip_address = :prev', { prev });
+    return ((await qb.execute()).affected ?? 0) > 0;
+  }
+
+  /** Where the session was last used from, and the country it placed; null unless it is the user's. */
+  async lastAddress(
+    id: string,
+    userId: string,
+  ): Promise<Pick<SessionEntity, 'lastIpAddress' | 'lastCountry' | 'lastRegion' | 'lastCity'> | null> {
+    return this.repo().findOne({
+      select: { lastIpAddress: true, lastCountry: true, lastRegion: true, lastCity: true },
+      where: { id, userId },
+    });
+  }
+
+  /** Renames a session of the user that has not ended; whether it did. */
+  async rename(id: string, userId: string, deviceName: string): Promise<boolean> {
+    const result = await this.repo().update({ id, userId, tokenDeleted: false }, { deviceName });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Deletes every session row of the user, history too (account deletion erases them). */
+  async deleteForUser(userId: string, em?: EntityManager): Promise<void> {
+    await this.repo(em).delete({ userId });
   }
 
   /** Deletes up to `limit` sessions that ended before `cutoff`; returns how many. */

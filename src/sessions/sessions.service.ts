@@ -15,7 +15,7 @@ import { GeoLocator } from './geo-locator.js';
 import { type IssuedSession, RefreshTokenCodec } from './refresh-token.js';
 import { ENDINGS_KEPT_MS, SessionEndingsLog } from './session-endings.js';
 import { SessionEvents } from './session-events.js';
-import { activeWindow, type ActiveWindow, type EndReason } from './session-policy.js';
+import { activeWindow, type ActiveWindow, type EndReason, isLive, recentlyAuthenticated } from './session-policy.js';
 import { SessionStore } from './session-store.js';
 import type { SessionEntity } from './session.entity.js';
 import { type EndFilter, SessionsRepository } from './sessions.repository.js';
@@ -51,6 +51,7 @@ export class SessionsService {
   private readonly absoluteMs: number;
   private readonly maxPerUser: number;
   private readonly retentionMs: number;
+  private readonly reauthMaxAgeMs: number;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -69,6 +70,7 @@ export class SessionsService {
     this.absoluteMs = s.absoluteTtl * 1000;
     this.maxPerUser = s.maxPerUser;
     this.retentionMs = s.retentionDays * 86_400_000;
+    this.reauthMaxAgeMs = config.get('auth', { infer: true }).reauthMaxAge * 1000;
   }
 
   private window(now = this.clock.now()): ActiveWindow {
@@ -76,22 +78,35 @@ export class SessionsService {
   }
 
   /**
-   * Starts a session for a login, with its `session.created` event, in `em`'s transaction (the
-   * login's, which also holds its audit row) or one of its own; with MAX_SESSIONS_PER_USER the
-   * least recently active ones end in the same transaction.
+   * Starts a session for a login whose password check read `credentialVersion`
+   * (UsersService.verifyCredentials), with its `session.created` event, in `em`'s transaction
+   * (the login's, which also holds its audit row) or one of its own; with MAX_SESSIONS_PER_USER
+   * the least recently active ones end in the same transaction. Null, and nothing stored, when
+   * the user's password changed (or was reset) since that check: the new password wins the race
+   * (SessionsRepository.insert).
    */
-  async create(userId: string, ctx: LoginContext, em?: EntityManager): Promise<CreatedSession> {
+  async create(
+    userId: string,
+    credentialVersion: number,
+    ctx: LoginContext,
+    em?: EntityManager,
+  ): Promise<CreatedSession | null> {
     const now = this.clock.now();
     const id = newId();
     const seed = randomSecret(32).toString('hex');
     const ipAddress = normalizeIp(ctx.ip);
+    const location = this.geo.lookup(ipAddress) ?? { country: null, region: null, city: null };
     const session: SessionEntity = {
       id,
       userId,
       ...parseUserAgent(ctx.userAgent, ctx.deviceName),
       userAgent: ctx.userAgent ? ctx.userAgent.slice(0, 512) : null,
       ipAddress,
-      ...(this.geo.lookup(ipAddress) ?? { country: null, region: null, city: null }),
+      ...location,
+      lastIpAddress: ipAddress,
+      lastCountry: location.country,
+      lastRegion: location.region,
+      lastCity: location.city,
       createdAt: now,
       lastActiveAt: now,
       expiresAt: now + this.absoluteMs,
@@ -103,21 +118,25 @@ export class SessionsService {
       refreshSeed: seed,
       refreshGeneration: 0,
       refreshedAt: now,
+      // A login proves the password.
+      authenticatedAt: now,
     };
     const newDevice = !(await this.sessions.hasDeviceLike(userId, session));
     const firstLogin = newDevice && !(await this.sessions.hasAny(userId));
     const shown = toSessionResponse(session, null, now, this.idleMs);
     const work = async (tx: EntityManager) => {
+      if (this.maxPerUser > 0) await this.users.lockForUpdate(userId, tx);
+      // Stored first: a refused login ends none of the others.
+      if (!(await this.sessions.insert(session, credentialVersion, tx))) return false;
       if (this.maxPerUser > 0) {
-        await this.users.lockForUpdate(userId, tx);
-        const active = await this.sessions.activeIdsByAge(userId, this.window(now), tx);
-        const excess = active.length - this.maxPerUser + 1;
-        if (excess > 0) await this.end({ userId, ids: active.slice(0, excess) }, 'session_limit', now, tx);
+        const others = (await this.sessions.activeIdsByAge(userId, this.window(now), tx)).filter((s) => s !== id);
+        const excess = others.length - this.maxPerUser + 1;
+        if (excess > 0) await this.end({ userId, ids: others.slice(0, excess) }, 'session_limit', now, tx);
       }
-      await this.sessions.insert(session, tx);
       await this.events.created(userId, newDevice, shown, now, tx);
+      return true;
     };
-    await (em ? work(em) : this.tx.run(work));
+    if (!(await (em ? work(em) : this.tx.run(work)))) return null;
     return { ...this.codec.issued(session, 0, now), alert: newDevice && !firstLogin ? shown : null };
   }
 
@@ -158,18 +177,56 @@ export class SessionsService {
     return toSessionResponse(session, auth.sessionId, this.clock.now(), this.idleMs);
   }
 
-  /** Logs one of the user's devices out; repeating it changes nothing. */
+  /**
+   * Names one of the user's devices: 404 for another user's or an unknown id, 409
+   * `session_ended` once it has ended. The cached GET /v1/auth/me of it shows the name, so the
+   * session is evicted (on every instance) before the answer.
+   */
+  async rename(auth: AuthContext, id: string, deviceName: string): Promise<SessionResponse> {
+    const session = await this.sessions.findOwned(id, auth.userId);
+    if (!session) throw apiError(404, 'not_found', 'Session not found');
+    const now = this.clock.now();
+    const ended = () => apiError(409, 'session_ended', 'That session has ended; it can no longer be renamed');
+    if (!isLive(session, now, this.idleMs) || !(await this.sessions.rename(id, auth.userId, deviceName))) throw ended();
+    await this.store.evictSession(auth.userId, id);
+    return toSessionResponse({ ...session, deviceName }, auth.sessionId, now, this.idleMs);
+  }
+
+  /**
+   * Logs one of the user's devices out; repeating it changes nothing. Another device than this
+   * one only with a recent password proof (a stolen access token must not sign the owner out).
+   */
   async revoke(auth: AuthContext, id: string): Promise<void> {
     if (!(await this.sessions.findOwned(id, auth.userId))) throw apiError(404, 'not_found', 'Session not found');
+    if (id !== auth.sessionId) await this.requireRecentAuth(auth);
     await this.end({ userId: auth.userId, ids: [id] }, id === auth.sessionId ? 'logout' : 'remote_logout');
   }
 
+  /** Both scopes end other sessions: a recent password proof first. */
   async revokeAll(auth: AuthContext, scope: 'others' | 'all'): Promise<RevokedResponse> {
+    await this.requireRecentAuth(auth);
     const revoked = await this.end(
       { userId: auth.userId, exceptId: scope === 'others' ? auth.sessionId : undefined },
       'logout_all',
     );
     return { revoked };
+  }
+
+  /**
+   * 403 `reauth_required` unless this session proved the password within REAUTH_MAX_AGE
+   * (session-policy.ts `recentlyAuthenticated`); 401 when it ended meanwhile.
+   */
+  async requireRecentAuth(auth: AuthContext): Promise<void> {
+    const at = await this.sessions.authenticatedAt(auth.sessionId, auth.userId);
+    if (at === null) throw apiError(401, 'session_ended', 'Session has ended');
+    if (!recentlyAuthenticated(at, this.clock.now(), this.reauthMaxAgeMs))
+      throw apiError(403, 'reauth_required', 'Confirm your password first (POST /v1/auth/reauthenticate)');
+  }
+
+  /** This session proved the password just now (the caller checked it); 401 when it has ended. */
+  async markAuthenticated(auth: AuthContext): Promise<void> {
+    if (!(await this.sessions.markAuthenticated(auth.sessionId, auth.userId, this.clock.now())))
+      throw apiError(401, 'session_ended', 'Session has ended');
   }
 
   async logout(auth: AuthContext): Promise<void> {
@@ -194,9 +251,24 @@ export class SessionsService {
     await this.end({ userId, ids: [sessionId] }, 'reported', this.clock.now(), em);
   }
 
-  /** Call when deleting a user row (its sessions go by FK cascade), inside that transaction. */
-  userDeleted(userId: string, em: EntityManager): Promise<void> {
-    return this.store.evictUser(userId, em);
+  /**
+   * A confidential client revoked a token of this session (POST /v1/oauth/revoke, RFC 7009); the
+   * caller found the session live through the token. Repeating it changes nothing.
+   */
+  async endByClient(userId: string, sessionId: string): Promise<void> {
+    await this.end({ userId, ids: [sessionId] }, 'client_revoke');
+  }
+
+  /**
+   * Account deletion, inside its transaction: every session ends (`account_deleted`, so the
+   * revocation is published and evicted on every instance after the commit like any other),
+   * then every row of the user goes, history included — device, IP, User-Agent and location
+   * with it.
+   */
+  async eraseUser(userId: string, em: EntityManager): Promise<void> {
+    await this.end({ userId }, 'account_deleted', this.clock.now(), em);
+    await this.sessions.deleteForUser(userId, em);
+    await this.store.evictUser(userId, em);
   }
 
   async adminList(userId: string, status: StatusFilter, limit: number): Promise<SessionResponse[]> {

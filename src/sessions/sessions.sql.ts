@@ -5,13 +5,17 @@
  * the repository sends, these and TypeORM's, is committed in queries/ and checked by
  * test/repository/sessions.repository.e2e-spec.ts.
  */
+import type { SessionEntity } from './session.entity.js';
 
 // `user_id` too, although `id` alone is the key: sharded by user (Vitess, TiDB) this stays a one-shard read.
-// The user row joins on its primary key, so GET /v1/auth/me needs no second read.
+// The user row joins on its primary key, and its grants come from user_roles' primary key (user_id, role), so
+// GET /v1/auth/me needs no second read: its roles are the ones the admin guard would find.
 const AUTH_FROM = `s.user_id, s.token_deleted, s.logged_out, s.expires_at, s.last_active_at, s.created_at,
   s.device_name, s.device_type, s.device_vendor, s.device_model, s.browser_name, s.browser_version,
   s.os_name, s.os_version, s.user_agent, s.ip_address, s.location_country, s.location_region, s.location_city,
-  u.email, u.name, u.email_verified_at, u.created_at AS user_created_at
+  s.last_ip_address, s.last_location_country, s.last_location_region, s.last_location_city,
+  u.email, u.name, u.email_verified_at, u.created_at AS user_created_at,
+  (SELECT GROUP_CONCAT(r.role) FROM user_roles r WHERE r.user_id = u.id) AS granted_roles
   FROM sessions s JOIN users u ON u.id = s.user_id`;
 
 /** The per-request session read: one row by primary key, with what GET /v1/auth/me shows. */
@@ -49,3 +53,56 @@ export const READ_ENDINGS_SQL =
 export const ENDINGS_START_SQL = 'SELECT MAX(seq) AS seq FROM session_endings WHERE created_at < ?';
 export const OLD_ENDINGS_SQL = 'SELECT seq FROM session_endings WHERE created_at < ? ORDER BY seq LIMIT ?';
 export const deleteEndingsSql = (n: number) => `DELETE FROM session_endings WHERE seq IN (${'?, '.repeat(n - 1)}?)`;
+
+/**
+ * Every column of a session row, by the entity's field: a field added to SessionEntity fails
+ * the type check until it is listed here, so the insert below always writes every column.
+ */
+export const SESSION_COLUMNS: { readonly [K in keyof SessionEntity]-?: string } = {
+  id: 'id',
+  userId: 'user_id',
+  deviceName: 'device_name',
+  deviceType: 'device_type',
+  deviceVendor: 'device_vendor',
+  deviceModel: 'device_model',
+  browserName: 'browser_name',
+  browserVersion: 'browser_version',
+  osName: 'os_name',
+  osVersion: 'os_version',
+  userAgent: 'user_agent',
+  ipAddress: 'ip_address',
+  country: 'location_country',
+  region: 'location_region',
+  city: 'location_city',
+  lastIpAddress: 'last_ip_address',
+  lastCountry: 'last_location_country',
+  lastRegion: 'last_location_region',
+  lastCity: 'last_location_city',
+  createdAt: 'created_at',
+  lastActiveAt: 'last_active_at',
+  expiresAt: 'expires_at',
+  tokenDeleted: 'token_deleted',
+  loggedOut: 'logged_out',
+  endedAt: 'ended_at',
+  endReason: 'end_reason',
+  refreshTokenHash: 'refresh_token_hash',
+  refreshSeed: 'refresh_seed',
+  refreshGeneration: 'refresh_generation',
+  refreshedAt: 'refreshed_at',
+  authenticatedAt: 'authenticated_at',
+};
+
+/** The fields of SESSION_COLUMNS in order: SessionsRepository.insert binds them in this order. */
+export const SESSION_FIELDS = Object.keys(SESSION_COLUMNS) as (keyof SessionEntity)[];
+
+/**
+ * A login's session, stored only while the user's credential version is the one the login
+ * checked the password under (the last two parameters: user id, version): a login that checked
+ * a password a change or reset has since replaced stores nothing. One statement, so the check
+ * and the write cannot be told apart by a change: on MySQL/MariaDB (REPEATABLE READ) the SELECT
+ * of an INSERT … SELECT reads the user row with a shared lock, so it waits for a change holding
+ * the row and then reads the new version; SQLite has a single writer.
+ */
+export const INSERT_IF_CURRENT_SQL =
+  `INSERT INTO sessions (${SESSION_FIELDS.map((f) => SESSION_COLUMNS[f]).join(', ')}) ` +
+  `SELECT ${SESSION_FIELDS.map(() => '?').join(', ')} FROM users WHERE id = ? AND credential_version = ?`;

@@ -8,12 +8,16 @@ export interface CachedSession {
   lastActiveAt: number;
   /** When this process last asked the database to touch the row (throttles the touch on hits). */
   touchAskedAt: number;
+  /** The row's last address when read: a touch from another one moves it (SessionLocations). Absent: unknown. */
+  lastIp?: string | null;
   /**
    * GET /v1/auth/me's JSON before and after `lastActiveAt`, the one field that moves while the
    * session lives; set by the first such request. A session's other fields never change, and a
-   * profile change evicts the user's sessions like a revocation.
+   * profile change or email verification evicts the user's sessions like a revocation.
    */
   me?: [head: string, tail: string];
+  /** When `me` was rendered: a change made in another process (`npm run admin`) evicts nothing here (ME_MAX_AGE_MS). */
+  meAt?: number;
 }
 
 /** Which sessions a revocation ended: some ids of a user, or every session of the user. */

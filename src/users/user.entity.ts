@@ -24,6 +24,16 @@ export class UserEntity {
   @Column({ name: 'email_verified_at', type: 'bigint', nullable: true, transformer: millis })
   emailVerifiedAt: number | null;
 
+  /**
+   * Counts password changes and resets: a session is stored only under the version its login
+   * checked the password under (SessionsRepository.insert), so none outlives the password it proved.
+   */
+  @Column({ name: 'credential_version', type: 'int', default: 0 })
+  credentialVersion: number;
+  /** Set while an admin has disabled the account: no login succeeds (403 `account_disabled`). */
+  @Column({ name: 'disabled_at', type: 'bigint', nullable: true, transformer: millis })
+  disabledAt: number | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: millis })
   createdAt: number;
 

@@ -28,12 +28,31 @@ export class UsersRepository {
     await this.repo().insert(user);
   }
 
-  async update(
-    id: string,
-    patch: Partial<Pick<UserEntity, 'name' | 'passwordHash' | 'updatedAt'>>,
-    em?: EntityManager,
-  ): Promise<void> {
+  async update(id: string, patch: Partial<Pick<UserEntity, 'name' | 'updatedAt'>>, em?: EntityManager): Promise<void> {
     await this.repo(em).update({ id }, patch);
+  }
+
+  /** The new hash, and the next credential version (SessionsRepository.insert stores sessions of the current one only). */
+  async setPassword(id: string, passwordHash: string, updatedAt: number, em?: EntityManager): Promise<void> {
+    await this.repo(em)
+      .createQueryBuilder()
+      .update()
+      .set({ passwordHash, updatedAt, credentialVersion: () => 'credential_version + 1' })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  /** Sets `disabled_at` (kept when already set) or clears it; whether the user exists. */
+  async setDisabled(id: string, at: number | null, em?: EntityManager): Promise<boolean> {
+    const repo = this.repo(em);
+    if (!(await repo.existsBy({ id }))) return false;
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ disabledAt: at === null ? null : () => 'COALESCE(disabled_at, :at)' })
+      .where('id = :id', { id, at })
+      .execute();
+    return true;
   }
 
   /** Sets `email_verified_at` unless it is set already; whether this call set it. */
@@ -79,6 +98,12 @@ export class UsersRepository {
       const user = users.get(g.userId);
       return user ? [{ user, grantedAt: g.grantedAt }] : [];
     });
+  }
+
+  /** Deletes the user and their role grants. */
+  async delete(id: string, em: EntityManager): Promise<void> {
+    await em.getRepository(UserRoleEntity).delete({ userId: id });
+    await this.repo(em).delete({ id });
   }
 
   findByEmails(emails: string[]): Promise<UserEntity[]> {

@@ -2,11 +2,12 @@ import { apiError } from '../common/api-error.js';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { QueryFailedError, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { RoleResolver } from '../common/guards/roles.guard.js';
 import { newId } from '../common/random.js';
 import type { AppConfig } from '../config/configuration.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { normalizeEmail } from './dto/email.rules.js';
 import type { RegisterDto } from './dto/register.dto.js';
 import { toUserResponse, UserResponse } from './dto/user.response.js';
@@ -14,10 +15,6 @@ import { PasswordHasher } from './password-hasher.js';
 import type { UserEntity } from './user.entity.js';
 import { USER_PROFILE_CHANGED, type UserProfileChangedEvent } from './user-events.js';
 import { UsersRepository } from './users.repository.js';
-
-const isUniqueViolation = (e: unknown) =>
-  e instanceof QueryFailedError &&
-  /ER_DUP_ENTRY|UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${(e as { code?: string }).code} ${e.message}`);
 
 const ADMIN = 'admin';
 
@@ -56,9 +53,14 @@ export class UsersService implements RoleResolver {
     return user.emailVerifiedAt !== undefined && user.emailVerifiedAt !== null && this.adminEmails.has(user.email);
   }
 
-  /** The API shape of a user read elsewhere (the per-request check reads the profile with the session). */
-  profile(user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'>): UserResponse {
-    return toUserResponse(user, this.roles(user));
+  /**
+   * The API shape of a user read elsewhere (the per-request check reads the profile, and the
+   * grants, with the session).
+   */
+  profile(
+    user: Pick<UserEntity, 'id' | 'email' | 'name' | 'emailVerifiedAt' | 'createdAt'> & { grantedRoles: string[] },
+  ): UserResponse {
+    return toUserResponse(user, this.roles(user, user.grantedRoles));
   }
 
   async register(dto: RegisterDto): Promise<UserResponse> {
@@ -71,6 +73,8 @@ export class UsersService implements RoleResolver {
       name: dto.name ?? null,
       passwordHash: await this.hasher.hash(dto.password),
       emailVerifiedAt: null,
+      credentialVersion: 0,
+      disabledAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -80,24 +84,45 @@ export class UsersService implements RoleResolver {
       if (isUniqueViolation(e)) throw apiError(409, 'email_taken', 'Email is already registered');
       throw e;
     }
-    return this.profile(user);
+    return this.profile({ ...user, grantedRoles: [] });
   }
 
-  /** The account's id when the email is known, and whether the password matches; unknown emails cost the same hash. */
-  async verifyCredentials(email: string, password: string): Promise<{ userId: string | null; valid: boolean }> {
+  /**
+   * The account's id when the email is known, whether the password matches, and whether an admin
+   * disabled the account; unknown emails cost the same hash. `credentialVersion` is the version
+   * of the password that was checked: a session made from this check is stored only while it is
+   * still the user's (SessionsService.create).
+   */
+  async verifyCredentials(
+    email: string,
+    password: string,
+  ): Promise<{ userId: string | null; valid: boolean; disabled: boolean; credentialVersion: number }> {
     const user = await this.users.findByEmail(normalizeEmail(email));
-    if (!user) return this.hasher.verifyDummy(password).then(() => ({ userId: null, valid: false }));
-    return { userId: user.id, valid: await this.hasher.verify(user.passwordHash, password) };
+    if (!user)
+      return this.hasher
+        .verifyDummy(password)
+        .then(() => ({ userId: null, valid: false, disabled: false, credentialVersion: 0 }));
+    const valid = await this.hasher.verify(user.passwordHash, password);
+    return { userId: user.id, valid, disabled: user.disabledAt !== null, credentialVersion: user.credentialVersion };
   }
 
   async findIdByEmail(email: string): Promise<string | null> {
     return (await this.users.findByEmail(normalizeEmail(email)))?.id ?? null;
   }
 
-  /** Where an account's mails go and how they greet; null when the user is gone. */
+  /** Where an account's mails go and how they greet; null when the user is gone or disabled (they get no mail). */
   async contact(userId: string): Promise<{ id: string; email: string; name: string | null; verified: boolean } | null> {
     const user = await this.users.findById(userId);
-    return user && { id: user.id, email: user.email, name: user.name, verified: user.emailVerifiedAt !== null };
+    if (!user || user.disabledAt !== null) return null;
+    return { id: user.id, email: user.email, name: user.name, verified: user.emailVerifiedAt !== null };
+  }
+
+  /**
+   * Disables (`at`) or enables (null) the account; 404 for an unknown id. `em`: the caller's
+   * transaction (disabling ends the sessions in the same one). A disabled account keeps its first moment.
+   */
+  async setDisabled(userId: string, at: number | null, em?: EntityManager): Promise<void> {
+    if (!(await this.users.setDisabled(userId, at, em))) throw apiError(404, 'not_found', 'User not found');
   }
 
   /**
@@ -141,8 +166,12 @@ export class UsersService implements RoleResolver {
     return this.hasher.hash(password);
   }
 
+  /**
+   * Stores a new password and moves the user's credential version on, in the caller's transaction
+   * (Credentials.replace): from its commit no login that checked an earlier password can store a session.
+   */
   async setPasswordHash(userId: string, passwordHash: string, em?: EntityManager): Promise<void> {
-    await this.users.update(userId, { passwordHash, updatedAt: this.clock.now() }, em);
+    await this.users.setPassword(userId, passwordHash, this.clock.now(), em);
   }
 
   async rolesOf(userId: string): Promise<string[]> {
@@ -187,6 +216,11 @@ export class UsersService implements RoleResolver {
     const user = await this.users.findByEmail(normalizeEmail(email));
     if (!user) throw apiError(404, 'not_found', 'No account has this email');
     return user;
+  }
+
+  /** Deletes the account row (account deletion; the caller erases what other modules hold of it first). */
+  delete(userId: string, em: EntityManager): Promise<void> {
+    return this.users.delete(userId, em);
   }
 
   async assertExists(userId: string): Promise<void> {

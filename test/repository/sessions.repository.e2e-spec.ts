@@ -35,6 +35,10 @@ const row = (n: number, over: Partial<SessionEntity> = {}): SessionEntity => ({
   country: 'DE',
   region: null,
   city: null,
+  lastIpAddress: '203.0.113.7',
+  lastCountry: 'DE',
+  lastRegion: null,
+  lastCity: null,
   createdAt: T - 10_000,
   lastActiveAt: T - 10_000,
   expiresAt: T + 10 * IDLE,
@@ -46,6 +50,7 @@ const row = (n: number, over: Partial<SessionEntity> = {}): SessionEntity => ({
   refreshSeed: 'b'.repeat(64),
   refreshGeneration: 0,
   refreshedAt: T - 10_000,
+  authenticatedAt: T - 10_000,
   ...over,
 });
 
@@ -134,14 +139,22 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
         }
       : undefined;
   };
-  const insert = (...rows: SessionEntity[]) => Promise.all(rows.map((r) => repo.insert(r)));
+  const insert = (...rows: SessionEntity[]) => Promise.all(rows.map((r) => tx.run((em) => repo.insert(r, 0, em))));
 
   it('insert, findById, findOwned: a row comes back as stored, and only to its owner', async () => {
-    await sql('insert', () => repo.insert(row(1)));
+    expect(await sql('insert', () => tx.run((em) => repo.insert(row(1), 0, em)))).toBe(true);
     expect(await sql('findById', () => repo.findById(id(1)))).toEqual(row(1));
     expect(await repo.findById(id(9))).toBeNull();
     expect(await sql('findOwned', () => repo.findOwned(id(1), U1))).toEqual(row(1));
     expect(await repo.findOwned(id(1), U2)).toBeNull();
+  });
+
+  it("insert stores nothing once the user's credential version moved on (a new password since the login's check)", async () => {
+    await ds.query('UPDATE users SET credential_version = credential_version + 1 WHERE id = ?', [U1]);
+    expect(await tx.run((em) => repo.insert(row(1), 0, em))).toBe(false);
+    expect(await repo.findById(id(1))).toBeNull();
+    expect(await tx.run((em) => repo.insert(row(1), 1, em))).toBe(true);
+    expect(await tx.run((em) => repo.insert(row(2, { userId: U2 }), 1, em))).toBe(false);
   });
 
   it(
@@ -155,6 +168,7 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
         loggedOut: false,
         expiresAt: T + 10 * IDLE,
         lastActiveAt: T - 10_000,
+        lastIpAddress: '203.0.113.7',
       });
       expect(found!.display).toEqual({ ...pick(row(1)), id: id(1) });
       expect(found!.user).toEqual({
@@ -163,7 +177,10 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
         name: null,
         emailVerifiedAt: null,
         createdAt: T - 100_000,
+        grantedRoles: [],
       });
+      await ds.query('INSERT INTO user_roles (user_id, role, granted_at) VALUES (?, ?, ?)', [U1, 'admin', T]);
+      expect((await repo.findForAuth(id(1), U1))!.user.grantedRoles).toEqual(['admin']);
       await ds.query('UPDATE users SET email_verified_at = ? WHERE id = ?', [T - 50_000, U2]);
       expect((await repo.findForAuth(id(2), U2))!.user.emailVerifiedAt).toBe(T - 50_000);
       expect(await repo.findForAuth(id(2), U1)).toBeNull();
@@ -307,6 +324,53 @@ describe.each(testDatabases)('SessionsRepository on %s', (db) => {
     expect(await stored(3)).toBeDefined();
   });
 
+  it('authenticatedAt and markAuthenticated: a live session of its owner only', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }));
+    expect(await sql('authenticatedAt', () => repo.authenticatedAt(id(1), U1))).toBe(T - 10_000);
+    expect(await repo.authenticatedAt(id(1), U2)).toBeNull();
+    expect(await repo.authenticatedAt(id(2), U1)).toBeNull();
+    expect(await sql('markAuthenticated', () => repo.markAuthenticated(id(1), U1, T))).toBe(true);
+    expect(await repo.markAuthenticated(id(1), U2, T + 1)).toBe(false);
+    expect(await repo.markAuthenticated(id(2), U1, T)).toBe(false);
+    expect(await repo.authenticatedAt(id(1), U1)).toBe(T);
+  });
+
+  it('lastAddress and moveLastAddress: a compare-and-set on the last address, of live sessions of the owner', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }));
+    const nl = { lastIpAddress: '193.0.6.139', lastCountry: 'NL', lastRegion: null, lastCity: null };
+    expect(await sql('lastAddress', () => repo.lastAddress(id(1), U1))).toEqual({
+      lastIpAddress: '203.0.113.7',
+      lastCountry: 'DE',
+      lastRegion: null,
+      lastCity: null,
+    });
+    expect(await repo.lastAddress(id(1), U2)).toBeNull();
+    expect(await repo.moveLastAddress(id(1), U1, '198.51.100.1', nl)).toBe(false);
+    expect(await repo.moveLastAddress(id(1), U2, '203.0.113.7', nl)).toBe(false);
+    expect(await repo.moveLastAddress(id(2), U1, '203.0.113.7', nl)).toBe(false);
+    expect(await sql('moveLastAddress', () => repo.moveLastAddress(id(1), U1, '203.0.113.7', nl))).toBe(true);
+    expect(await repo.moveLastAddress(id(1), U1, '203.0.113.7', nl)).toBe(false);
+    expect(await repo.lastAddress(id(1), U1)).toEqual(nl);
+    await insert(row(3, { lastIpAddress: null }));
+    expect(await repo.moveLastAddress(id(3), U1, null, nl)).toBe(true);
+  });
+
+  it('rename: a live session of its owner only', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }));
+    expect(await sql('rename', () => repo.rename(id(1), U1, 'Work laptop'))).toBe(true);
+    expect(await repo.rename(id(1), U2, 'Theirs')).toBe(false);
+    expect(await repo.rename(id(2), U1, 'Too late')).toBe(false);
+    expect((await repo.findById(id(1)))?.deviceName).toBe('Work laptop');
+    expect((await repo.findById(id(2)))?.deviceName).toBe('Device 2');
+  });
+
+  it('deleteForUser: every row of the user, history too, and nobody else’s', async () => {
+    await insert(row(1), row(2, { tokenDeleted: true, endedAt: T }), row(3, { userId: U2 }));
+    await sql('deleteForUser', () => repo.deleteForUser(U1));
+    expect([await stored(1), await stored(2)]).toEqual([undefined, undefined]);
+    expect(await stored(3)).toBeDefined();
+  });
+
   it(`sends the SQL committed in src/sessions/queries/sessions.${db}.sql, for every method`, () => {
     const methods = Object.getOwnPropertyNames(SessionsRepository.prototype).filter((m) => m !== 'constructor');
     expect(methods.filter((m) => !captured.has(m as keyof SessionsRepository))).toEqual([]);
@@ -341,5 +405,9 @@ const pick = (s: SessionEntity) => ({
   country: s.country,
   region: s.region,
   city: s.city,
+  lastIpAddress: s.lastIpAddress,
+  lastCountry: s.lastCountry,
+  lastRegion: s.lastRegion,
+  lastCity: s.lastCity,
   createdAt: s.createdAt,
 });

@@ -4,8 +4,10 @@ export interface BarrierRequest {
   method: string;
   path: string;
   headers?: Record<string, string>;
-  /** Sent as JSON. */
-  body: unknown;
+  /** Sent as JSON, unless `form` is given. */
+  body?: unknown;
+  /** Sent as it is, as `application/x-www-form-urlencoded`. */
+  form?: string;
 }
 
 export interface BarrierAnswer {
@@ -26,12 +28,12 @@ export async function releaseTogether(port: number, requests: BarrierRequest[]):
     requests.map(
       (r) =>
         new Promise<{ socket: Socket; last: Buffer; answer: Promise<BarrierAnswer> }>((resolve, reject) => {
-          const body = Buffer.from(JSON.stringify(r.body));
+          const body = Buffer.from(r.form ?? JSON.stringify(r.body));
           const head = [
             `${r.method} ${r.path} HTTP/1.1`,
             'Host: 127.0.0.1',
             'Connection: close',
-            'Content-Type: application/json',
+            `Content-Type: ${r.form === undefined ? 'application/json' : 'application/x-www-form-urlencoded'}`,
             `Content-Length: ${body.length}`,
             ...Object.entries(r.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
             '',

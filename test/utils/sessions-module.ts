@@ -11,6 +11,7 @@ import { RefreshTokenCodec } from '../../src/sessions/refresh-token.js';
 import { SessionCheck } from '../../src/sessions/session-check.js';
 import { SessionEndingsLog } from '../../src/sessions/session-endings.js';
 import { SessionEvents } from '../../src/sessions/session-events.js';
+import { SessionLocations } from '../../src/sessions/session-locations.js';
 import { SessionStore } from '../../src/sessions/session-store.js';
 import type { SessionEntity } from '../../src/sessions/session.entity.js';
 import { SessionsRepository } from '../../src/sessions/sessions.repository.js';
@@ -63,6 +64,7 @@ export async function sessionsUnit(): Promise<SessionsUnit> {
       RefreshRotation,
       SessionsService,
       SessionStore,
+      SessionLocations,
       {
         provide: SessionsRepository,
         useValue: {

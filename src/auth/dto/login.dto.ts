@@ -1,9 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsDeviceName } from '../../sessions/dto/device-name.rules.js';
 import { IsUserEmail } from '../../users/dto/email.rules.js';
 import { IsPresentedPassword } from '../../users/dto/password.rules.js';
-import { trim } from '../../common/transforms.js';
 
 export class LoginDto {
   @IsUserEmail()
@@ -18,9 +17,6 @@ export class LoginDto {
     description: 'Shown in the device list; derived from the User-Agent when absent',
   })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @IsDeviceName()
   deviceName?: string;
 }

@@ -5,8 +5,8 @@ import { HttpExceptionFilter } from './http-exception.filter.js';
 function run(exception: unknown) {
   const headers: Record<string, string> = {};
   const sent: { status?: number; body?: unknown } = {};
-  const logged: { level: string; fields: unknown }[] = [];
-  const log = (level: string) => (fields: unknown) => void logged.push({ level, fields });
+  const logged: { level: string; fields: unknown; msg: unknown }[] = [];
+  const log = (level: string) => (fields: unknown, msg: unknown) => void logged.push({ level, fields, msg });
   const reply = {
     request: { log: { warn: log('warn'), error: log('error') } },
     header: (k: string, v: string) => ((headers[k] = v), reply),
@@ -46,6 +46,25 @@ describe('HttpExceptionFilter', () => {
     },
   );
 
+  it.each([
+    ['ER_LOCK_DEADLOCK', 1213, 'Deadlock found when trying to get lock; try restarting transaction'],
+    ['ER_LOCK_WAIT_TIMEOUT', 1205, 'Lock wait timeout exceeded; try restarting transaction'],
+  ])('maps a %s that outlasted its retries to 503 service_unavailable with Retry-After', (code, errno, message) => {
+    const e = new QueryFailedError(
+      'INSERT INTO sessions (id, ip_address) SELECT ?, ? FROM users WHERE id = ?',
+      ['s1', '203.0.113.7', 'u1'],
+      Object.assign(new Error(message), { code, errno, sql: "INSERT … '203.0.113.7'" }),
+    );
+    const res = run(e);
+    expect(res).toMatchObject({
+      status: 503,
+      body: { statusCode: 503, code: 'service_unavailable', error: 'Service Unavailable' },
+      headers: { 'Retry-After': '5' },
+    });
+    expect(JSON.stringify(res.logged)).not.toMatch(/203\.0\.113\.7|INSERT/);
+    expect(JSON.stringify(res.logged)).toContain('lock conflict');
+  });
+
   it('maps Redis refusing commands while disconnected to 503', () => {
     expect(run(new Error("Stream isn't writeable and enableOfflineQueue options is false")).status).toBe(503);
   });
@@ -63,7 +82,9 @@ describe('HttpExceptionFilter', () => {
       headers: {},
     });
     // …and logged, with the stack, on the request's logger (so under its reqId).
-    expect(res.logged).toEqual([{ level: 'error', fields: { context: 'ExceptionFilter', err: e } }]);
+    expect(res.logged).toEqual([
+      { level: 'error', fields: { context: 'ExceptionFilter', err: e }, msg: 'unhandled error' },
+    ]);
   });
 
   it.each([null, undefined, 'a string', 42])('survives throwing %p', (thrown) => {

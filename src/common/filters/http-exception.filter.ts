@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { noteFailure } from '../logging.js';
-import { codeOf } from '../api-error.js';
-import { isServiceUnavailable, isWriteRefused } from './unavailable.js';
+import { noteFailure, safeErrorMessage } from '../logging.js';
+import { challengeOf, codeOf } from '../api-error.js';
+import { isLockConflict, isServiceUnavailable, isWriteRefused } from './unavailable.js';
 
 /** What a 503 (or a 429 that does not know better) tells the client to wait, in seconds. */
 const UNAVAILABLE_RETRY_S = 5;
@@ -40,11 +40,19 @@ function fastifyClientError(exception: unknown): { status: number; message: stri
   return undefined;
 }
 
+function unavailableCause(exception: unknown): string {
+  if (isWriteRefused(exception)) return 'database refused the write';
+  if (isLockConflict(exception)) return 'database lock conflict outlasted its retries';
+  return 'dependency unreachable';
+}
+
 /**
  * Every error leaves as `{statusCode, code, error, message}` (`code`: see api-error.ts); 401
- * carries `WWW-Authenticate: Bearer`; a database or Redis that cannot be reached, or a database
- * that refuses writes (read-only, full), is 503, and every 503 and 429 carries `Retry-After`;
- * anything unexpected becomes a bare 500 (logged here, never shown to the client).
+ * carries `WWW-Authenticate: Bearer`, or the scheme the exception names (`Basic` for the OAuth
+ * clients); a database or Redis that cannot be reached, a database that refuses writes
+ * (read-only, full), or a lock conflict that outlasted TransactionRunner's retries, is 503, and
+ * every 503 and 429 carries `Retry-After`; anything unexpected becomes a bare 500 (logged here,
+ * never shown to the client).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -71,11 +79,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
         message = 'Service temporarily unavailable; try again shortly';
         reply.request.log.warn(
           { context: 'ExceptionFilter' },
-          `${isWriteRefused(exception) ? 'database refused the write' : 'dependency unreachable'}: ${(exception as Error).message}`,
+          `${unavailableCause(exception)}: ${safeErrorMessage(exception)}`,
         );
       } else reply.request.log.error({ context: 'ExceptionFilter', err: exception }, 'unhandled error');
     }
-    if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', 'Bearer');
+    if (status === HttpStatus.UNAUTHORIZED) reply.header('WWW-Authenticate', challengeOf(exception));
     if (status === HttpStatus.TOO_MANY_REQUESTS || status === HttpStatus.SERVICE_UNAVAILABLE) {
       const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
       // The throttler sets its own (the window's remainder) before it throws: keep it.

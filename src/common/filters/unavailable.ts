@@ -39,6 +39,13 @@ const WRITE_REFUSED = new Set([
  */
 const SCHEMA_MISSING = new Set(['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR']);
 const SQLITE_SCHEMA_MISSING = /^(no such table|no such column|table \S+ has no column named)/;
+/**
+ * MySQL/MariaDB: the transaction lost a deadlock (InnoDB rolled it back whole), or waited
+ * innodb_lock_wait_timeout for a lock. Nothing is wrong with the request: TransactionRunner runs
+ * it again, and one that still conflicts is a 503, never a 500.
+ */
+const LOCK_CONFLICT = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+const LOCK_CONFLICT_ERRNO = new Set([1213, 1205]);
 
 /** SQLite primary codes, with their extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_READONLY_DBMOVED, SQLITE_IOERR_WRITE…). */
 const SQLITE_BUSY = /^SQLITE_BUSY(_|$)/;
@@ -49,6 +56,7 @@ const REDIS_DOWN = /Stream isn't writeable|Connection is closed|Reached the max 
 
 interface DriverError {
   code?: unknown;
+  errno?: unknown;
   fatal?: unknown;
   message?: unknown;
   driverError?: unknown;
@@ -65,18 +73,27 @@ function anyLayer(exception: unknown, test: (e: DriverError) => boolean, depth =
 
 const codeOf = (e: DriverError) => (typeof e.code === 'string' ? e.code : '');
 
+/** A deadlock or lock wait timeout (see LOCK_CONFLICT): worth running the transaction again. */
+export function isLockConflict(exception: unknown): boolean {
+  return anyLayer(
+    exception,
+    (e) => LOCK_CONFLICT.has(codeOf(e)) || (typeof e.errno === 'number' && LOCK_CONFLICT_ERRNO.has(e.errno)),
+  );
+}
+
 /** The database refused to store something: see WRITE_REFUSED. Readiness watches for these. */
 export function isWriteRefused(exception: unknown): boolean {
   return anyLayer(exception, (e) => WRITE_REFUSED.has(codeOf(e)) || SQLITE_WRITE_REFUSED.test(codeOf(e)));
 }
 
 /**
- * True for connection-level failures and refused writes. They become 503: a client must not
+ * True for connection-level failures, refused writes and lock conflicts that outlasted their retries. They become 503: a client must not
  * drop its tokens over our outage (401), and a 500 would suggest a bug.
  */
 export function isServiceUnavailable(exception: unknown): boolean {
   return (
     isWriteRefused(exception) ||
+    isLockConflict(exception) ||
     anyLayer(exception, (e) => {
       const code = codeOf(e);
       if (UNREACHABLE.has(code) || SQLITE_BUSY.test(code)) return true;

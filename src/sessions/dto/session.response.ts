@@ -49,8 +49,16 @@ export class SessionResponse {
   userAgent: string | null;
   @ApiProperty({ ...nullableString, example: '203.0.113.7' })
   ipAddress: string | null;
-  @ApiProperty({ type: LocationInfo, nullable: true })
+  @ApiProperty({ type: LocationInfo, nullable: true, description: 'Approximate, of the login’s address' })
   location: LocationInfo | null;
+  @ApiProperty({
+    ...nullableString,
+    example: '198.51.100.23',
+    description: 'The address the session was last used from: at login the login’s, then its refreshes’ and requests’',
+  })
+  lastIpAddress: string | null;
+  @ApiProperty({ type: LocationInfo, nullable: true, description: 'Approximate, of `lastIpAddress`' })
+  lastLocation: LocationInfo | null;
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
   @ApiProperty({ format: 'date-time' })
@@ -73,7 +81,8 @@ export function toSessionResponse(
   idleTtlMs: number,
 ): SessionResponse {
   const { status, endedAt, endReason } = shownEnding(s, now, idleTtlMs);
-  const hasLocation = s.country !== null || s.region !== null || s.city !== null;
+  const place = (country: string | null, region: string | null, city: string | null) =>
+    country !== null || region !== null || city !== null ? { country, region, city } : null;
   return {
     id: s.id,
     current: s.id === currentId,
@@ -84,7 +93,9 @@ export function toSessionResponse(
     os: { name: s.osName, version: s.osVersion },
     userAgent: s.userAgent,
     ipAddress: s.ipAddress,
-    location: hasLocation ? { country: s.country, region: s.region, city: s.city } : null,
+    location: place(s.country, s.region, s.city),
+    lastIpAddress: s.lastIpAddress,
+    lastLocation: place(s.lastCountry, s.lastRegion, s.lastCity),
     createdAt: iso(s.createdAt),
     lastActiveAt: iso(s.lastActiveAt),
     expiresAt: iso(s.expiresAt),

@@ -14,6 +14,26 @@ WHERE
 ORDER BY
   "s"."last_active_at" ASC;
 
+-- SessionsRepository.authenticatedAt
+SELECT
+  "SessionEntity"."authenticated_at" AS "SessionEntity_authenticated_at",
+  "SessionEntity"."id" AS "SessionEntity_id"
+FROM
+  "sessions" "SessionEntity"
+WHERE
+  (
+    ("SessionEntity"."id" = ?)
+    AND ("SessionEntity"."user_id" = ?)
+    AND ("SessionEntity"."token_deleted" = ?)
+  )
+LIMIT
+  1;
+
+-- SessionsRepository.deleteForUser
+DELETE FROM "sessions"
+WHERE
+  "user_id" = ?;
+
 -- SessionsRepository.end
 UPDATE "sessions"
 SET
@@ -58,6 +78,10 @@ SELECT
   "SessionEntity"."location_country" AS "SessionEntity_location_country",
   "SessionEntity"."location_region" AS "SessionEntity_location_region",
   "SessionEntity"."location_city" AS "SessionEntity_location_city",
+  "SessionEntity"."last_ip_address" AS "SessionEntity_last_ip_address",
+  "SessionEntity"."last_location_country" AS "SessionEntity_last_location_country",
+  "SessionEntity"."last_location_region" AS "SessionEntity_last_location_region",
+  "SessionEntity"."last_location_city" AS "SessionEntity_last_location_city",
   "SessionEntity"."created_at" AS "SessionEntity_created_at",
   "SessionEntity"."last_active_at" AS "SessionEntity_last_active_at",
   "SessionEntity"."expires_at" AS "SessionEntity_expires_at",
@@ -68,7 +92,8 @@ SELECT
   "SessionEntity"."refresh_token_hash" AS "SessionEntity_refresh_token_hash",
   "SessionEntity"."refresh_seed" AS "SessionEntity_refresh_seed",
   "SessionEntity"."refresh_generation" AS "SessionEntity_refresh_generation",
-  "SessionEntity"."refreshed_at" AS "SessionEntity_refreshed_at"
+  "SessionEntity"."refreshed_at" AS "SessionEntity_refreshed_at",
+  "SessionEntity"."authenticated_at" AS "SessionEntity_authenticated_at"
 FROM
   "sessions" "SessionEntity"
 WHERE
@@ -97,10 +122,22 @@ SELECT
   s.location_country,
   s.location_region,
   s.location_city,
+  s.last_ip_address,
+  s.last_location_country,
+  s.last_location_region,
+  s.last_location_city,
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -129,10 +166,22 @@ SELECT
   s.location_country,
   s.location_region,
   s.location_city,
+  s.last_ip_address,
+  s.last_location_country,
+  s.last_location_region,
+  s.last_location_city,
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -159,10 +208,22 @@ SELECT
   s.location_country,
   s.location_region,
   s.location_city,
+  s.last_ip_address,
+  s.last_location_country,
+  s.last_location_region,
+  s.last_location_city,
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -189,10 +250,22 @@ SELECT
   s.location_country,
   s.location_region,
   s.location_city,
+  s.last_ip_address,
+  s.last_location_country,
+  s.last_location_region,
+  s.last_location_city,
   u.email,
   u.name,
   u.email_verified_at,
-  u.created_at AS user_created_at
+  u.created_at AS user_created_at,
+  (
+    SELECT
+      GROUP_CONCAT(r.role)
+    FROM
+      user_roles r
+    WHERE
+      r.user_id = u.id
+  ) AS granted_roles
 FROM
   sessions s
   JOIN users u ON u.id = s.user_id
@@ -217,6 +290,10 @@ SELECT
   "SessionEntity"."location_country" AS "SessionEntity_location_country",
   "SessionEntity"."location_region" AS "SessionEntity_location_region",
   "SessionEntity"."location_city" AS "SessionEntity_location_city",
+  "SessionEntity"."last_ip_address" AS "SessionEntity_last_ip_address",
+  "SessionEntity"."last_location_country" AS "SessionEntity_last_location_country",
+  "SessionEntity"."last_location_region" AS "SessionEntity_last_location_region",
+  "SessionEntity"."last_location_city" AS "SessionEntity_last_location_city",
   "SessionEntity"."created_at" AS "SessionEntity_created_at",
   "SessionEntity"."last_active_at" AS "SessionEntity_last_active_at",
   "SessionEntity"."expires_at" AS "SessionEntity_expires_at",
@@ -227,7 +304,8 @@ SELECT
   "SessionEntity"."refresh_token_hash" AS "SessionEntity_refresh_token_hash",
   "SessionEntity"."refresh_seed" AS "SessionEntity_refresh_seed",
   "SessionEntity"."refresh_generation" AS "SessionEntity_refresh_generation",
-  "SessionEntity"."refreshed_at" AS "SessionEntity_refreshed_at"
+  "SessionEntity"."refreshed_at" AS "SessionEntity_refreshed_at",
+  "SessionEntity"."authenticated_at" AS "SessionEntity_authenticated_at"
 FROM
   "sessions" "SessionEntity"
 WHERE
@@ -294,73 +372,79 @@ WHERE
   AND "s"."end_reason" = ?;
 
 -- SessionsRepository.insert
+BEGIN TRANSACTION;
 INSERT INTO
-  "sessions" (
-    "id",
-    "user_id",
-    "device_name",
-    "device_type",
-    "device_vendor",
-    "device_model",
-    "browser_name",
-    "browser_version",
-    "os_name",
-    "os_version",
-    "user_agent",
-    "ip_address",
-    "location_country",
-    "location_region",
-    "location_city",
-    "created_at",
-    "last_active_at",
-    "expires_at",
-    "token_deleted",
-    "logged_out",
-    "ended_at",
-    "end_reason",
-    "refresh_token_hash",
-    "refresh_seed",
-    "refresh_generation",
-    "refreshed_at"
+  sessions (
+    id,
+    user_id,
+    device_name,
+    device_type,
+    device_vendor,
+    device_model,
+    browser_name,
+    browser_version,
+    os_name,
+    os_version,
+    user_agent,
+    ip_address,
+    location_country,
+    location_region,
+    location_city,
+    last_ip_address,
+    last_location_country,
+    last_location_region,
+    last_location_city,
+    created_at,
+    last_active_at,
+    expires_at,
+    token_deleted,
+    logged_out,
+    ended_at,
+    end_reason,
+    refresh_token_hash,
+    refresh_seed,
+    refresh_generation,
+    refreshed_at,
+    authenticated_at
   )
-VALUES
-  (
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    ?,
-    1799999990000,
-    1799999990000,
-    1800010000000,
-    0,
-    0,
-    ?,
-    ?,
-    ?,
-    ?,
-    0,
-    1799999990000
-  );
 SELECT
-  "SessionEntity"."id" AS "SessionEntity_id",
-  "SessionEntity"."token_deleted" AS "SessionEntity_token_deleted",
-  "SessionEntity"."logged_out" AS "SessionEntity_logged_out",
-  "SessionEntity"."refresh_generation" AS "SessionEntity_refresh_generation"
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?,
+  ?
 FROM
-  "sessions" "SessionEntity"
+  users
 WHERE
-  "SessionEntity"."id" = ?;
+  id = ?
+  AND credential_version = ?;
+COMMIT;
 
 -- SessionsRepository.lastActiveAt
 SELECT
@@ -370,6 +454,23 @@ FROM
   "sessions" "SessionEntity"
 WHERE
   (("SessionEntity"."id" IN (?, ?, ?, ?, ?)));
+
+-- SessionsRepository.lastAddress
+SELECT
+  "SessionEntity"."last_ip_address" AS "SessionEntity_last_ip_address",
+  "SessionEntity"."last_location_country" AS "SessionEntity_last_location_country",
+  "SessionEntity"."last_location_region" AS "SessionEntity_last_location_region",
+  "SessionEntity"."last_location_city" AS "SessionEntity_last_location_city",
+  "SessionEntity"."id" AS "SessionEntity_id"
+FROM
+  "sessions" "SessionEntity"
+WHERE
+  (
+    ("SessionEntity"."id" = ?)
+    AND ("SessionEntity"."user_id" = ?)
+  )
+LIMIT
+  1;
 
 -- SessionsRepository.listForUser
 SELECT
@@ -388,6 +489,10 @@ SELECT
   "s"."location_country" AS "s_location_country",
   "s"."location_region" AS "s_location_region",
   "s"."location_city" AS "s_location_city",
+  "s"."last_ip_address" AS "s_last_ip_address",
+  "s"."last_location_country" AS "s_last_location_country",
+  "s"."last_location_region" AS "s_last_location_region",
+  "s"."last_location_city" AS "s_last_location_city",
   "s"."created_at" AS "s_created_at",
   "s"."last_active_at" AS "s_last_active_at",
   "s"."expires_at" AS "s_expires_at",
@@ -398,7 +503,8 @@ SELECT
   "s"."refresh_token_hash" AS "s_refresh_token_hash",
   "s"."refresh_seed" AS "s_refresh_seed",
   "s"."refresh_generation" AS "s_refresh_generation",
-  "s"."refreshed_at" AS "s_refreshed_at"
+  "s"."refreshed_at" AS "s_refreshed_at",
+  "s"."authenticated_at" AS "s_authenticated_at"
 FROM
   "sessions" "s"
 WHERE
@@ -412,6 +518,17 @@ ORDER BY
 LIMIT
   10;
 
+-- SessionsRepository.markAuthenticated
+UPDATE "sessions"
+SET
+  "authenticated_at" = 1800000000000
+WHERE
+  (
+    "id" = ?
+    AND "user_id" = ?
+    AND "token_deleted" = ?
+  );
+
 -- SessionsRepository.markExpired
 UPDATE "sessions"
 SET
@@ -421,6 +538,19 @@ SET
 WHERE
   "id" = ?
   AND "token_deleted" = ?;
+
+-- SessionsRepository.moveLastAddress
+UPDATE "sessions"
+SET
+  "last_ip_address" = ?,
+  "last_location_country" = ?,
+  "last_location_region" = ?,
+  "last_location_city" = ?
+WHERE
+  "id" = ?
+  AND "user_id" = ?
+  AND "token_deleted" = ?
+  AND "last_ip_address" = ?;
 
 -- SessionsRepository.pastLimits
 SELECT
@@ -448,6 +578,17 @@ LIMIT
 DELETE FROM "sessions"
 WHERE
   "id" IN (?);
+
+-- SessionsRepository.rename
+UPDATE "sessions"
+SET
+  "device_name" = ?
+WHERE
+  (
+    "id" = ?
+    AND "user_id" = ?
+    AND "token_deleted" = ?
+  );
 
 -- SessionsRepository.rotateRefresh
 UPDATE "sessions"
