@@ -26,7 +26,7 @@ const layer = (files, forbidden, message, { entities = false } = {}) => ({
   },
 });
 
-const features = ['auth', 'sessions', 'users', 'audit', 'events', 'health', 'mail', 'keys'];
+const features = ['auth', 'sessions', 'users', 'audit', 'events', 'health', 'mail', 'outbox', 'keys'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', '**/dist/', '**/node_modules/'] },
@@ -92,6 +92,11 @@ export default tseslint.config(
   ),
   layer(['src/sessions/**'], ['auth', 'audit', 'events', 'health'], 'sessions is below auth: it never imports auth.'),
   layer(['src/events/**'], ['auth', 'users', 'audit', 'health'], 'events consumes session events only.'),
+  layer(
+    ['src/outbox/**'],
+    ['auth', 'sessions', 'users', 'audit', 'events', 'health', 'mail'],
+    'outbox is below every module that sends: channels register with it, it imports none of them.',
+  ),
   layer(['src/health/**'], ['auth', 'sessions', 'users', 'audit', 'events'], 'health reads the database only.'),
   prettier,
 );

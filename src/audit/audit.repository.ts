@@ -11,8 +11,8 @@ export class AuditRepository {
     return this.tx.manager.getRepository(LoginAuditEntity);
   }
 
-  async insert(entry: LoginAuditEntity): Promise<void> {
-    await this.repo.insert(entry);
+  async insert(entry: LoginAuditEntity, em: EntityManager = this.tx.manager): Promise<void> {
+    await em.getRepository(LoginAuditEntity).insert(entry);
   }
 
   /** Deletes the rows of an account: those naming the user, and those of its email before it was one. */

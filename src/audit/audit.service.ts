@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { newId } from '../common/random.js';
 import type { AppConfig } from '../config/configuration.js';
@@ -38,16 +38,20 @@ export class AuditService {
     return createHmac('sha256', this.key).update(email).digest('hex');
   }
 
-  async recordLogin(r: LoginAttemptRecord): Promise<void> {
-    await this.audit.insert({
-      id: newId(),
-      userId: r.userId,
-      emailHash: this.emailHash(r.email),
-      outcome: r.outcome,
-      ipAddress: r.ip?.slice(0, 45) ?? null,
-      userAgent: r.userAgent?.slice(0, 512) ?? null,
-      createdAt: this.clock.now(),
-    });
+  /** `em`: the transaction of what the attempt did (a login's session), so both commit or neither. */
+  async recordLogin(r: LoginAttemptRecord, em?: EntityManager): Promise<void> {
+    await this.audit.insert(
+      {
+        id: newId(),
+        userId: r.userId,
+        emailHash: this.emailHash(r.email),
+        outcome: r.outcome,
+        ipAddress: r.ip?.slice(0, 45) ?? null,
+        userAgent: r.userAgent?.slice(0, 512) ?? null,
+        createdAt: this.clock.now(),
+      },
+      em,
+    );
   }
 
   /** Account deletion: every login attempt of the account (by user id, or by its email), in its transaction. */

@@ -76,16 +76,20 @@ export class AuthService {
     if (!userId || !valid) throw await refuse(userId);
     // Told only to whoever knows the password: a wrong one gets the usual 401 above.
     if (checked.disabled) throw await disabled(userId);
-    // Null when the credential version moved on since the check: a password change or reset, a
-    // disable or a deletion committed meanwhile. The login answers as it would have after it
-    // (a deleted account as an unknown email, so no audit row names its id).
-    const created = await this.sessions.create(userId, credentialVersion, { ...ctx, deviceName: dto.deviceName });
+    // The session and its audit row commit together or not at all. Null when the credential
+    // version moved on since the check: a password change or reset, a disable or a deletion
+    // committed meanwhile. The login answers as it would have after it (a deleted account as an
+    // unknown email, so no audit row names its id).
+    const created = await this.tx.run(async (em) => {
+      const session = await this.sessions.create(userId, credentialVersion, { ...ctx, deviceName: dto.deviceName }, em);
+      if (session) await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' }, em);
+      return session;
+    });
     if (!created) {
       const standing = await this.users.standing(userId);
       throw standing === 'disabled' ? await disabled(userId) : await refuse(standing === 'gone' ? null : userId);
     }
     const issued = this.rotation.issue(created);
-    await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' });
     // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).
     const alert = created.alert;
     if (alert) this.background.start(`sign-in alert for user ${userId}`, () => this.mail.signInAlert(userId, alert));

@@ -27,6 +27,8 @@ export interface AppConfig {
     publicUrl: string;
   };
   database: DatabaseConfig;
+  /** Bounds that keep a stalled database from holding requests: see SqlDriver. */
+  databaseLimits: DatabaseLimits;
   auth: {
     /** HS256 signing key (JWT_ALGORITHM=HS256), as a KeyObject: jsonwebtoken parses a string secret as PEM first (~0.8 ms a verify). */
     jwtKey: KeyObject;
@@ -73,6 +75,18 @@ export interface AppConfig {
   /** Security events POSTed to `url` when set; retries back off from `retryDelayMs`, doubling. */
   webhook: { url?: string; secret: string; timeoutMs: number; maxAttempts: number; retryDelayMs: number };
   redis: { url?: string };
+  outbox: {
+    /** Seals payloads that hold secrets (a mail's link), derived from JWT_SECRET. */
+    key: Buffer;
+    /** How often each instance looks for due rows (rows added here are sent at once after their commit). */
+    pollMs: number;
+    /** How long a claim holds its rows: a crashed claimer's rows are sent again after it. */
+    leaseMs: number;
+    /** At shutdown, deliveries in flight get this long before their rows are released. */
+    shutdownWaitMs: number;
+    /** Failed rows are kept this long (SESSION_RETENTION_DAYS). */
+    failedKeptMs: number;
+  };
   /** The introspection and revocation endpoints (RFC 7662, RFC 7009): none when `clients` is empty. */
   oauth: { clients: OAuthClient[]; introspectionRateLimit: number };
   /** Where Security Event Tokens are pushed (RFC 8935), each URL also its SETs' `aud`. */
@@ -89,6 +103,23 @@ export interface AppConfig {
     resetMailsPerHour: number;
   };
 }
+
+export interface DatabaseLimits {
+  /** Every statement's timeout (mysql2 per-query `timeout`; SQLite's busy timeout). */
+  statementTimeoutMs: number;
+  /** MySQL pool: connections at most, and requests that may wait for one (beyond: 503 at once). */
+  poolSize: number;
+  queueLimit: number;
+  /** How long a request may wait for a pooled connection before it is answered 503. */
+  queueTimeoutMs: number;
+}
+
+export const DEFAULT_DATABASE_LIMITS: DatabaseLimits = {
+  statementTimeoutMs: 1_500,
+  poolSize: 20,
+  queueLimit: 200,
+  queueTimeoutMs: 500,
+};
 
 export function parseDatabaseUrl(url: string, migrationsRun: boolean): DatabaseConfig {
   if (url.startsWith('sqlite:')) return { type: 'sqlite', path: url.slice('sqlite:'.length), migrationsRun };
@@ -125,6 +156,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     },
     database: parseDatabaseUrl(e.DATABASE_URL, e.MIGRATIONS_RUN),
+    databaseLimits: {
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      poolSize: e.DATABASE_POOL_SIZE,
+      queueLimit: e.DATABASE_QUEUE_LIMIT,
+      queueTimeoutMs: e.DATABASE_QUEUE_TIMEOUT_MS,
+    },
     auth: {
       jwtKey: createSecretKey(secret),
       refreshKey: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'device-sessions refresh token v1', 32)),
@@ -166,6 +203,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryDelayMs: e.WEBHOOK_RETRY_DELAY_MS,
     },
     redis: { url: e.REDIS_URL },
+    outbox: {
+      key: Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'device-sessions outbox v1', 32)),
+      pollMs: e.OUTBOX_POLL_MS,
+      leaseMs: e.OUTBOX_LEASE_MS,
+      shutdownWaitMs: 10_000,
+      failedKeptMs: e.SESSION_RETENTION_DAYS * 86_400_000,
+    },
     oauth: {
       clients: (parseOAuthClients(e.INTROSPECTION_CLIENTS) as { clients: OAuthClient[] }).clients,
       introspectionRateLimit: e.INTROSPECTION_RATE_LIMIT,

@@ -144,6 +144,12 @@ describe('numeric settings', () => {
     JWT_KEY_PREPUBLISH: 'a whole number of seconds',
     JWT_KEY_POLL_MS: 'a whole number of milliseconds',
     INTROSPECTION_RATE_LIMIT: 'a whole number of requests a minute',
+    OUTBOX_POLL_MS: 'a whole number of milliseconds',
+    OUTBOX_LEASE_MS: 'a whole number of milliseconds',
+    DATABASE_STATEMENT_TIMEOUT_MS: 'a whole number of milliseconds',
+    DATABASE_POOL_SIZE: 'a whole number of connections',
+    DATABASE_QUEUE_LIMIT: 'a whole number of requests',
+    DATABASE_QUEUE_TIMEOUT_MS: 'a whole number of milliseconds',
   };
 
   const messageFor = (env: Record<string, string>) => {

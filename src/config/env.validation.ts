@@ -190,6 +190,24 @@ export class EnvironmentVariables {
   @WholeNumber('a whole number of milliseconds', 1, 600_000)
   WEBHOOK_RETRY_DELAY_MS: number = 1_000;
 
+  @WholeNumber('a whole number of milliseconds', 10, 60_000)
+  OUTBOX_POLL_MS: number = 1_000;
+
+  @WholeNumber('a whole number of milliseconds', 1_000, 3_600_000)
+  OUTBOX_LEASE_MS: number = 60_000;
+
+  @WholeNumber('a whole number of milliseconds', 100, 600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS: number = 1_500;
+
+  @WholeNumber('a whole number of connections', 1, 1_000)
+  DATABASE_POOL_SIZE: number = 20;
+
+  @WholeNumber('a whole number of requests', 1, 100_000)
+  DATABASE_QUEUE_LIMIT: number = 200;
+
+  @WholeNumber('a whole number of milliseconds', 50, 600_000)
+  DATABASE_QUEUE_TIMEOUT_MS: number = 500;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://HOST:PORT[/DB]' })
   REDIS_URL?: string;

@@ -3,7 +3,12 @@ import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { LoginAuditEntity } from '../audit/login-audit.entity.js';
 import { LinkTokenEntity } from '../auth/link-token.entity.js';
-import { type DatabaseConfig, parseDatabaseUrl } from '../config/configuration.js';
+import {
+  type DatabaseConfig,
+  type DatabaseLimits,
+  DEFAULT_DATABASE_LIMITS,
+  parseDatabaseUrl,
+} from '../config/configuration.js';
 import { ConfigValidationError, DEFAULT_DATABASE_URL } from '../config/env.validation.js';
 import { SigningKeyEntity } from '../keys/signing-key.entity.js';
 import { SessionEntity } from '../sessions/session.entity.js';
@@ -36,8 +41,15 @@ function ensureSqliteDirectory(path: string): void {
   throw new ConfigValidationError('DATABASE_URL', `the directory ${dir} does not exist (only ./data is created)`);
 }
 
-/** One function builds the DataSource options for the app, the tests and the TypeORM CLI (ormconfig.ts). */
-export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+/**
+ * One function builds the DataSource options for the app, the tests and the TypeORM CLI
+ * (ormconfig.ts). The statement timeout is not here: migrations may run long DDL; SqlDriver
+ * turns it on once they are done.
+ */
+export function buildDataSourceOptions(
+  db: DatabaseConfig,
+  limits: DatabaseLimits = DEFAULT_DATABASE_LIMITS,
+): DataSourceOptions {
   const common = { entities, migrations, migrationsRun: db.migrationsRun, synchronize: false, logging: false } as const;
   if (db.type === 'sqlite') {
     if (db.path !== ':memory:') ensureSqliteDirectory(db.path);
@@ -45,8 +57,9 @@ export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       ...common,
       type: 'better-sqlite3',
       database: db.path,
-      // Several statements may wait on the single connection's write lock under load.
-      timeout: 5000,
+      // The busy timeout: how long a statement waits for another process's write lock (the admin
+      // CLI, a migration) before it fails as SQLITE_BUSY (503).
+      timeout: limits.statementTimeoutMs,
       // Set on every connection, not left to the driver's build default: that is synchronous=NORMAL
       // once the file is in WAL mode (FULL only on the boot that created it), and NORMAL may lose
       // the last commits on power loss: a lost revocation brings its token back. FULL syncs the
@@ -65,6 +78,12 @@ export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     charset: 'utf8mb4_unicode_ci',
     supportBigNumbers: true,
     bigNumberStrings: false,
-    extra: { connectionLimit: 20, connectTimeout: 5000, enableKeepAlive: true },
+    // A bounded queue: past `queueLimit` waiting requests, mysql2 refuses at once (503).
+    extra: {
+      connectionLimit: limits.poolSize,
+      queueLimit: limits.queueLimit,
+      connectTimeout: 5000,
+      enableKeepAlive: true,
+    },
   };
 }

@@ -33,7 +33,10 @@ function causeText(e: unknown): string {
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AppConfig, true>) => ({
-        ...buildDataSourceOptions(config.get('database', { infer: true })),
+        ...buildDataSourceOptions(
+          config.get('database', { infer: true }),
+          config.get('databaseLimits', { infer: true }),
+        ),
         // Fail fast at boot instead of retrying for minutes; the orchestrator restarts us.
         retryAttempts: 0,
         toRetry: () => false,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { WebhookDispatcher } from './webhook.dispatcher.js';
+import { OutboxModule } from '../outbox/outbox.module.js';
+import { WebhookChannel } from './webhook.channel.js';
 
-/** Outbound delivery of the security events that the sessions module publishes (SessionEvents). */
-@Module({ providers: [WebhookDispatcher] })
+/** The webhook: an outbox channel for the security events that the sessions module writes (SessionEvents). */
+@Module({ imports: [OutboxModule], providers: [WebhookChannel] })
 export class EventsModule {}

@@ -1,54 +1,57 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import { BackgroundWork } from '../common/background-work.js';
-import { safeErrorMessage } from '../common/logging.js';
-import { AfterCommit } from '../database/after-commit.js';
+import { newId } from '../common/random.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
+import type { Delivery, OutboxChannel } from '../outbox/outbox-channel.js';
+import { Outbox } from '../outbox/outbox.js';
 import { type Mail, MailTransport } from './mail.js';
 
+export const MAIL_CHANNEL = 'mail';
 export const MAIL_ATTEMPTS = 3;
 const RETRY_DELAY_MS = 1_000;
-/** At shutdown, deliveries in flight get this long to finish (main.ts allows 25 s in all). */
+/** At shutdown, background work in flight gets this long to finish (main.ts allows 25 s in all). */
 const SHUTDOWN_WAIT_MS = 10_000;
 
 /**
- * The one way a mail leaves: `send(mail, em)` delivers it once the transaction of `em` has
- * committed (at once outside one), in the background, so no request waits for an SMTP server
- * and no mail tells of a change that was rolled back. Failed attempts are retried twice, with a
- * doubling delay, then logged (kind and user only: a mail's text holds its link).
- *
- * The seam for the transactional outbox: there, `send` writes the mail to the outbox in `em`'s
- * transaction and the relay hands it to MailTransport; callers stay as they are.
+ * The one way a mail leaves: `send(mail, em)` writes it to the outbox in `em`'s transaction (at
+ * once outside one), so it goes out once that transaction commits, never for a change that was
+ * rolled back, and also after a crash or restart. The outbox relay hands it to MailTransport in
+ * the background (no request waits for an SMTP server), retrying twice with a doubling delay,
+ * then keeps it as failed and logs it (kind and user only: a mail's text holds its link). Its
+ * payload is sealed in the table and erased once sent.
  */
 @Injectable()
-export class MailQueue implements OnApplicationShutdown {
+export class MailQueue implements OutboxChannel<Mail>, OnModuleInit, OnApplicationShutdown {
+  readonly name = MAIL_CHANNEL;
+  readonly enabled = true;
+  readonly maxAttempts = MAIL_ATTEMPTS;
+  readonly retryDelayMs = RETRY_DELAY_MS;
+  readonly sealed = true;
   private readonly logger = new Logger(MailQueue.name);
 
   constructor(
     private readonly transport: MailTransport,
-    private readonly afterCommit: AfterCommit,
+    private readonly outbox: Outbox,
     private readonly tx: TransactionRunner,
     private readonly background: BackgroundWork,
   ) {}
 
-  send(mail: Mail, em: EntityManager = this.tx.manager): Promise<void> {
-    return this.afterCommit.onCommit(em, async () =>
-      this.background.start(`mail ${mail.kind} to user ${mail.userId}`, () => this.deliver(mail)),
-    );
+  onModuleInit(): void {
+    this.outbox.register(this);
   }
 
-  private async deliver(mail: Mail): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.transport.send(mail);
-        return;
-      } catch (e) {
-        if (attempt >= MAIL_ATTEMPTS) throw e;
-        this.logger.warn(`mail ${mail.kind} to user ${mail.userId}: attempt ${attempt} failed: ${safeErrorMessage(e)}`);
-        await sleep(RETRY_DELAY_MS * 2 ** (attempt - 1));
-      }
-    }
+  send(mail: Mail, em: EntityManager = this.tx.manager): Promise<void> {
+    return this.outbox.add(MAIL_CHANNEL, newId(), mail, em);
+  }
+
+  describe(mail: Mail): string {
+    return `${mail.kind} to user ${mail.userId}`;
+  }
+
+  deliver({ payload }: Delivery<Mail>): Promise<void> {
+    return this.transport.send(payload);
   }
 
   /** After the HTTP server drained (no request can start more), before the database closes. */

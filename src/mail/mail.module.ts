@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/configuration.js';
 import { LogMailTransport } from './log.transport.js';
 import { MailTransport } from './mail.js';
 import { MailQueue } from './mail-queue.js';
+import { OutboxModule } from '../outbox/outbox.module.js';
 import { SmtpMailTransport } from './smtp.transport.js';
 
 function mailTransport(config: ConfigService<AppConfig, true>): MailTransport {
@@ -21,8 +22,9 @@ function mailTransport(config: ConfigService<AppConfig, true>): MailTransport {
   return new LogMailTransport(logger, production);
 }
 
-/** Mail out: the queue (after commit, in the background) and its transport (SMTP, or the log). */
+/** Mail out: the queue (an outbox channel: sent after commit, in the background) and its transport (SMTP, or the log). */
 @Module({
+  imports: [OutboxModule],
   providers: [
     MailQueue,
     { provide: MailTransport, inject: [ConfigService], useFactory: mailTransport },

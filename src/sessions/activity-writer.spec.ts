@@ -3,6 +3,7 @@ import type { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/configuration.js';
 import type { AfterCommit } from '../database/after-commit.js';
 import type { TransactionRunner } from '../database/transaction-runner.js';
+import type { SessionEndingsLog } from './session-endings.js';
 import { SessionStore } from './session-store.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { TOUCH_BATCH_MAX } from './sessions.sql.js';
@@ -39,6 +40,7 @@ describe('ActivityWriter (batched last_active_at writes)', () => {
       new NoValidityCache(),
       {} as AfterCommit,
       {} as TransactionRunner,
+      {} as SessionEndingsLog,
       config,
     );
     writer = new ActivityWriter(store, MIN, (e) => errors.push(e));

@@ -59,7 +59,8 @@ describe('RefreshRotation', () => {
         'refresh_reuse',
         false,
         { now: NOW, idleCutoff: NOW - IDLE },
-        undefined,
+        // The ending's own transaction (a token in this unit test), which also holds its event.
+        {},
       );
     });
 

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { EntityManager } from 'typeorm';
 import { newId } from '../common/random.js';
+import { AfterCommit } from '../database/after-commit.js';
+import { Outbox } from '../outbox/outbox.js';
 import type { SessionResponse } from './dto/session.response.js';
 import type { EndReason } from './session-policy.js';
 
@@ -43,31 +46,66 @@ export type SessionLocationChangedEvent = Envelope<
 export type SessionEvent =
   SessionCreatedEvent | SessionRevokedEvent | SessionRefreshReuseEvent | SessionLocationChangedEvent;
 
+/** The outbox channel of the webhook (src/events); named here so that sessions need not import events. */
+const WEBHOOK = 'webhook';
+
 /**
- * Publishes security events in-process (@nestjs/event-emitter). Listeners must return at
- * once and never throw: emit() runs them synchronously inside the request that caused the event.
+ * Publishes security events: each is written to the outbox in the transaction of the change
+ * that caused it (`em`), so it is delivered (after the commit, durably) exactly when that change
+ * committed; in process, it is emitted (@nestjs/event-emitter) after the commit, for listeners
+ * that need no durability. A durable consumer is an outbox channel, not a listener.
  */
 @Injectable()
 export class SessionEvents {
-  constructor(private readonly emitter: EventEmitter2) {}
+  constructor(
+    private readonly emitter: EventEmitter2,
+    private readonly outbox: Outbox,
+    private readonly afterCommit: AfterCommit,
+  ) {}
 
-  private publish<E extends SessionEvent>(type: E['type'], now: number, data: E['data']): void {
-    this.emitter.emit(type, { id: newId(), type, occurredAt: new Date(now).toISOString(), data });
+  private async publish<E extends SessionEvent>(
+    type: E['type'],
+    now: number,
+    data: E['data'],
+    em: EntityManager,
+  ): Promise<void> {
+    const event = { id: newId(), type, occurredAt: new Date(now).toISOString(), data } as E;
+    await this.outbox.add(WEBHOOK, event.id, event, em);
+    await this.afterCommit.onCommit(em, async () => void this.emitter.emit(type, event));
   }
 
-  created(userId: string, newDevice: boolean, session: SessionResponse, now: number): void {
-    this.publish<SessionCreatedEvent>(SESSION_CREATED, now, { userId, newDevice, session });
+  created(userId: string, newDevice: boolean, session: SessionResponse, now: number, em: EntityManager): Promise<void> {
+    return this.publish<SessionCreatedEvent>(SESSION_CREATED, now, { userId, newDevice, session }, em);
   }
 
-  revoked(userId: string, sessionIds: string[], reason: EndReason, now: number): void {
-    if (sessionIds.length > 0) this.publish<SessionRevokedEvent>(SESSION_REVOKED, now, { userId, sessionIds, reason });
+  async revoked(
+    userId: string,
+    sessionIds: string[],
+    reason: EndReason,
+    now: number,
+    em: EntityManager,
+  ): Promise<void> {
+    if (sessionIds.length > 0)
+      await this.publish<SessionRevokedEvent>(SESSION_REVOKED, now, { userId, sessionIds, reason }, em);
   }
 
-  refreshReuse(userId: string, sessionId: string, now: number): void {
-    this.publish<SessionRefreshReuseEvent>(SESSION_REFRESH_REUSE, now, { userId, sessionId });
+  refreshReuse(userId: string, sessionId: string, now: number, em: EntityManager): Promise<void> {
+    return this.publish<SessionRefreshReuseEvent>(SESSION_REFRESH_REUSE, now, { userId, sessionId }, em);
   }
 
-  locationChanged(userId: string, sessionId: string, from: SessionWhereabouts, to: SessionWhereabouts, now: number) {
-    this.publish<SessionLocationChangedEvent>(SESSION_LOCATION_CHANGED, now, { userId, sessionId, from, to });
+  locationChanged(
+    userId: string,
+    sessionId: string,
+    from: SessionWhereabouts,
+    to: SessionWhereabouts,
+    now: number,
+    em: EntityManager,
+  ): Promise<void> {
+    return this.publish<SessionLocationChangedEvent>(
+      SESSION_LOCATION_CHANGED,
+      now,
+      { userId, sessionId, from, to },
+      em,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TransactionRunner } from '../database/transaction-runner.js';
 import { normalizeIp } from './device.js';
 import { GeoLocator } from './geo-locator.js';
 import { SessionEvents, type SessionWhereabouts } from './session-events.js';
@@ -29,6 +30,7 @@ export class SessionLocations {
     private readonly store: SessionStore,
     private readonly geo: GeoLocator,
     private readonly events: SessionEvents,
+    private readonly tx: TransactionRunner,
   ) {}
 
   /** Whether `ip` is another address than `last` (so `moved` has work to do). */
@@ -40,7 +42,8 @@ export class SessionLocations {
   /**
    * The session was just used from `ip`: when that is another address than its last, the row
    * moves (a compare-and-set, so of instances moving it together one does, and one event goes
-   * out) and the session is evicted from the caches, whose GET /v1/auth/me shows the address.
+   * out, through the outbox in the move's transaction) and the session is evicted from the
+   * caches, whose GET /v1/auth/me shows the address.
    */
   async moved(userId: string, sessionId: string, ip: string | undefined, now: number): Promise<void> {
     const address = normalizeIp(ip);
@@ -54,9 +57,14 @@ export class SessionLocations {
       lastRegion: place?.region ?? null,
       lastCity: place?.city ?? null,
     };
-    if (!(await this.sessions.moveLastAddress(sessionId, userId, prev.lastIpAddress, next))) return;
-    await this.store.evictSession(userId, sessionId, false);
-    if (prev.lastCountry !== null && next.lastCountry !== null && prev.lastCountry !== next.lastCountry)
-      this.events.locationChanged(userId, sessionId, whereabouts(prev), whereabouts(next), now);
+    const countryChanged =
+      prev.lastCountry !== null && next.lastCountry !== null && prev.lastCountry !== next.lastCountry;
+    const moved = await this.tx.run(async (em) => {
+      if (!(await this.sessions.moveLastAddress(sessionId, userId, prev.lastIpAddress, next, em))) return false;
+      if (countryChanged)
+        await this.events.locationChanged(userId, sessionId, whereabouts(prev), whereabouts(next), now, em);
+      return true;
+    });
+    if (moved) await this.store.evictSession(userId, sessionId, false);
   }
 }

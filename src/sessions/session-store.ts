@@ -11,6 +11,7 @@ import { TransactionRunner } from '../database/transaction-runner.js';
 import { activeWindow, type EndReason, isLoggedOut, validity } from './session-policy.js';
 import { type EndFilter, type SessionAuthRow, SessionsRepository } from './sessions.repository.js';
 import { USER_PROFILE_CHANGED, type UserProfileChangedEvent } from '../users/user-events.js';
+import { SessionEndingsLog } from './session-endings.js';
 import { ValidityCache } from './validity-cache.js';
 import type { CachedSession, EvictTarget } from './validity-lru.js';
 
@@ -26,8 +27,10 @@ export interface FoundSession extends AuthContext {
  * - A read goes lookup → ticket → read → fill: the ticket is taken before the read, and a fill
  *   is refused when anything was evicted since, so a read that raced a revocation can never
  *   put the ended session back.
- * - Every ending writes, then evicts once its transaction has committed (AfterCommit):
- *   evicting before the commit would let a lookup read the still-live row and re-fill it.
+ * - Every ending writes, appends to the revocation log in the same transaction (the database
+ *   is the source of the eviction: instances that share a cache tail the log before they renew
+ *   their lease), then evicts once its transaction has committed (AfterCommit): evicting before
+ *   the commit would let a lookup read the still-live row and re-fill it.
  * - The activity writer's touches come through here, and the cached `lastActiveAt` follows
  *   what was stored, never ahead of the row.
  */
@@ -41,6 +44,7 @@ export class SessionStore {
     private readonly cache: ValidityCache,
     private readonly afterCommit: AfterCommit,
     private readonly tx: TransactionRunner,
+    private readonly endings: SessionEndingsLog,
     config: ConfigService<AppConfig, true>,
   ) {
     this.idleMs = config.get('session', { infer: true }).idleTtl * 1000;
@@ -111,13 +115,14 @@ export class SessionStore {
 
   /**
    * Ends the sessions matching `filter` that are live at `now`, once (rows already ended keep
-   * their ending); returns how many this call ended. `em`: the caller's transaction, when the
-   * ending is part of one. Returns once no instance can serve them from its cache: the
-   * eviction is confirmed, even when none was still live (a retried revocation re-confirms it).
+   * their ending); returns how many this call ended. `em`: the ending's transaction. Returns
+   * once no instance can serve them from its cache: the eviction is confirmed, even when none
+   * was still live (a retried revocation re-confirms it).
    */
-  async end(filter: EndFilter, reason: EndReason, now: number, em?: EntityManager): Promise<number> {
+  async end(filter: EndFilter, reason: EndReason, now: number, em: EntityManager): Promise<number> {
     if (filter.ids?.length === 0) return 0;
     const ended = await this.sessions.end(filter, reason, isLoggedOut(reason), activeWindow(now, this.idleMs), em);
+    // `exceptId` is not in the target: evicting the kept session too costs it one database read.
     await this.evict(filter.ids ? { userId: filter.userId, ids: filter.ids } : { userId: filter.userId }, true, em);
     return ended;
   }
@@ -166,12 +171,14 @@ export class SessionStore {
   }
 
   /**
-   * Every ending ends here, after its write. With `confirm` (revocations) it resolves only once
-   * no instance can serve the sessions from its cache; without it (time-based expiry, which a
-   * cache hit re-checks anyway), best effort. A durable revocation log that instances read
-   * before renewing their lease would be appended here, inside the ending's transaction.
+   * Every ending ends here, after its write. With `confirm` (revocations) it is appended to the
+   * revocation log in the ending's transaction (when instances share a cache: with Redis) and
+   * resolves only once no instance can serve the sessions from its cache; without it
+   * (time-based expiry, which a cache hit re-checks anyway), best effort.
    */
-  private evict(target: EvictTarget, confirm: boolean, em = this.tx.manager): Promise<void> {
-    return this.afterCommit.run(em, () => this.cache.evict(target, confirm));
+  private async evict(target: EvictTarget, confirm: boolean, em = this.tx.manager): Promise<void> {
+    if (confirm && target.userId && this.cache.mode === 'redis')
+      await this.endings.append({ ...target, userId: target.userId }, em);
+    await this.afterCommit.run(em, () => this.cache.evict(target, confirm));
   }
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
 import type { AppConfig } from '../config/configuration.js';
 import { RoleResolver, RolesGuard } from '../common/guards/roles.guard.js';
+import { OutboxModule } from '../outbox/outbox.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../users/users.service.js';
 import { KeysModule } from '../keys/keys.module.js';
@@ -18,6 +19,7 @@ import { RefreshCookie } from './refresh-cookie.js';
 import { RefreshRotation } from './refresh-rotation.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionCheck } from './session-check.js';
+import { SessionEndingsLog } from './session-endings.js';
 import { SessionEvents } from './session-events.js';
 import { SessionLocations } from './session-locations.js';
 import { SessionStore } from './session-store.js';
@@ -28,7 +30,7 @@ import { SessionsSweeper } from './sessions.sweeper.js';
 import { cacheMode, LocalValidityCache, NoValidityCache, ValidityCache } from './validity-cache.js';
 import { RedisValidityCache } from './validity-cache.redis.js';
 
-function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
+function validityCache(config: ConfigService<AppConfig, true>, endings: SessionEndingsLog): ValidityCache {
   const session = config.get('session', { infer: true });
   const redis = config.get('redis', { infer: true });
   switch (cacheMode({ session, redis, database: config.get('database', { infer: true }) })) {
@@ -37,6 +39,7 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
         url: redis.url!,
         capacity: session.cacheSize,
         leaseMs: session.cacheLeaseMs,
+        endings,
       });
     case 'local':
       if (session.cache === 'local')
@@ -52,6 +55,7 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
 @Module({
   imports: [
     UsersModule,
+    OutboxModule,
     KeysModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
@@ -92,7 +96,8 @@ function validityCache(config: ConfigService<AppConfig, true>): ValidityCache {
         config.get('keys', { infer: true }).algorithm === 'HS256' ? hmac : keyed,
     },
     AccessTokenVerifier,
-    { provide: ValidityCache, inject: [ConfigService], useFactory: validityCache },
+    SessionEndingsLog,
+    { provide: ValidityCache, inject: [ConfigService, SessionEndingsLog], useFactory: validityCache },
   ],
   exports: [SessionCheck, RefreshRotation, RefreshCookie, SessionsService, AccessTokenVerifier],
 })

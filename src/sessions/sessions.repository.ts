@@ -306,8 +306,9 @@ export class SessionsRepository {
     userId: string,
     prev: string | null,
     next: Pick<SessionEntity, 'lastIpAddress' | 'lastCountry' | 'lastRegion' | 'lastCity'>,
+    em?: EntityManager,
   ): Promise<boolean> {
-    const qb = this.repo()
+    const qb = this.repo(em)
       .createQueryBuilder()
       .update()
       .set(next)

@@ -13,6 +13,7 @@ import type { RevokedResponse } from './dto/session-queries.dto.js';
 import { SessionResponse, toSessionResponse } from './dto/session.response.js';
 import { GeoLocator } from './geo-locator.js';
 import { type IssuedSession, RefreshTokenCodec } from './refresh-token.js';
+import { ENDINGS_KEPT_MS, SessionEndingsLog } from './session-endings.js';
 import { SessionEvents } from './session-events.js';
 import { activeWindow, type ActiveWindow, type EndReason, isLive, recentlyAuthenticated } from './session-policy.js';
 import { SessionStore } from './session-store.js';
@@ -62,6 +63,7 @@ export class SessionsService {
     private readonly geo: GeoLocator,
     private readonly events: SessionEvents,
     private readonly codec: RefreshTokenCodec,
+    private readonly endings: SessionEndingsLog,
   ) {
     const s = config.get('session', { infer: true });
     this.idleMs = s.idleTtl * 1000;
@@ -77,11 +79,18 @@ export class SessionsService {
 
   /**
    * Starts a session for a login whose password check read `credentialVersion`
-   * (UsersService.verifyCredentials); with MAX_SESSIONS_PER_USER the least recently active ones
-   * end in the same transaction. Null, and nothing stored, when the user's password changed (or
-   * was reset) since that check: the new password wins the race (SessionsRepository.insert).
+   * (UsersService.verifyCredentials), with its `session.created` event, in `em`'s transaction
+   * (the login's, which also holds its audit row) or one of its own; with MAX_SESSIONS_PER_USER
+   * the least recently active ones end in the same transaction. Null, and nothing stored, when
+   * the user's password changed (or was reset) since that check: the new password wins the race
+   * (SessionsRepository.insert).
    */
-  async create(userId: string, credentialVersion: number, ctx: LoginContext): Promise<CreatedSession | null> {
+  async create(
+    userId: string,
+    credentialVersion: number,
+    ctx: LoginContext,
+    em?: EntityManager,
+  ): Promise<CreatedSession | null> {
     const now = this.clock.now();
     const id = newId();
     const seed = randomSecret(32).toString('hex');
@@ -114,39 +123,45 @@ export class SessionsService {
     };
     const newDevice = !(await this.sessions.hasDeviceLike(userId, session));
     const firstLogin = newDevice && !(await this.sessions.hasAny(userId));
-    const stored = await this.tx.run(async (em) => {
-      if (this.maxPerUser > 0) await this.users.lockForUpdate(userId, em);
-      // Stored first: a refused login ends none of the others.
-      if (!(await this.sessions.insert(session, credentialVersion, em))) return false;
-      if (this.maxPerUser > 0) {
-        const others = (await this.sessions.activeIdsByAge(userId, this.window(now), em)).filter((s) => s !== id);
-        const excess = others.length - this.maxPerUser + 1;
-        if (excess > 0) await this.end({ userId, ids: others.slice(0, excess) }, 'session_limit', now, em);
-      }
-      return true;
-    });
-    if (!stored) return null;
     const shown = toSessionResponse(session, null, now, this.idleMs);
-    this.events.created(userId, newDevice, shown, now);
+    const work = async (tx: EntityManager) => {
+      if (this.maxPerUser > 0) await this.users.lockForUpdate(userId, tx);
+      // Stored first: a refused login ends none of the others.
+      if (!(await this.sessions.insert(session, credentialVersion, tx))) return false;
+      if (this.maxPerUser > 0) {
+        const others = (await this.sessions.activeIdsByAge(userId, this.window(now), tx)).filter((s) => s !== id);
+        const excess = others.length - this.maxPerUser + 1;
+        if (excess > 0) await this.end({ userId, ids: others.slice(0, excess) }, 'session_limit', now, tx);
+      }
+      await this.events.created(userId, newDevice, shown, now, tx);
+      return true;
+    };
+    if (!(await (em ? work(em) : this.tx.run(work)))) return null;
     return { ...this.codec.issued(session, 0, now), alert: newDevice && !firstLogin ? shown : null };
   }
 
   /** A refresh token was used again (RefreshRotation decides when): the session ends, and says why. */
   async endReused(userId: string, sessionId: string, now: number): Promise<void> {
-    await this.end({ userId, ids: [sessionId] }, 'refresh_reuse', now);
-    this.events.refreshReuse(userId, sessionId, now);
+    await this.tx.run(async (em) => {
+      await this.end({ userId, ids: [sessionId] }, 'refresh_reuse', now, em);
+      await this.events.refreshReuse(userId, sessionId, now, em);
+    });
     this.logger.warn(`refresh token reuse: session ${sessionId} ended`);
   }
 
-  /** `em`: the caller's transaction, when the end is part of one. */
+  /**
+   * Every ending of a session ends here: the rows, the revocation log and the `session.revoked`
+   * event in one transaction (`em`: the caller's, when the end is part of one; else its own).
+   */
   private async end(filter: EndFilter, reason: EndReason, now = this.clock.now(), em?: EntityManager): Promise<number> {
+    if (!em) return this.tx.run((own) => this.end(filter, reason, now, own));
     const ended = await this.store.end(filter, reason, now, em);
     if (ended === 0) return 0;
     // When every id asked for was ended (logout, revoke, reuse, cap) the ids are known; only
     // user-wide ends ask which rows this call stamped with its moment and reason.
     const ids =
       filter.ids?.length === ended ? filter.ids : await this.sessions.idsEndedAt(filter.userId, now, reason, em);
-    this.events.revoked(filter.userId, ids, reason, now);
+    await this.events.revoked(filter.userId, ids, reason, now, em);
     return ended;
   }
 
@@ -275,6 +290,8 @@ export class SessionsService {
     let purged = 0;
     for (let n = SWEEP_BATCH; n === SWEEP_BATCH; purged += n)
       n = await this.sessions.purgeEndedBefore(now - this.retentionMs, SWEEP_BATCH);
+    // Real time, as the log's rows carry: the revocation log is about delivery, not the session clock.
+    await this.endings.prune(Date.now() - ENDINGS_KEPT_MS);
     return { expired, purged };
   }
 }

@@ -42,6 +42,19 @@ export const touchSql = (n: number) =>
 export const LAST_ACTIVE_FORWARD_SQL = 'CASE WHEN last_active_at < :now THEN :now ELSE last_active_at END';
 
 /**
+ * The revocation log (SessionEndingsLog): one row per ending, written in the ending's
+ * transaction; every instance with a shared cache reads it before it renews its cache lease.
+ * `session_ids` NULL: every session of the user.
+ */
+export const APPEND_ENDING_SQL = 'INSERT INTO session_endings (user_id, session_ids, created_at) VALUES (?, ?, ?)';
+export const READ_ENDINGS_SQL =
+  'SELECT seq, user_id, session_ids FROM session_endings WHERE seq > ? ORDER BY seq LIMIT ?';
+/** Where a tail starts: endings older than the gap window have long committed, and the cache starts empty. */
+export const ENDINGS_START_SQL = 'SELECT MAX(seq) AS seq FROM session_endings WHERE created_at < ?';
+export const OLD_ENDINGS_SQL = 'SELECT seq FROM session_endings WHERE created_at < ? ORDER BY seq LIMIT ?';
+export const deleteEndingsSql = (n: number) => `DELETE FROM session_endings WHERE seq IN (${'?, '.repeat(n - 1)}?)`;
+
+/**
  * Every column of a session row, by the entity's field: a field added to SessionEntity fails
  * the type check until it is listed here, so the insert below always writes every column.
  */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { apiError } from '../common/api-error.js';
 import { Redis } from 'ioredis';
+import { EndingsTail, type SessionEndingsLog } from './session-endings.js';
 import { LocalValidityCache } from './validity-cache.js';
 import type { EvictTarget } from './validity-lru.js';
 
@@ -18,17 +18,26 @@ export interface RedisValidityCacheOptions {
   url: string;
   capacity: number;
   leaseMs: number;
+  /** The revocation log, read before every lease renewal. */
+  endings: Pick<SessionEndingsLog, 'startAt' | 'read'>;
   /** Real time (never the app's injectable clock): leases are about message delivery. */
   now?: () => number;
 }
 
 /**
- * Several instances, one Redis. A revocation commits, publishes the target on a channel and
- * returns once every instance registered as live has acknowledged the eviction or its lease
- * has lapsed. An instance serves from its cache only while it holds a lease, renewed by
- * hearing its own heartbeat back through its subscription: Redis delivers a channel's
- * messages in order, so a renewed lease proves every eviction published before the
- * heartbeat was applied. Losing the subscription drops the lease and the cache at once.
+ * Several instances, one Redis, one database. A revocation commits (with its row in the
+ * revocation log), publishes the target on a channel and returns once every instance
+ * registered as live has acknowledged the eviction or its lease has lapsed. An instance serves
+ * from its cache only while it holds both halves of its lease:
+ * - Redis: renewed by hearing its own heartbeat back through its subscription. Redis delivers
+ *   a channel's messages in order, so a renewed lease proves every eviction published before
+ *   the heartbeat was applied. Losing the subscription drops the lease and the cache at once.
+ * - the database: renewed by a read of the revocation log that started less than a lease ago
+ *   and applied every ending committed before it. This half holds when the revoking instance
+ *   never published (killed after its commit, cut off from Redis, its commit's reply lost):
+ *   every committed ending reaches every cache within one lease. An instance that cannot read
+ *   the log stops serving from its cache.
+ * The log is read once per heartbeat (a quarter lease), never per request.
  */
 export class RedisValidityCache extends LocalValidityCache implements OnModuleInit, OnApplicationShutdown {
   override readonly mode = 'redis' as const;
@@ -43,6 +52,9 @@ export class RedisValidityCache extends LocalValidityCache implements OnModuleIn
   /** Served lease ends this much before the registered one: room for clock skew between hosts. */
   private readonly skewMs: number;
   private leaseUntil = 0;
+  /** Until when the last successful read of the revocation log lets this instance serve from its cache. */
+  private logUntil = 0;
+  private readonly tail: EndingsTail;
   private heartbeatTimer?: NodeJS.Timeout;
   private beating = false;
   private readonly waiters = new Map<string, Waiter>();
@@ -52,6 +64,7 @@ export class RedisValidityCache extends LocalValidityCache implements OnModuleIn
     this.leaseMs = options.leaseMs;
     this.skewMs = Math.floor(options.leaseMs / 4);
     this.now = options.now ?? Date.now;
+    this.tail = new EndingsTail(options.endings, (target) => this.cache.evict(target));
     // Pub/sub channels are not scoped by database index: name them by it.
     const prefix = `device-sessions:${new URL(options.url).pathname.slice(1) || '0'}:sessions`;
     this.channel = `${prefix}:evict`;
@@ -77,7 +90,14 @@ export class RedisValidityCache extends LocalValidityCache implements OnModuleIn
   }
 
   protected override usable(): boolean {
-    return this.now() < this.leaseUntil;
+    const now = this.now();
+    return now < this.leaseUntil && now < this.logUntil;
+  }
+
+  /** After a lapse the instance may have missed evictions: it starts empty. */
+  private renew(half: 'leaseUntil' | 'logUntil', until: number): void {
+    if (!this.usable()) this.cache.clear();
+    this[half] = Math.max(this[half], until);
   }
 
   async onModuleInit(): Promise<void> {
@@ -115,6 +135,10 @@ export class RedisValidityCache extends LocalValidityCache implements OnModuleIn
     if (this.beating) return;
     this.beating = true;
     const until = this.now() + this.leaseMs;
+    const tailed = this.tail.poll().then(
+      () => this.renew('logUntil', until - this.skewMs),
+      (e: Error) => this.logger.debug(`revocation log unreadable: ${e.message}`),
+    );
     try {
       // Registered before it is published: whoever can see the lease in use can see it registered.
       await this.pub.zadd(this.registry, until, this.instanceId);
@@ -126,6 +150,7 @@ export class RedisValidityCache extends LocalValidityCache implements OnModuleIn
     } catch (e) {
       this.logger.debug(`heartbeat failed: ${(e as Error).message}`);
     } finally {
+      await tailed;
       this.beating = false;
     }
   }
@@ -147,9 +172,7 @@ export class RedisValidityCache extends LocalValidityCache implements OnModuleIn
         .publish(this.ackChannel(msg.from), JSON.stringify({ id: msg.id, from: this.instanceId }))
         .catch(() => undefined);
     } else if (msg.t === 'ping' && msg.from === this.instanceId && channel === this.channel) {
-      // After a lapse the instance may have missed evictions: start empty.
-      if (!this.usable()) this.cache.clear();
-      this.leaseUntil = Math.max(this.leaseUntil, msg.until - this.skewMs);
+      this.renew('leaseUntil', msg.until - this.skewMs);
     }
   }
 
@@ -172,15 +195,11 @@ export class RedisValidityCache extends LocalValidityCache implements OnModuleIn
       await this.acknowledged(waiter, leases);
     } catch (e) {
       if (!confirm) return;
-      this.logger.warn(`eviction not confirmed: ${(e as Error).message}`);
-      // Nobody can be told: once every lease that could be held has lapsed, the database decides everywhere...
+      this.logger.warn(`eviction not confirmed over Redis, waiting out the lease: ${(e as Error).message}`);
+      // Nobody can be told, but the ending is in the revocation log: once every lease that could
+      // have been renewed before the commit has lapsed, each instance has read it or stopped
+      // serving from its cache.
       await sleep(Math.max(0, start + this.leaseMs - this.now()));
-      // ...unless only this instance lost Redis. Say so; a retry publishes the eviction again.
-      throw apiError(
-        503,
-        'service_unavailable',
-        'The session ended, but other instances could not confirm it; retry the request',
-      );
     } finally {
       this.waiters.delete(id);
     }

@@ -47,6 +47,8 @@ export async function createTestApp(
     await dataSource.query('DELETE FROM user_roles');
     await dataSource.query('DELETE FROM users');
     await dataSource.query('DELETE FROM login_audit');
+    await dataSource.query('DELETE FROM outbox');
+    await dataSource.query('DELETE FROM session_endings');
   }
   return {
     app,

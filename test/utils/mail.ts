@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { BackgroundWork } from '../../src/common/background-work.js';
+import { OutboxRelay } from '../../src/outbox/outbox-relay.js';
 import type { TestApp } from './create-test-app.js';
 
 export const PUBLIC_URL = 'https://accounts.example.test';
 
-/** Waits until the mails and lookups the last requests started in the background are done. */
-export function settle(t: TestApp): Promise<void> {
-  return t.get(BackgroundWork).idle();
+/**
+ * Waits until the mails and lookups the last requests started in the background are done: the
+ * background work (which may queue mails), then the outbox rounds that send what is due.
+ */
+export async function settle(t: TestApp): Promise<void> {
+  await t.get(BackgroundWork).idle();
+  await t.get(OutboxRelay).idle();
+  await t.get(BackgroundWork).idle();
 }
 
 /** Every stored link token of the user, as the database holds it. */

@@ -9,6 +9,7 @@ import { GeoLocator } from '../../src/sessions/geo-locator.js';
 import { RefreshRotation } from '../../src/sessions/refresh-rotation.js';
 import { RefreshTokenCodec } from '../../src/sessions/refresh-token.js';
 import { SessionCheck } from '../../src/sessions/session-check.js';
+import { SessionEndingsLog } from '../../src/sessions/session-endings.js';
 import { SessionEvents } from '../../src/sessions/session-events.js';
 import { SessionLocations } from '../../src/sessions/session-locations.js';
 import { SessionStore } from '../../src/sessions/session-store.js';
@@ -86,7 +87,12 @@ export async function sessionsUnit(): Promise<SessionsUnit> {
           })),
         },
       },
-      { provide: TransactionRunner, useValue: {} },
+      // A transaction that is only a token: the repository and events are mocks.
+      {
+        provide: TransactionRunner,
+        useValue: { run: (work: (em: object) => Promise<unknown>) => work({}), manager: {} },
+      },
+      { provide: SessionEndingsLog, useValue: { append: jest.fn(), prune: jest.fn().mockResolvedValue(0) } },
       { provide: Clock, useValue: clock },
       { provide: GeoLocator, useValue: { lookup: () => null } },
       { provide: ValidityCache, useValue: new NoValidityCache() },

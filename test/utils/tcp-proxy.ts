@@ -7,6 +7,7 @@ import { createServer, Server, Socket, connect } from 'node:net';
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private loseAfter?: { text: string; resolve: () => void };
   port = 0;
 
   constructor(
@@ -23,8 +24,26 @@ export class TcpProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
+      let lost = false;
+      client.on('data', (chunk: Buffer) => {
+        const arm = this.loseAfter;
+        if (arm && chunk.includes(arm.text)) {
+          // The server gets the statement and runs it; its answer never reaches the client.
+          this.loseAfter = undefined;
+          lost = true;
+          upstream.write(chunk, () => {
+            client.destroy();
+            setTimeout(() => upstream.end(), 200);
+            arm.resolve();
+          });
+          return;
+        }
+        if (!lost) upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (!lost) client.write(chunk);
+      });
+      client.on('close', () => !lost && upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve, reject) => {
@@ -33,6 +52,15 @@ export class TcpProxy {
     });
     this.port = (this.server.address() as { port: number }).port;
     return this.port;
+  }
+
+  /**
+   * Arms the proxy: the next statement whose packet contains `text` (e.g. `COMMIT`) reaches the
+   * server, and that client connection is dropped before the answer comes back: the client
+   * cannot tell whether it ran. Resolves once it happened.
+   */
+  loseReplyTo(text: string): Promise<void> {
+    return new Promise((resolve) => (this.loseAfter = { text, resolve }));
   }
 
   async cut(): Promise<void> {

@@ -12,7 +12,11 @@ const UNREACHABLE = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
+  // SqlDriver: no pooled connection came free in time (a stalled database).
+  'POOL_QUEUE_TIMEOUT',
 ]);
+/** mysql2's refusals when its pool's queue is full (DATABASE_QUEUE_LIMIT) or closing: no code of their own. */
+const POOL_FULL = /^(Queue limit reached|Pool is closed)\.?$/;
 
 /**
  * Codes that mean "the database answers but will not store this now": a read-only file, user or
@@ -29,6 +33,12 @@ const WRITE_REFUSED = new Set([
   'ER_RECORD_FILE_FULL',
   'ER_DISK_FULL',
 ]);
+/**
+ * The schema is not the one the code needs (a table missing: a migration not applied, or
+ * dropped under the running service): nothing a client did, and readiness reports it. 503.
+ */
+const SCHEMA_MISSING = new Set(['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR']);
+const SQLITE_SCHEMA_MISSING = /^(no such table|no such column|table \S+ has no column named)/;
 /**
  * MySQL/MariaDB: the transaction lost a deadlock (InnoDB rolled it back whole), or waited
  * innodb_lock_wait_timeout for a lock. Nothing is wrong with the request: TransactionRunner runs
@@ -87,6 +97,10 @@ export function isServiceUnavailable(exception: unknown): boolean {
     anyLayer(exception, (e) => {
       const code = codeOf(e);
       if (UNREACHABLE.has(code) || SQLITE_BUSY.test(code)) return true;
+      if (typeof e.message === 'string' && POOL_FULL.test(e.message)) return true;
+      if (SCHEMA_MISSING.has(code)) return true;
+      if (code === 'SQLITE_ERROR' && typeof e.message === 'string' && SQLITE_SCHEMA_MISSING.test(e.message))
+        return true;
       if (e.fatal === true && code) return true;
       return e.name === 'MaxRetriesPerRequestError' || (typeof e.message === 'string' && REDIS_DOWN.test(e.message));
     })

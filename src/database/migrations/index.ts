@@ -9,6 +9,7 @@ import { SessionAuthenticatedAt1765200000000 } from './1765200000000-session-aut
 import { UsersDisabledAt1765200100000 } from './1765200100000-users-disabled-at.js';
 import { SessionLastAddress1765200200000 } from './1765200200000-session-last-address.js';
 import { SigningKeys1765300000000 } from './1765300000000-signing-keys.js';
+import { Outbox1765400000000 } from './1765400000000-outbox.js';
 
 /** Listed explicitly: no glob, so the same list works from src (tests) and dist (app, CLI). */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   UsersDisabledAt1765200100000,
   SessionLastAddress1765200200000,
   SigningKeys1765300000000,
+  Outbox1765400000000,
 ];
