@@ -58,7 +58,11 @@ function rss(pid) {
   }
 }
 
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+/** The 99th percentile of the requests' latencies (NaN for none). */
+function p99(requests) {
+  const xs = requests.map((r) => r.ms).sort((a, b) => a - b);
+  return xs.length ? xs[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] : NaN;
+}
 
 /**
  * Runs the fault on a database that already has the seed's users and sessions (`tokens` are theirs): starts its
@@ -128,22 +132,9 @@ export async function dbStall(mysqlUrl, tokens, { seconds = DB_STALL_S, migrate 
     seconds,
     connections: CONNECTIONS,
     timeoutMs: TIMEOUT_MS,
-    normal: {
-      rps: normal.length / NORMAL_S,
-      p99: normal.length
-        ? pct(
-            normal.map((r) => r.ms),
-            99,
-          )
-        : NaN,
-    },
+    normal: { rps: normal.length / NORMAL_S, p99: p99(normal) },
     sent: during.length,
-    p99: during.length
-      ? pct(
-          during.map((r) => r.ms),
-          99,
-        )
-      : NaN,
+    p99: p99(during),
     statuses,
     without503RetryAfter: during.filter((r) => r.status === 503 && !r.retryAfter).length,
     // Anything but a 503 with Retry-After or a 200 (one sent just before the stall ended may still get through).
@@ -164,18 +155,16 @@ export function dbStallTable(r) {
 
 | before the stall: req/s, p99 ms | requests in flight during the stall | p99 during the stall ms | answers by status | 503s without Retry-After | RSS before → peak MiB | RSS growth MiB | recovery ms (stall's end → first 200) |
 |---|---|---|---|---|---|---|---|
-| ${n0(r.normal.rps)}, ${n0(r.normal.p99)} | ${r.sent} | ${n0(r.p99)} | ${byStatus || 'none'} | ${r.without503RetryAfter} | ${n0(r.rssBeforeMiB)} → ${n0(r.rssPeakMiB)} | ${n0(r.rssPeakMiB - r.rssBeforeMiB)} | ${r.recoveryMs === null ? `none within ${RECOVERY_MAX_S} s` : n0(r.recoveryMs)} |`;
+| ${n0(r.normal.rps)}, ${n0(r.normal.p99)} | ${r.sent} | ${r.p99 >= r.timeoutMs ? '≥ ' : ''}${n0(r.p99)} | ${byStatus || 'none'} | ${r.without503RetryAfter} | ${n0(r.rssBeforeMiB)} → ${n0(r.rssPeakMiB)} | ${n0(r.rssPeakMiB - r.rssBeforeMiB)} | ${r.recoveryMs === null ? `none within ${RECOVERY_MAX_S} s` : n0(r.recoveryMs)} |`;
 }
 
 /** The target rows of one dbStall result (report.mjs's `target` formatter). */
-export const dbStallTargets = (r, target) =>
-  [
-    target(
-      `database stalled ${r.seconds} s: p99 during the stall`,
-      '≤ 2.5 s',
-      `${(r.p99 / 1000).toFixed(2)} s`,
-      r.p99 <= 2500,
-    ),
+export const dbStallTargets = (r, target) => {
+  // A p99 at the client timeout is a lower bound, not a figure: the target is not shown met.
+  const capped = r.p99 >= r.timeoutMs;
+  const got = `${capped ? '≥ ' : ''}${(r.p99 / 1000).toFixed(2)} s${capped ? ' (the client timeout)' : ''}`;
+  return [
+    target(`database stalled ${r.seconds} s: p99 during the stall`, '≤ 2.5 s', got, !capped && r.p99 <= 2500),
     target(
       'database stalled: answers neither 200 nor 503 with Retry-After (timeouts, errors, other statuses)',
       '0',
@@ -183,6 +172,7 @@ export const dbStallTargets = (r, target) =>
       r.bad === 0,
     ),
   ].join('\n');
+};
 
 async function main() {
   const mysqlUrl = process.env.BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/bench_db_stall';
@@ -205,7 +195,7 @@ async function main() {
   );
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href)
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
   main()
     .catch((e) => {
       console.error(e);
