@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dbStallTable, dbStallTargets } from './db-stall.mjs';
 import { stallTable } from './stdout-stall.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -66,6 +67,7 @@ export function report({
   touches,
   uncached,
   stall,
+  dbStall,
   config,
 }) {
   const { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL } = config;
@@ -177,6 +179,7 @@ ${
       ].join('\n')
     : '| stdout not read | | skipped (BENCH_STALL_S=0) | |'
 }
+${dbStall ? dbStallTargets(dbStall, target) : '| database stalled | ≤ 2.5 s | skipped (BENCH_DB_STALL_S=0) | |'}
 
 ## Every target
 
@@ -214,6 +217,10 @@ ${price('SQLite, cache', 'a sqlite cache, info', 'a sqlite cache, warn')}
 ## A stdout that stops taking lines (production shape, info)
 
 ${stall ? stallTable(stall) : 'Skipped (BENCH_STALL_S=0).'}
+
+## A database that stops answering (MariaDB behind a proxy that forwards nothing, no cache, info)
+
+${dbStall ? dbStallTable(dbStall) : 'Skipped (BENCH_DB_STALL_S=0).'}
 
 ## The session check alone, and V8's pretenuring
 

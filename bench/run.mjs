@@ -2,7 +2,8 @@
 // Knobs: BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32),
 // BENCH_LIST_ROWS (sessions table size for the list measurement, default 1000000; 0 skips it),
 // BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3),
-// BENCH_STALL_S (the stdout stall, default 5; 0 skips it), BENCH_PORT_BASE (default 4100).
+// BENCH_STALL_S (the stdout stall, default 5; 0 skips it), BENCH_DB_STALL_S (the database stall, default 10; 0 skips
+// it; BENCH_DB_STALL_TIMEOUT_MS its client timeout, default 5000), BENCH_PORT_BASE (default 4100).
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,6 +28,7 @@ import {
 } from './harness.mjs';
 import { median, report, TARGETS } from './report.mjs';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
+import { DB_STALL_S, dbStall } from './db-stall.mjs';
 import { STALL_S, stdoutStall } from './stdout-stall.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -165,6 +167,8 @@ async function main() {
 
   // A stdout that stops taking lines, on the production shape (bench/stdout-stall.mjs).
   const stall = STALL_S > 0 ? await stdoutStall(servers['a mysql+redis'], tokens) : null;
+  // A database that stops answering, under 32 connections, uncached (bench/db-stall.mjs: its own server and proxy).
+  const dbStallResult = DB_STALL_S > 0 ? await dbStall(MYSQL_URL, tokens) : null;
 
   // Login latency (MariaDB app, sequential): HS256 and ES256 alternately, so drift falls on both alike.
   const logins = [];
@@ -264,6 +268,7 @@ async function main() {
     touches,
     uncached,
     stall,
+    dbStall: dbStallResult,
     config: { DURATION, ROUNDS, CONNECTIONS, LIST_ROWS, DISTINCT, SESSIONS, REDIS_URL },
   });
 }
