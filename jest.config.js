@@ -35,9 +35,13 @@ const swc = [
   },
 ];
 
+// CommonJS packages that import() an ESM-only one, which Jest's CommonJS runtime cannot run:
+// compiled too, SWC turns that import() into a require() of the compiled package.
+const dynamicImporters = ['@fastify/cookie'];
+
 const common = {
   transform: { '^.+\\.(ts|js|mjs)$': swc },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages().join('|')})/)`],
+  transformIgnorePatterns: [`/node_modules/(?!(${[...esmPackages(), ...dynamicImporters].join('|')})/)`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 };

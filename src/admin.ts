@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { CoreModule } from './app.module.js';
 import { SystemClock } from './common/clock.js';
+import { safeErrorMessage } from './common/logging.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
 import { ConfigValidationError } from './config/env.validation.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -74,7 +75,7 @@ async function main(): Promise<number> {
     console.log(await run(app.get(UsersService), process.argv.slice(2)));
     return 0;
   } catch (e) {
-    console.error(e instanceof UsageError ? e.message : `admin: ${(e as Error).message}`);
+    console.error(e instanceof UsageError ? e.message : `admin: ${safeErrorMessage(e)}`);
     return e instanceof UsageError ? 2 : 1;
   } finally {
     await app.close();
@@ -83,8 +84,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (e: Error) => {
-    console.error(`admin failed: ${e.message}`);
+  (e: unknown) => {
+    console.error(`admin failed: ${safeErrorMessage(e)}`);
     process.exit(1);
   },
 );

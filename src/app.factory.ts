@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -42,6 +43,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.app.bodyLimit);
   registerResponseHeaders(fastify);
+  // Only POST /v1/auth/refresh reads a cookie (RefreshCookie parses it there): no parsing on every request.
+  await app.register(fastifyCookie, { hook: false });
   GracefulShutdown.install(fastify);
   if (config.app.corsOrigins.length > 0) app.enableCors(corsPolicy(config.app.corsOrigins));
   app.useGlobalPipes(new AppValidationPipe());

@@ -4,6 +4,7 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { CoreModule } from './app.module.js';
 import { SystemClock } from './common/clock.js';
+import { safeErrorMessage } from './common/logging.js';
 import { AppConfig, loadConfig } from './config/configuration.js';
 import { ConfigValidationError } from './config/env.validation.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -106,8 +107,8 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (e: Error) => {
-    console.error(`keys failed: ${e.message}`);
+  (e: unknown) => {
+    console.error(`keys failed: ${safeErrorMessage(e)}`);
     process.exit(1);
   },
 );

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from './app.factory.js';
 import { GracefulShutdown } from './common/graceful-shutdown.js';
+import { safeErrorMessage } from './common/logging.js';
 import { AppConfig, describeDatabase, loadConfig } from './config/configuration.js';
 import { ConfigValidationError } from './config/env.validation.js';
 import { ListenError, startupFailure } from './startup.js';
@@ -53,8 +54,8 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, (s) => {
-      shutdown(s).catch((e: Error) => {
-        logger.error(`shutdown failed: ${e.message}`);
+      shutdown(s).catch((e: unknown) => {
+        logger.error(`shutdown failed: ${safeErrorMessage(e)}`);
         process.exit(1);
       });
     });

@@ -58,6 +58,8 @@ describe.each(testDatabases)('admin disable and enable on %s', (db) => {
       ['revoked', 'admin'],
     ]);
 
+    // Audit rows are ordered by created_at (the fake clock): each attempt gets its own moment.
+    t.clock.advance(1_000);
     const right = await tryLogin(user);
     expect(right.status).toBe(403);
     expect(right.body).toEqual({
@@ -66,6 +68,7 @@ describe.each(testDatabases)('admin disable and enable on %s', (db) => {
       code: 'account_disabled',
       message: expect.any(String),
     });
+    t.clock.advance(1_000);
     const wrong = await tryLogin(user, 'not the password');
     expect({ status: wrong.status, code: wrong.body.code }).toEqual({ status: 401, code: 'invalid_credentials' });
     const [{ n }] = await t.dataSource.query(

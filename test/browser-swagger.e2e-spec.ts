@@ -73,10 +73,13 @@ describeInBrowser('Swagger UI in Chromium', () => {
     // "Authorize": paste the access token shown in the login response.
     await page.locator('.scheme-container button.authorize').click();
     const dialog = page.locator('.dialog-ux .modal-ux');
-    await dialog.getByLabel('auth-bearer-value').fill(pair.accessToken);
-    await dialog.getByRole('button', { name: 'Apply credentials' }).click();
+    // The dialog lists every scheme: the bearer token, and the OAuth clients' HTTP Basic.
+    const bearer = dialog.locator('form').filter({ has: page.getByLabel('auth-bearer-value') });
+    await bearer.getByLabel('auth-bearer-value').fill(pair.accessToken);
+    await bearer.getByRole('button', { name: 'Apply credentials' }).click();
+    // Applied, the bearer form shows its token masked and one "Remove authorization" (Basic has none).
     await dialog.getByRole('button', { name: 'Remove authorization' }).waitFor();
-    await dialog.locator('button.btn-done').click();
+    await dialog.locator('button.btn-done').first().click();
 
     const listed = await tryItOut(page, 'SessionsController_list');
     expect(listed.status).toBe('200');

@@ -2,11 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type JWK, SignJWT, type CryptoKey } from 'jose';
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { buildResourceServer, SET_PATH } from '../examples/resource-server/src/server.js';
 import { SESSION_REVOKED } from '../examples/resource-server/src/set-receiver.js';
+import { RefreshRotation } from '../src/sessions/refresh-rotation.js';
+import { SessionsService } from '../src/sessions/sessions.service.js';
 import { bearer, login, registerUser } from './factories/users.js';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
 import { testDatabases } from './utils/databases.js';
+import { freePort } from './utils/redis-server.js';
 
 const ISSUER = 'https://issuer.example';
 const AUDIENCE = 'device-sessions';
@@ -214,5 +218,57 @@ describe.each(testDatabases)('examples/resource-server in exact mode against dev
     } finally {
       await wrong.close();
     }
+  });
+});
+
+describe.each(testDatabases)('examples/resource-server with SET push from device-sessions (%s)', (db) => {
+  jest.setTimeout(120_000);
+  let t: TestApp;
+  let rs: FastifyInstance;
+  let rsUrl: string;
+  beforeAll(async () => {
+    const appPort = await freePort();
+    const base = `http://127.0.0.1:${appPort}`;
+    const rsPort = await freePort();
+    const receiverUrl = `http://127.0.0.1:${rsPort}${SET_PATH}`;
+    rs = await buildResourceServer({
+      issuer: 'device-sessions',
+      audience: 'device-sessions',
+      jwksUrl: `${base}/.well-known/jwks.json`,
+      receiverUrl,
+      mode: 'local',
+    });
+    await rs.listen({ port: rsPort, host: '127.0.0.1' });
+    rsUrl = `http://127.0.0.1:${rsPort}`;
+    t = await createTestApp(db, { SET_RECEIVERS: receiverUrl, WEBHOOK_RETRY_DELAY_MS: '50' });
+    await t.app.listen(appPort, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await rs?.close();
+  });
+
+  const orders = (token: string) => fetch(`${rsUrl}/v1/orders`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('a logout here is refused there once the push arrived: the delay over 100 revocations', async () => {
+    const user = await registerUser(t.http);
+    const delays: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      // A fresh account's credential version is 0 (no password change yet).
+      const created = await t.get(SessionsService).create(user.id, 0, {});
+      const pair = t.get(RefreshRotation).pair(created!);
+      expect((await orders(pair.accessToken)).status).toBe(200);
+      await t.http.post('/v1/auth/logout').set('Authorization', bearer(pair.accessToken)).expect(204);
+      const returned = performance.now();
+      let status = 200;
+      while (status === 200 && performance.now() - returned < 10_000) status = (await orders(pair.accessToken)).status;
+      expect(status).toBe(401);
+      delays.push(performance.now() - returned);
+    }
+    delays.sort((x, y) => x - y);
+    const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor((delays.length * p) / 100))].toFixed(1);
+    console.log(
+      `[${db}] revoke returned → first refusal at the resource server (SET push), 100 revocations: p50 ${pct(50)} ms, p99 ${pct(99)} ms`,
+    );
   });
 });

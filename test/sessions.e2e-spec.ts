@@ -540,9 +540,11 @@ describe.each(testDatabases)('core API on %s', (db) => {
       expect(doc.components.schemas.SessionResponse.required).toEqual(
         expect.arrayContaining(['id', 'current', 'status', 'device', 'location', 'endedAt', 'endReason']),
       );
+      // refreshToken is absent in cookie mode (refreshTokenIn: "cookie"), so it is not required.
       expect(doc.components.schemas.TokenPairResponse.required).toEqual(
-        expect.arrayContaining(['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'sessionId']),
+        expect.arrayContaining(['accessToken', 'tokenType', 'expiresIn', 'sessionId']),
       );
+      expect(doc.components.schemas.TokenPairResponse.properties.refreshToken).toBeDefined();
     });
 
     it('answers unknown routes with the error shape', async () => {

@@ -22,8 +22,10 @@ export class AccountsService {
   ) {}
 
   /**
-   * An admin disables the account: in one transaction it is marked, every session ends (`admin`)
-   * and every unused mailed link dies. Then no login succeeds (403 `account_disabled` for the
+   * An admin disables the account: in one transaction it is marked (its credential version
+   * moving on, so a login that checked the password before the commit stores no session and
+   * answers 403 `account_disabled`), every session ends (`admin`) and every unused mailed link
+   * dies. Then no login succeeds (403 `account_disabled` for the
    * right password), and no mail goes to it (UsersService.contact): forgot-password and "this
    * wasn't me" send no reset link, so nothing lets the owner back in but an admin's enable.
    */
@@ -45,7 +47,9 @@ export class AccountsService {
    * one is 403 and changes nothing). Then, in one transaction, every session ends
    * (`account_deleted`) and every row that holds the person goes — sessions (device, IP,
    * User-Agent, location), mailed links, login-audit rows, roles, the user — so the email can
-   * register again. The sessions are evicted from every instance's cache once it commits.
+   * register again. The sessions are evicted from every instance's cache once it commits. A
+   * login that checked the password before the commit stores no session (its INSERT … SELECT
+   * finds no user row) and is audited like an unknown email's.
    */
   async deleteAccount(auth: AuthContext, password: string): Promise<void> {
     await this.credentials.prove(auth.userId, password);

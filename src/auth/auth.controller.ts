@@ -1,13 +1,15 @@
-import { Body, Controller, Get, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, HttpException, Post, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from '../sessions/checked-session.js';
 import { Client, type ClientInfo } from '../common/decorators/client-info.decorator.js';
@@ -15,6 +17,7 @@ import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { Public } from '../common/decorators/public.decorator.js';
 import { ApiErrors, BEARER_ERRORS, BODY_ERRORS, PUBLIC_ERRORS } from '../common/api-errors.decorator.js';
 import { TokenPairResponse } from '../sessions/dto/token-pair.response.js';
+import { RefreshCookie } from '../sessions/refresh-cookie.js';
 import { RegisterDto } from '../users/dto/register.dto.js';
 import { UserResponse } from '../users/dto/user.response.js';
 import { AuthService } from './auth.service.js';
@@ -26,7 +29,10 @@ import { RefreshDto } from './dto/refresh.dto.js';
 @ApiTags('auth')
 @Controller('v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookie: RefreshCookie,
+  ) {}
 
   @Public()
   @UseGuards(ThrottlerGuard)
@@ -45,19 +51,47 @@ export class AuthController {
   @ApiOperation({ summary: 'Log in: starts a session for this device' })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiErrors(BODY_ERRORS, { 401: ['invalid_credentials'], 403: ['account_disabled'] }, PUBLIC_ERRORS)
-  login(@Body() dto: LoginDto, @Client() client: ClientInfo): Promise<TokenPairResponse> {
-    return this.auth.login(dto, client);
+  async login(
+    @Body() dto: LoginDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenPairResponse> {
+    return this.cookie.deliver(reply, await this.auth.login(dto, client), dto.refreshTokenIn);
   }
 
   @Public()
   @UseGuards(ThrottlerGuard)
   @Post('refresh')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate the refresh token and get a new pair' })
+  @ApiOperation({
+    summary: 'Rotate the refresh token and get a new pair',
+    description:
+      'The refresh token comes from the body, or, without one, from the `__Host-ds_refresh` cookie: then the ' +
+      "request needs `X-CSRF-Protection: 1` and, when it sends an Origin, PUBLIC_URL's or one of CORS_ORIGINS " +
+      '(else 403 `csrf_rejected`), and the new token goes back into the cookie.',
+  })
+  @ApiHeader({ name: 'X-CSRF-Protection', required: false, description: '`1`; required when the cookie is read' })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiErrors(BODY_ERRORS, { 401: ['refresh_invalid', 'refresh_reused', 'session_ended'] }, PUBLIC_ERRORS)
-  refresh(@Body() dto: RefreshDto, @Client() client: ClientInfo): Promise<TokenPairResponse> {
-    return this.auth.refresh(dto.refreshToken, client.ip);
+  @ApiErrors(
+    BODY_ERRORS,
+    { 401: ['refresh_invalid', 'refresh_reused', 'session_ended'], 403: ['csrf_rejected'] },
+    PUBLIC_ERRORS,
+  )
+  async refresh(
+    @Body() dto: RefreshDto,
+    @Req() request: FastifyRequest,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenPairResponse> {
+    const presented = this.cookie.presented(request, dto.refreshToken);
+    try {
+      const issued = await this.auth.refresh(presented.token, client.ip);
+      return this.cookie.deliver(reply, issued, presented.from === 'cookie' ? 'cookie' : dto.refreshTokenIn);
+    } catch (e) {
+      // A cookie that can no longer refresh anything is dropped, so the browser stops sending it.
+      if (presented.from === 'cookie' && e instanceof HttpException && e.getStatus() === 401) this.cookie.forget(reply);
+      throw e;
+    }
   }
 
   @Post('logout')
@@ -66,8 +100,9 @@ export class AuthController {
   @ApiOperation({ summary: 'End this session' })
   @ApiNoContentResponse({ description: 'This session has ended' })
   @ApiErrors(BEARER_ERRORS)
-  logout(@CurrentAuth() auth: AuthContext): Promise<void> {
-    return this.auth.logout(auth);
+  async logout(@CurrentAuth() auth: AuthContext, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    await this.auth.logout(auth);
+    this.cookie.clear(reply);
   }
 
   // Per client IP, as login: every request here costs an argon2 check, whoever's token it carries.

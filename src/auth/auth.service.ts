@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuthContext } from '../common/auth-context.js';
 import type { CheckedSession } from '../sessions/checked-session.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
-import type { TokenPairResponse } from '../sessions/dto/token-pair.response.js';
+import type { IssuedPair } from '../sessions/refresh-cookie.js';
 import { RefreshRotation } from '../sessions/refresh-rotation.js';
 import { SessionCheck } from '../sessions/session-check.js';
 import { LoginContext, SessionsService } from '../sessions/sessions.service.js';
@@ -45,7 +45,7 @@ export class AuthService {
    * Same answer, and the same hashing work, for an unknown email and a wrong password; every
    * outcome is audited. The password check goes through the account lockout (LoginAttempts).
    */
-  async login(dto: LoginDto, ctx: LoginContext): Promise<TokenPairResponse> {
+  async login(dto: LoginDto, ctx: LoginContext): Promise<IssuedPair> {
     const account = normalizeEmail(dto.email);
     const attempt = { email: account, ip: ctx.ip, userAgent: ctx.userAgent };
     let checked: { userId: string | null; valid: boolean; disabled: boolean; credentialVersion: number };
@@ -64,33 +64,39 @@ export class AuthService {
         });
       throw e;
     }
-    const { userId, valid, disabled, credentialVersion } = checked;
-    const refuse = async () => {
-      await this.audit.recordLogin({ ...attempt, userId, outcome: 'invalid_credentials' });
+    const { userId, valid, credentialVersion } = checked;
+    const refuse = async (audited: string | null) => {
+      await this.audit.recordLogin({ ...attempt, userId: audited, outcome: 'invalid_credentials' });
       return apiError(401, 'invalid_credentials', 'Invalid email or password');
     };
-    if (!userId || !valid) throw await refuse();
+    const disabled = async (id: string) => {
+      await this.audit.recordLogin({ ...attempt, userId: id, outcome: 'disabled' });
+      return apiError(403, 'account_disabled', 'This account is disabled');
+    };
+    if (!userId || !valid) throw await refuse(userId);
     // Told only to whoever knows the password: a wrong one gets the usual 401 above.
-    if (disabled) {
-      await this.audit.recordLogin({ ...attempt, userId, outcome: 'disabled' });
-      throw apiError(403, 'account_disabled', 'This account is disabled');
-    }
-    // The session and its audit row commit together or not at all. Null when a password change
-    // or reset committed since the check: the password is no longer the account's.
+    if (checked.disabled) throw await disabled(userId);
+    // The session and its audit row commit together or not at all. Null when the credential
+    // version moved on since the check: a password change or reset, a disable or a deletion
+    // committed meanwhile. The login answers as it would have after it (a deleted account as an
+    // unknown email, so no audit row names its id).
     const created = await this.tx.run(async (em) => {
       const session = await this.sessions.create(userId, credentialVersion, { ...ctx, deviceName: dto.deviceName }, em);
       if (session) await this.audit.recordLogin({ ...attempt, userId, outcome: 'success' }, em);
       return session;
     });
-    if (!created) throw await refuse();
-    const pair = this.rotation.pair(created);
+    if (!created) {
+      const standing = await this.users.standing(userId);
+      throw standing === 'disabled' ? await disabled(userId) : await refuse(standing === 'gone' ? null : userId);
+    }
+    const issued = this.rotation.issue(created);
     // Behind the answer: a login neither waits for nor fails over its alert (a failure is logged).
     const alert = created.alert;
     if (alert) this.background.start(`sign-in alert for user ${userId}`, () => this.mail.signInAlert(userId, alert));
-    return pair;
+    return issued;
   }
 
-  refresh(refreshToken: string, ip?: string): Promise<TokenPairResponse> {
+  refresh(refreshToken: string, ip?: string): Promise<IssuedPair> {
     return this.rotation.refresh(refreshToken, ip);
   }
 

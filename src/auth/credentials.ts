@@ -52,6 +52,7 @@ export class Credentials {
       await this.users.setPasswordHash(userId, passwordHash, em);
       if (ending === 'all') await this.sessions.endAll(userId, 'password_reset', em);
       else await this.sessions.endOthers(userId, ending.keep, 'password_change', em);
+      await this.sessions.credentialChanged(userId, ending === 'all' ? 'password_reset' : 'password_change', em);
       await this.links.revokeAll(userId, em);
       await this.mail.passwordChanged(userId, ending === 'all', em);
     })();

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { safeErrorMessage } from './logging.js';
 
 /**
  * Work a request starts and does not wait for (a mail's delivery, the lookup behind a password
@@ -18,7 +19,7 @@ export class BackgroundWork {
   start(what: string, work: () => Promise<void>): void {
     const running = new Promise<void>((resolve) => setImmediate(resolve))
       .then(work)
-      .catch((e: Error) => this.logger.error(`${what} failed: ${e.message}`))
+      .catch((e: unknown) => this.logger.error(`${what} failed: ${safeErrorMessage(e)}`))
       .finally(() => this.pending.delete(running));
     this.pending.add(running);
   }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { safeErrorMessage } from './logging.js';
 
 /**
  * A scheduled job that skips a tick while its previous run is still going, logs what it did,
@@ -20,7 +21,7 @@ export class ExclusiveJob {
       const done = await work();
       if (done) this.logger.log(`${this.name}: ${done}`);
     } catch (e) {
-      this.logger.warn(`${this.name} failed: ${(e as Error).message}`);
+      this.logger.warn(`${this.name} failed: ${safeErrorMessage(e)}`);
     } finally {
       this.running = false;
     }

@@ -51,6 +51,7 @@ describe('validateEnv', () => {
     [{ SET_RECEIVERS: 'ftp://orders.example/events' }, 'SET_RECEIVERS'],
     [{ SET_RECEIVERS: 'orders.example' }, 'SET_RECEIVERS'],
     [{ SET_RECEIVERS: 'https://a.example/e,https://a.example/e' }, 'SET_RECEIVERS'],
+    [{ SET_RECEIVERS: 'https://a.example/e', JWT_ALGORITHM: 'HS256' }, 'SET_RECEIVERS'],
   ])('refuses %j naming %s in one line', (env, variable) => {
     let error: unknown;
     try {

@@ -334,6 +334,11 @@ export function validateEnv(env: Record<string, string | undefined>): Environmen
   if ('error' in clients) throw new ConfigValidationError('INTROSPECTION_CLIENTS', clients.error);
   const receivers = parseSetReceivers(parsed.SET_RECEIVERS);
   if ('error' in receivers) throw new ConfigValidationError('SET_RECEIVERS', receivers.error);
+  if (receivers.receivers.length > 0 && parsed.JWT_ALGORITHM === 'HS256')
+    throw new ConfigValidationError(
+      'SET_RECEIVERS',
+      'needs JWT_ALGORITHM ES256 or EdDSA: with HS256 no other service can verify what we sign',
+    );
   if (parsed.SESSION_ABSOLUTE_TTL < parsed.ACCESS_TOKEN_TTL) {
     throw new ConfigValidationError('SESSION_ABSOLUTE_TTL', 'must not be shorter than ACCESS_TOKEN_TTL');
   }

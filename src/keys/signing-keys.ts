@@ -4,6 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { apiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { ExclusiveJob } from '../common/exclusive-job.js';
+import { safeErrorMessage } from '../common/logging.js';
 import type { AppConfig } from '../config/configuration.js';
 import { type AsymmetricAlgorithm, decryptPrivateKey, type PublicJwk, publicKeyOf, signCompact } from './key-crypto.js';
 import { KeyNews } from './key-news.js';
@@ -53,6 +54,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
   private readonly privateKeys = new Map<string, KeyObject>();
   private timer?: NodeJS.Timeout;
   private reloading?: Promise<void>;
+  private prepared = false;
 
   constructor(
     private readonly repo: SigningKeysRepository,
@@ -73,6 +75,19 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.asymmetric) return;
+    // The schema may not be there yet (MIGRATIONS_RUN=false before `npm run migration:run`), or the
+    // database may be down: the service still starts, readiness says why it is not ready, signing
+    // answers 503, and the poll tries again until the key set is read.
+    await this.prepare().catch((e: unknown) =>
+      this.logger.warn(`signing keys not read yet, retrying every poll: ${safeErrorMessage(e)}`),
+    );
+    this.timer = setInterval(() => void this.tick(), this.cfg.pollMs);
+    this.timer.unref();
+    await this.news.listen(() => void this.reload().catch(() => undefined));
+  }
+
+  /** Makes the first key if there is none, reads the set, replaces a key that does not decrypt here. */
+  private async prepare(): Promise<void> {
     await this.rotation.ensureSigningKey();
     await this.reload();
     // A key made under another JWT_SECRET (it was changed, or is random per boot) is replaced before the first login.
@@ -84,9 +99,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
       await this.rotation.replaceUnreadable(kid);
       await this.reload();
     }
-    this.timer = setInterval(() => void this.tick(), this.cfg.pollMs);
-    this.timer.unref();
-    await this.news.listen(() => void this.reload().catch(() => undefined));
+    this.prepared = true;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -96,6 +109,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
   /** The poll: re-read the key set, start a rotation when one is due. */
   private tick(): Promise<void> {
     return this.job.run(async () => {
+      if (!this.prepared) return void (await this.prepare());
       await this.reload();
       const now = this.clock.now();
       if (!rotationDue(this.keys, this.algorithm, now, this.cfg.rotationDays, this.cfg.prepublish * 1000)) return;
@@ -176,7 +190,7 @@ export class SigningKeys implements OnModuleInit, OnApplicationShutdown {
       void this.rotation
         .replaceUnreadable(kid)
         .then(() => this.reload())
-        .catch((e: Error) => this.logger.error(`replacing key ${kid} failed: ${e.message}`));
+        .catch((e: unknown) => this.logger.error(`replacing key ${kid} failed: ${safeErrorMessage(e)}`));
       throw apiError(503, 'service_unavailable', 'The signing key is being replaced; retry the request', 1);
     }
     return key;

@@ -5,6 +5,7 @@ import { Clock } from '../common/clock.js';
 import type { AppConfig } from '../config/configuration.js';
 import { AccessTokenSigner } from './access-token-signer.js';
 import type { TokenPairResponse } from './dto/token-pair.response.js';
+import type { IssuedPair } from './refresh-cookie.js';
 import { type IssuedSession, type ParsedRefreshToken, RefreshTokenCodec } from './refresh-token.js';
 import { isLive, validity } from './session-policy.js';
 import { SessionLocations } from './session-locations.js';
@@ -42,11 +43,17 @@ export class RefreshRotation {
   }
 
   /**
-   * POST /v1/auth/refresh: the next pair for a refresh token. From another address than the
-   * session's last (`ip`, the client's), the session's last address moves there first.
+   * POST /v1/auth/refresh: the next pair for a refresh token (from the body or the cookie alike).
+   * From another address than the session's last (`ip`, the client's), the session's last
+   * address moves there first.
    */
-  async refresh(refreshToken: string, ip?: string): Promise<TokenPairResponse> {
-    return this.pair(await this.rotate(refreshToken, ip));
+  async refresh(refreshToken: string, ip?: string): Promise<IssuedPair> {
+    return this.issue(await this.rotate(refreshToken, ip));
+  }
+
+  /** A generation's pair, and when its refresh token dies: the session's absolute expiry (the cookie's Max-Age). */
+  issue(s: IssuedSession): IssuedPair {
+    return { pair: this.pair(s), expiresAt: s.expiresAt };
   }
 
   /**

@@ -4,6 +4,9 @@ import { type EndReason, initiatedBy, type InitiatingEntity } from './session-po
 export const CAEP_SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 export const CAEP_CREDENTIAL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/credential-change';
 
+/** The outbox channel that pushes SETs (src/events/set.channel.ts); named here so that sessions need not import events. */
+export const SET_CHANNEL = 'set';
+
 /** RFC 8417 §2.3: the `typ` header of a SET. */
 export const SET_TYP = 'secevent+jwt';
 

@@ -148,6 +148,21 @@ describe('SessionCheck', () => {
       logged.mockRestore();
     });
 
+    it('logs a failed statement without the value the database quoted', async () => {
+      const failed = Object.assign(new Error("Incorrect string value: 's-secret-id' for column 'id' at row 1"), {
+        code: 'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
+        sql: 'SELECT … WHERE s.id = ?',
+        parameters: ['s-secret-id'],
+      });
+      repo.findForAuth.mockRejectedValue(failed);
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      await expect(service.validate('user-1', 's')).rejects.toBeInstanceOf(ServiceUnavailableException);
+      expect(logged).toHaveBeenCalledWith(
+        "session lookup failed: Incorrect string value: '…' for column 'id' at row 1",
+      );
+      logged.mockRestore();
+    });
+
     it('does not fail the request when the background touch fails', async () => {
       repo.findForAuth.mockResolvedValue(row({ lastActiveAt: NOW - 2 * TOUCH_INTERVAL_MS }));
       repo.touchLastActive.mockRejectedValue(new Error('lock wait timeout'));

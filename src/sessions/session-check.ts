@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Clock } from '../common/clock.js';
+import { safeErrorMessage } from '../common/logging.js';
 import type { AppConfig } from '../config/configuration.js';
 import { UsersService } from '../users/users.service.js';
 import { ActivityWriter } from './activity-writer.js';
@@ -45,7 +46,7 @@ export class SessionCheck implements OnModuleDestroy, OnApplicationShutdown {
     this.activity = new ActivityWriter(
       store,
       TOUCH_INTERVAL_MS,
-      (e) => this.logger.warn(`touch failed: ${e.message}`),
+      (e: unknown) => this.logger.warn(`touch failed: ${safeErrorMessage(e)}`),
       (userId, sessionId, ip, at) => locations.moved(userId, sessionId, ip, at),
     );
   }

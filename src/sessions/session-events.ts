@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { newId } from '../common/random.js';
+import type { AppConfig } from '../config/configuration.js';
 import { AfterCommit } from '../database/after-commit.js';
 import { Outbox } from '../outbox/outbox.js';
 import type { SessionResponse } from './dto/session.response.js';
+import { SET_CHANNEL, type SetPayload } from './security-event-tokens.js';
 import type { EndReason } from './session-policy.js';
 
 export const SESSION_CREATED = 'session.created';
@@ -57,11 +60,24 @@ const WEBHOOK = 'webhook';
  */
 @Injectable()
 export class SessionEvents {
+  private readonly receivers: string[];
+
   constructor(
     private readonly emitter: EventEmitter2,
     private readonly outbox: Outbox,
     private readonly afterCommit: AfterCommit,
-  ) {}
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.receivers = config.get('sets', { infer: true }).receivers;
+  }
+
+  /**
+   * The Security Event Tokens of one event, one outbox row per receiver (its id the SET's `jti`),
+   * in the same transaction: the SETs leave exactly when the change committed.
+   */
+  private async pushSets(payload: (receiver: string) => SetPayload, em: EntityManager): Promise<void> {
+    for (const receiver of this.receivers) await this.outbox.add(SET_CHANNEL, newId(), payload(receiver), em);
+  }
 
   private async publish<E extends SessionEvent>(
     type: E['type'],
@@ -85,8 +101,24 @@ export class SessionEvents {
     now: number,
     em: EntityManager,
   ): Promise<void> {
-    if (sessionIds.length > 0)
-      await this.publish<SessionRevokedEvent>(SESSION_REVOKED, now, { userId, sessionIds, reason }, em);
+    if (sessionIds.length === 0) return;
+    await this.publish<SessionRevokedEvent>(SESSION_REVOKED, now, { userId, sessionIds, reason }, em);
+    // CAEP session-revoked for every ending but expiry (which publishes no event at all).
+    for (const sessionId of sessionIds)
+      await this.pushSets(
+        (receiver) => ({ receiver, kind: 'session_revoked', userId, sessionId, reason, at: now }),
+        em,
+      );
+  }
+
+  /** A new password (change or reset): CAEP credential-change, naming the user only. */
+  credentialChanged(
+    userId: string,
+    reason: 'password_change' | 'password_reset',
+    now: number,
+    em: EntityManager,
+  ): Promise<void> {
+    return this.pushSets((receiver) => ({ receiver, kind: 'credential_change', userId, reason, at: now }), em);
   }
 
   refreshReuse(userId: string, sessionId: string, now: number, em: EntityManager): Promise<void> {

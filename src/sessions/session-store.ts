@@ -4,6 +4,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { apiError } from '../common/api-error.js';
 import type { AuthContext } from '../common/auth-context.js';
+import { safeErrorMessage } from '../common/logging.js';
 import type { AppConfig } from '../config/configuration.js';
 import { AfterCommit } from '../database/after-commit.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
@@ -84,13 +85,15 @@ export class SessionStore {
       row = await this.sessions.findForAuth(sessionId, userId);
     } catch (e) {
       // A database that cannot answer is a 503, never a 401: clients drop their tokens on 401.
-      this.logger.error(`session lookup failed: ${(e as Error).message}`);
+      this.logger.error(`session lookup failed: ${safeErrorMessage(e)}`);
       throw apiError(503, 'service_unavailable', 'Session store unavailable');
     }
     const owned = row?.userId === userId ? row : null;
     const v = validity(owned, now, this.idleMs);
     if (v.state === 'expired') {
-      this.markExpired(sessionId, v.at).catch((e: Error) => this.logger.warn(`mark expired failed: ${e.message}`));
+      this.markExpired(sessionId, v.at).catch((e: unknown) =>
+        this.logger.warn(`mark expired failed: ${safeErrorMessage(e)}`),
+      );
       throw apiError(401, 'session_ended', 'Session expired');
     }
     if (!owned || v.state === 'ended') throw apiError(401, 'session_ended', 'Session has ended');

@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import type { AuthContext } from '../common/auth-context.js';
 import { CurrentAuth } from '../common/decorators/current-auth.decorator.js';
 import { ApiErrors, BEARER_ERRORS, BODY_ERRORS } from '../common/api-errors.decorator.js';
@@ -7,6 +8,7 @@ import { uuidPipe } from '../common/pipes/uuid.pipe.js';
 import { ListSessionsQuery, RevokedResponse, RevokeSessionsQuery } from './dto/session-queries.dto.js';
 import { RenameSessionDto } from './dto/rename-session.dto.js';
 import { SessionResponse } from './dto/session.response.js';
+import { RefreshCookie } from './refresh-cookie.js';
 import { SessionsService } from './sessions.service.js';
 
 @ApiTags('sessions')
@@ -14,7 +16,10 @@ import { SessionsService } from './sessions.service.js';
 @ApiErrors(BEARER_ERRORS, { 400: ['validation_failed'] })
 @Controller('v1/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly cookie: RefreshCookie,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'My sessions (devices), newest activity first' })
@@ -50,15 +55,26 @@ export class SessionsController {
   })
   @ApiNoContentResponse({ description: 'That session has ended' })
   @ApiErrors({ 403: ['reauth_required'], 404: ['not_found'] })
-  revoke(@CurrentAuth() auth: AuthContext, @Param('id', uuidPipe) id: string): Promise<void> {
-    return this.sessions.revoke(auth, id);
+  async revoke(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', uuidPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.sessions.revoke(auth, id);
+    if (id === auth.sessionId) this.cookie.clear(reply);
   }
 
   @Delete()
   @ApiOperation({ summary: 'Log out all other devices, or all devices; needs a recent password proof' })
   @ApiOkResponse({ type: RevokedResponse })
   @ApiErrors({ 403: ['reauth_required'] })
-  revokeAll(@CurrentAuth() auth: AuthContext, @Query() q: RevokeSessionsQuery): Promise<RevokedResponse> {
-    return this.sessions.revokeAll(auth, q.scope);
+  async revokeAll(
+    @CurrentAuth() auth: AuthContext,
+    @Query() q: RevokeSessionsQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RevokedResponse> {
+    const revoked = await this.sessions.revokeAll(auth, q.scope);
+    if (q.scope === 'all') this.cookie.clear(reply);
+    return revoked;
   }
 }

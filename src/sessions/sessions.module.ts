@@ -15,6 +15,7 @@ import {
 } from './access-token-signer.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { GeoLocator } from './geo-locator.js';
+import { RefreshCookie } from './refresh-cookie.js';
 import { RefreshRotation } from './refresh-rotation.js';
 import { RefreshTokenCodec } from './refresh-token.js';
 import { SessionCheck } from './session-check.js';
@@ -65,6 +66,7 @@ function validityCache(config: ConfigService<AppConfig, true>, endings: SessionE
   providers: [
     SessionCheck,
     RefreshRotation,
+    RefreshCookie,
     SessionsService,
     SessionsRepository,
     SessionEvents,
@@ -97,6 +99,6 @@ function validityCache(config: ConfigService<AppConfig, true>, endings: SessionE
     SessionEndingsLog,
     { provide: ValidityCache, inject: [ConfigService, SessionEndingsLog], useFactory: validityCache },
   ],
-  exports: [SessionCheck, RefreshRotation, SessionsService, AccessTokenVerifier],
+  exports: [SessionCheck, RefreshRotation, RefreshCookie, SessionsService, AccessTokenVerifier],
 })
 export class SessionsModule {}

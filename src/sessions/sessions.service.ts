@@ -238,6 +238,11 @@ export class SessionsService {
     return this.end({ userId, exceptId: keepId }, reason, this.clock.now(), em);
   }
 
+  /** A new password was set (change or reset), inside the caller's transaction: other services are told (SETs). */
+  credentialChanged(userId: string, reason: 'password_change' | 'password_reset', em: EntityManager): Promise<void> {
+    return this.events.credentialChanged(userId, reason, this.clock.now(), em);
+  }
+
   /** Ends every session of the user (password reset), inside the caller's transaction. */
   endAll(userId: string, reason: EndReason, em: EntityManager): Promise<number> {
     return this.end({ userId }, reason, this.clock.now(), em);

@@ -42,14 +42,22 @@ export class UsersRepository {
       .execute();
   }
 
-  /** Sets `disabled_at` (kept when already set) or clears it; whether the user exists. */
+  /**
+   * Sets `disabled_at` (kept when already set) and moves the credential version on, so a login
+   * that checked the password before this commits stores no session (SessionsRepository.insert);
+   * or clears it. Whether the user exists.
+   */
   async setDisabled(id: string, at: number | null, em?: EntityManager): Promise<boolean> {
     const repo = this.repo(em);
     if (!(await repo.existsBy({ id }))) return false;
     await repo
       .createQueryBuilder()
       .update()
-      .set({ disabledAt: at === null ? null : () => 'COALESCE(disabled_at, :at)' })
+      .set(
+        at === null
+          ? { disabledAt: null }
+          : { disabledAt: () => 'COALESCE(disabled_at, :at)', credentialVersion: () => 'credential_version + 1' },
+      )
       .where('id = :id', { id, at })
       .execute();
     return true;

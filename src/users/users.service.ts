@@ -106,6 +106,15 @@ export class UsersService implements RoleResolver {
     return { userId: user.id, valid, disabled: user.disabledAt !== null, credentialVersion: user.credentialVersion };
   }
 
+  /**
+   * Why a login that proved the password stored no session (its credential version moved on):
+   * the account was disabled or deleted meanwhile, or else its password changed.
+   */
+  async standing(userId: string): Promise<'active' | 'disabled' | 'gone'> {
+    const user = await this.users.findById(userId);
+    return !user ? 'gone' : user.disabledAt !== null ? 'disabled' : 'active';
+  }
+
   async findIdByEmail(email: string): Promise<string | null> {
     return (await this.users.findByEmail(normalizeEmail(email)))?.id ?? null;
   }

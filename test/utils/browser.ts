@@ -1,5 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Browser, BrowserContext, BrowserContextOptions, chromium, Page, PageScreenshotOptions } from 'playwright-core';
 import type { TestApp } from './create-test-app.js';
@@ -63,11 +63,34 @@ export async function launchChromium(): Promise<Browser> {
  * and returns its URL under a non-local name: Chromium treats http://127.0.0.1 as a secure origin,
  * which would hide problems a real plain-http deployment has (e.g. CSP upgrade-insecure-requests).
  */
-export async function listenForBrowser(t: TestApp): Promise<string> {
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
+export async function listenForBrowser(
+  t: TestApp,
+  options: { port?: number; localhost?: boolean } = {},
+): Promise<string> {
+  await t.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const { port } = t.app.getHttpServer().address() as AddressInfo;
-  return `http://${TEST_HOST}:${port}`;
+  return `http://${options.localhost ? 'localhost' : TEST_HOST}:${port}`;
 }
+
+/**
+ * A loopback port free right now, for an app whose PUBLIC_URL must name its own port before it
+ * listens. The pages in cookie mode are served as http://localhost:<port>: Chromium counts
+ * localhost as a secure context, so it keeps the `Secure` (`__Host-`) refresh cookie over plain
+ * http there, as it would over https in production.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** axe-core's source, evaluated in the page (through the DevTools protocol, so the page CSP allows it). */
+export const AXE_SOURCE = readFileSync(join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 /** A browser context with bounded waits, so a broken page fails fast instead of at Jest's timeout. */
 export async function openContext(
@@ -115,4 +138,22 @@ export async function saveScreenshot(
     copyFileSync(path, join(README_SCREENSHOTS_DIR, `${name}.png`));
   }
   return path;
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core's serious and critical findings on the page as it is now (WCAG 2.x A/AA and best practice). */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate<AxeViolation[]>(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }).then((r) => r.violations)`,
+  );
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }

@@ -1,11 +1,15 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class TokenPairResponse {
   @ApiProperty({ description: 'HS256 JWT carrying the session id (`sid`); send as `Authorization: Bearer …`' })
   accessToken: string;
 
-  @ApiProperty({ description: 'Opaque, single use: every refresh returns a new one' })
-  refreshToken: string;
+  @ApiPropertyOptional({
+    description:
+      'Opaque, single use: every refresh returns a new one. Absent with `refreshTokenIn: "cookie"` ' +
+      '(and after a refresh that read the cookie): the token is in the `__Host-ds_refresh` cookie instead',
+  })
+  refreshToken?: string;
 
   @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })
   tokenType: 'Bearer';
