@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Injectable, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Database, Statement as SqliteStatement } from 'better-sqlite3';
@@ -19,6 +20,83 @@ export interface Statement {
 
 /** Thrown (and answered 503) when no pooled connection came free within DATABASE_QUEUE_TIMEOUT_MS. */
 export const POOL_QUEUE_TIMEOUT = 'POOL_QUEUE_TIMEOUT';
+
+/** mysql2's error for a statement that outran its `timeout`. */
+const STATEMENT_TIMEOUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
+const guarded = new WeakSet<PoolConnection>();
+
+/**
+ * mysql2's statement timeout ends the caller's wait but leaves the command at the head of its
+ * connection, which then goes back to the pool: every later statement on it queues behind one
+ * that may never answer. So a connection whose statement timed out is destroyed (it leaves the
+ * pool; its later `release()` is a no-op) and the pool opens a fresh one when next asked. Both
+ * TypeORM's queries and ours (`pool.execute`) take their connection through `getConnection`.
+ */
+/**
+ * mysql2's `destroy()` only half-closes the socket and leaves the commands queued behind the
+ * stuck one waiting for ever. Its fatal-error path fails each of them, takes the connection out
+ * of the pool and closes it.
+ */
+function failConnection(connection: PoolConnection, answered: boolean): void {
+  const c = connection as unknown as {
+    _command: unknown;
+    _handleFatalError(e: Error): void;
+    stream: { destroy(): void };
+  };
+  // The stuck command has had its timeout error: only the ones behind it are told.
+  if (answered) c._command = null;
+  c._handleFatalError(
+    Object.assign(new Error('the connection was closed after a statement on it timed out'), {
+      code: 'PROTOCOL_CONNECTION_LOST',
+    }),
+  );
+  c.stream.destroy();
+}
+
+function destroyOnTimeout(connection: PoolConnection): void {
+  if (guarded.has(connection)) return;
+  guarded.add(connection);
+  let destroyed = false;
+  for (const method of ['query', 'execute'] as const) {
+    const original = (connection[method] as (...args: unknown[]) => unknown).bind(connection);
+    (connection as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const last = args.length - 1;
+      const cb = args[last];
+      if (typeof cb !== 'function') return original(...args);
+      // A later statement on it (TypeORM's ROLLBACK) would queue behind the stuck one for ever: it fails at once.
+      if (destroyed) {
+        const error = Object.assign(new Error('the connection was closed after a statement timed out'), {
+          code: 'PROTOCOL_CONNECTION_LOST',
+          fatal: true,
+        });
+        process.nextTick(() => (cb as (e: Error) => void)(error));
+        return new EventEmitter();
+      }
+      let answered = false;
+      let timer: NodeJS.Timeout | undefined;
+      args[last] = (err: NodeJS.ErrnoException | null, ...rest: unknown[]) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        if (err?.code === STATEMENT_TIMEOUT && !destroyed) {
+          destroyed = true;
+          failConnection(connection, true);
+        }
+        return (cb as (...a: unknown[]) => unknown)(err, ...rest);
+      };
+      // `execute` first prepares the statement on this connection, and mysql2 bounds only the
+      // execution: a prepare the database never answers is bounded here, by the same timeout.
+      const timeout = (args[0] as { timeout?: number }).timeout;
+      if (method === 'execute' && timeout)
+        timer = setTimeout(() => {
+          if (answered || destroyed) return;
+          destroyed = true;
+          failConnection(connection, false);
+        }, timeout);
+      return original(...args);
+    };
+  }
+}
 
 /**
  * The only code that reaches past TypeORM into its drivers, and the only one that asks which
@@ -65,6 +143,7 @@ export class SqlDriver {
         cb(error, undefined as unknown as PoolConnection);
       }, waitMs);
       getConnection((err, connection) => {
+        if (!err) destroyOnTimeout(connection);
         if (!late) {
           clearTimeout(timer);
           cb(err, connection);
