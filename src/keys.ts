@@ -1,33 +1,9 @@
-import 'reflect-metadata';
-import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
-import { CoreModule } from './app.module.js';
-import { SystemClock } from './common/clock.js';
-import { safeErrorMessage } from './common/logging.js';
-import { AppConfig, loadConfig } from './config/configuration.js';
-import { ConfigValidationError } from './config/env.validation.js';
-import { DatabaseModule } from './database/database.module.js';
+import { runCli, UsageError } from './cli.js';
+import type { AppConfig } from './config/configuration.js';
 import { KeyRotation, UnknownKeyError } from './keys/key-rotation.js';
 import { KeyRotationModule } from './keys/keys.module.js';
 
 const USAGE = 'usage: npm run keys -- rotate | list | revoke <kid>';
-
-/** Just what the key commands need: configuration, the clock, the database (migrated as at start), the key set. */
-@Module({})
-class KeysCliModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: KeysCliModule,
-      imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-        CoreModule.register(new SystemClock()),
-        DatabaseModule,
-        KeyRotationModule,
-      ],
-    };
-  }
-}
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
 
@@ -63,52 +39,18 @@ async function run(keys: KeyRotation, config: AppConfig, [command, kid, ...rest]
   throw new UsageError(USAGE);
 }
 
-class UsageError extends Error {}
-
 /**
  * `npm run keys -- rotate | list | revoke <kid>`: the signing keys of the configured database,
  * with the service's own environment (DATABASE_URL, JWT_SECRET, JWT_ALGORITHM, REDIS_URL, …).
  * A change reaches every instance at once through Redis where it is set, else at their next poll.
  */
-async function main(): Promise<number> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigValidationError) {
-      console.error(e.message);
-      return 1;
-    }
-    throw e;
-  }
-  if (!process.env.JWT_SECRET) {
-    console.error('keys: JWT_SECRET must be set: the private keys are encrypted under it');
-    return 1;
-  }
+runCli({
+  name: 'keys',
+  imports: [KeyRotationModule],
   // Errors only: the commands print what they did themselves.
-  const app = await NestFactory.createApplicationContext(KeysCliModule.forRoot(config), {
-    logger: ['error'],
-    abortOnError: false,
-  });
-  try {
-    console.log(await run(app.get(KeyRotation), config, process.argv.slice(2)));
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(e.message);
-      return 2;
-    }
-    console.error(`keys: ${(e as Error).message}`);
-    return e instanceof UnknownKeyError ? 3 : 1;
-  } finally {
-    await app.close();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(`keys failed: ${safeErrorMessage(e)}`);
-    process.exit(1);
-  },
-);
+  logger: ['error'],
+  refuse: () =>
+    process.env.JWT_SECRET ? undefined : 'JWT_SECRET must be set: the private keys are encrypted under it',
+  run: (app, config, args) => run(app.get(KeyRotation), config, args),
+  exitCode: (e) => (e instanceof UnknownKeyError ? 3 : 1),
+});

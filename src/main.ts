@@ -5,21 +5,13 @@ import { DataSource } from 'typeorm';
 import { createApp } from './app.factory.js';
 import { GracefulShutdown } from './common/graceful-shutdown.js';
 import { safeErrorMessage } from './common/logging.js';
-import { AppConfig, describeDatabase, loadConfig } from './config/configuration.js';
-import { ConfigValidationError } from './config/env.validation.js';
+import { loadConfigOrReport } from './cli.js';
+import { describeDatabase } from './config/configuration.js';
 import { ListenError, startupFailure } from './startup.js';
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigValidationError) {
-      console.error(e.message);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadConfigOrReport();
+  if (!config) process.exit(1);
   // Nest's boot lines are held until the service listens: a failed start prints only its cause.
   Logger.attachBuffer();
   const app = await createApp({ config });
