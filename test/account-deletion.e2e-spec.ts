@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Redis } from 'ioredis';
 import { AuditService } from '../src/audit/audit.service.js';
 import type { SessionRevokedEvent } from '../src/sessions/session-events.js';
 import { ValidityCache } from '../src/sessions/validity-cache.js';
@@ -207,10 +206,6 @@ const redisUrl = process.env.TEST_REDIS_URL;
     });
     afterAll(async () => {
       await Promise.allSettled([a?.close(), b?.close()]);
-      const redis = new Redis(redisUrl!);
-      const keys = await redis.keys('ds:*');
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
     });
 
     it('a session cached on B is refused there once the deletion through A answered', async () => {
