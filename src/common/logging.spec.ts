@@ -1,5 +1,15 @@
 import { loadConfig } from '../config/configuration.js';
-import { createLogger, loggedUrl, requestId, requestLoggerFactory, withoutQueryValues } from './logging.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  createLogger,
+  loggedUrl,
+  noteClaimedSession,
+  noteFailure,
+  RequestLogController,
+  requestId,
+  requestLoggerFactory,
+  withoutQueryValues,
+} from './logging.js';
 
 describe('logging', () => {
   it('redacts passwords and tokens wherever a logged object carries them, up to two levels down', () => {
@@ -73,5 +83,74 @@ describe('logging', () => {
     expect(requestId(req('x'.repeat(65)))).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestId(req('<script>'))).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestId(req())).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  describe('the access line', () => {
+    const capture = () => {
+      const lines: string[] = [];
+      const logger = createLogger(loadConfig({ LOG_LEVEL: 'info' }), { write: (l: string) => void lines.push(l) });
+      return { lines, logger, access: new RequestLogController(logger) };
+    };
+    const request = (over: Record<string, unknown> = {}) =>
+      ({
+        id: 'req-1',
+        method: 'GET',
+        url: '/v1/auth/me?access_token=secret&x=1',
+        ip: '203.0.113.7',
+        headers: { 'user-agent': 'Ünïcode "quoted" \\ back\nslash \u2028 \ud800 agent', authorization: 'Bearer t' },
+        ...over,
+      }) as unknown as FastifyRequest;
+    const reply = (statusCode: number) => ({ statusCode, elapsedTime: 1.23456 }) as unknown as FastifyReply;
+    /** The line pino itself writes for the same fields, in the same order, through the same serializers. */
+    const pinoLine = (logger: ReturnType<typeof createLogger>, level: 'info' | 'warn', fields: object) => {
+      const lines: string[] = [];
+      const same = createLogger(loadConfig({ LOG_LEVEL: 'info' }), { write: (l: string) => void lines.push(l) });
+      same.child({}, { redact: { paths: [] } })[level](fields, 'request completed');
+      return lines[0];
+    };
+    const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
+
+    it('is, byte for byte but its time, the line pino writes for its fields', () => {
+      const { lines, logger, access } = capture();
+      const user = { userId: 'u-1', sessionId: 's-1' };
+      const req = request({ user });
+      access.requestCompleted(null, req, reply(200));
+      expect(lines).toHaveLength(1);
+      expect(lines[0].endsWith('}\n')).toBe(true);
+      const expected = pinoLine(logger, 'info', {
+        reqId: 'req-1',
+        req,
+        res: reply(200),
+        responseTime: 1.235,
+        userId: 'u-1',
+        sessionId: 's-1',
+      });
+      expect(withoutTime(lines[0])).toBe(withoutTime(expected));
+      expect(lines[0]).not.toMatch(/secret|Bearer/);
+    });
+
+    it('carries the failure and the claimed session of a refused request, and leaves out what is unknown', () => {
+      const { lines, logger, access } = capture();
+      const req = request({ ip: undefined, headers: {} });
+      noteFailure(req, 'Session has ended');
+      noteClaimedSession(req, { userId: 'u-2', sessionId: 's-2' });
+      access.requestCompleted(null, req, reply(401));
+      const expected = pinoLine(logger, 'warn', {
+        reqId: 'req-1',
+        req,
+        res: reply(401),
+        responseTime: 1.235,
+        userId: 'u-2',
+        sessionId: 's-2',
+        failure: 'Session has ended',
+      });
+      expect(withoutTime(lines[0])).toBe(withoutTime(expected));
+    });
+
+    it('goes through pino, error fields and all, when the request ended in an error', () => {
+      const { lines, access } = capture();
+      access.requestCompleted(new Error('boom'), request(), reply(500));
+      expect(JSON.parse(lines[0])).toMatchObject({ level: 50, msg: 'request completed', err: { message: 'boom' } });
+    });
   });
 });
