@@ -28,8 +28,8 @@ import {
 } from './harness.mjs';
 import { median, report, TARGETS } from './report.mjs';
 import { extraSessions, runSql, seedStatements, sessionId } from './seed.mjs';
-import { DB_STALL_S, dbStall } from './db-stall.mjs';
-import { STALL_S, stdoutStall } from './stdout-stall.mjs';
+import { DB_STALL_S, dbStall, dbStallTable } from './db-stall.mjs';
+import { STALL_S, stallTable, stdoutStall } from './stdout-stall.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -167,8 +167,11 @@ async function main() {
 
   // A stdout that stops taking lines, on the production shape (bench/stdout-stall.mjs).
   const stall = STALL_S > 0 ? await stdoutStall(servers['a mysql+redis'], tokens) : null;
+  // Each step's result is printed as it ends, so a later step's failure does not lose it.
+  if (stall) console.log(stallTable(stall));
   // A database that stops answering, under 32 connections, uncached (bench/db-stall.mjs: its own server and proxy).
   const dbStallResult = DB_STALL_S > 0 ? await dbStall(MYSQL_URL, tokens) : null;
+  if (dbStallResult) console.log(dbStallTable(dbStallResult));
 
   // Login latency (MariaDB app, sequential): HS256 and ES256 alternately, so drift falls on both alike.
   const logins = [];
@@ -224,14 +227,18 @@ async function main() {
   const B = await start('revoke B', appJs, port(9), redisEnv);
   await sleep(1500); // both hold a lease
   const revokes = [];
-  const keeper = token('u-1', sessionId('8000', 1));
-  // Ending another session needs a recent password proof (REAUTH_MAX_AGE); the seeded session has none.
-  const proved = await fetch(`http://127.0.0.1:${port(8)}/v1/auth/reauthenticate`, {
-    method: 'POST',
-    headers: { authorization: keeper, 'content-type': 'application/json' },
-    body: JSON.stringify({ password: PASSWORD }),
-  });
-  if (proved.status !== 204) throw new Error(`reauthenticate ${proved.status}`);
+  // Ending another session needs a recent password proof (REAUTH_MAX_AGE); the seeded sessions have none.
+  const proven = async (authorization) => {
+    const proved = await fetch(`http://127.0.0.1:${port(8)}/v1/auth/reauthenticate`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ password: PASSWORD }),
+    });
+    if (proved.status !== 204) throw new Error(`reauthenticate ${proved.status}`);
+    return authorization;
+  };
+  const keeper = await proven(token('u-1', sessionId('8000', 1)));
+  const keeper2 = await proven(token('u-2', sessionId('8000', 2)));
   for (let k = 1; k < 10; k++)
     await fetch(`http://127.0.0.1:${port(9)}/v1/auth/me`, {
       headers: { authorization: token('u-1', sessionId('8000', 1 + k * USERS)) },
@@ -256,7 +263,7 @@ async function main() {
     const t0 = performance.now();
     const res = await fetch(`http://127.0.0.1:${port(8)}/v1/sessions/${fresh}`, {
       method: 'DELETE',
-      headers: { authorization: token('u-2', sessionId('8000', 2)) },
+      headers: { authorization: keeper2 },
     });
     revokes.push(performance.now() - t0);
     if (res.status !== 204) throw new Error(`revoke ${res.status}`);
