@@ -1,7 +1,7 @@
 // The targets of `npm run bench` and its Markdown report, bench/RESULTS.md.
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dbStallTable, dbStallTargets } from './db-stall.mjs';
 import { stallTable } from './stdout-stall.mjs';
@@ -54,7 +54,7 @@ const LABELS = {
   'd bare node:http': '(d) bare `node:http` HS256 verify, same body',
 };
 
-/** Writes bench/RESULTS.md (and prints it). */
+/** Writes bench/RESULTS.md, or the file BENCH_OUT names (and prints it). */
 export function report({
   med,
   runs,
@@ -135,7 +135,7 @@ export function report({
 
 | run | |
 |---|---|
-| command | \`BENCH_DURATION=${DURATION} BENCH_ROUNDS=${ROUNDS} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_LIST_ROWS=${LIST_ROWS} npm run bench\` |
+| command | \`BENCH_DURATION=${DURATION} BENCH_ROUNDS=${ROUNDS} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_LIST_ROWS=${LIST_ROWS}${process.env.BENCH_OUT ? ` BENCH_OUT=${process.env.BENCH_OUT}` : ''} npm run bench\` |
 | finished | ${new Date().toISOString()} |
 | machine | ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()} |
 | Node | ${process.version} |
@@ -264,7 +264,7 @@ mariadbd column shows how much CPU MariaDB took during each run). The spread col
 one target moved; read the ratios, which the interleaving (every target once per round) keeps comparable,
 rather than the absolute figures. p99 on a shared 2-core box mostly measures scheduling.
 `;
-  writeFileSync(join(here, 'RESULTS.md'), md);
+  writeFileSync(process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, 'RESULTS.md'), md);
   console.log('\n' + md);
 }
 

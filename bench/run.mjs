@@ -3,7 +3,8 @@
 // BENCH_LIST_ROWS (sessions table size for the list measurement, default 1000000; 0 skips it),
 // BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_perf), BENCH_REDIS (default redis://127.0.0.1:6379/3),
 // BENCH_STALL_S (the stdout stall, default 5; 0 skips it), BENCH_DB_STALL_S (the database stall, default 10; 0 skips
-// it; BENCH_DB_STALL_TIMEOUT_MS its client timeout, default 5000), BENCH_PORT_BASE (default 4100).
+// it; BENCH_DB_STALL_TIMEOUT_MS its client timeout, default 5000), BENCH_PORT_BASE (default 4100), BENCH_OUT (the
+// report's file, default bench/RESULTS.md).
 import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
