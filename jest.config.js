@@ -61,6 +61,8 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.cjs',
+      // Fails a file that leaves an app running (its timers would write into the next files' database).
+      testEnvironment: '<rootDir>/test/environment.cjs',
     },
   ],
 };

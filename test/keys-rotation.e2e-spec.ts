@@ -3,7 +3,7 @@ import { KeyRotation } from '../src/keys/key-rotation.js';
 import { SigningKeys } from '../src/keys/signing-keys.js';
 import { bearer, login, registerUser, type TokenPair } from './factories/users.js';
 import { createTestApp, type TestApp } from './utils/create-test-app.js';
-import { testDatabases } from './utils/databases.js';
+import { clearWorkerSigningKeys, testDatabases } from './utils/databases.js';
 import { hammer, type Shot } from './utils/hammer.js';
 
 const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
@@ -33,9 +33,9 @@ async function within(boundMs: number, ok: () => Promise<boolean>): Promise<numb
   let b: TestApp;
 
   async function boot(env: Record<string, string> = {}) {
-    const first = await createTestApp('mysql', { ...POLL, ...env });
-    await first.dataSource.query('DELETE FROM signing_keys');
-    await first.close();
+    // One app migrates the worker's database; once it is closed (its key poll stopped), its key goes.
+    await (await createTestApp('mysql', { ...POLL, ...env })).close();
+    await clearWorkerSigningKeys();
     // Both start at once on the empty key table.
     [a, b] = await Promise.all([
       createTestApp('mysql', { ...POLL, ...env }, { keepData: true }),

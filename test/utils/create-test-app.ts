@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { createApp, type CreateAppOptions } from '../../src/app.factory.js';
 import { AppConfig, loadConfig } from '../../src/config/configuration.js';
 import { FakeClock } from './fake-clock.js';
-import { mysqlUrlForWorker } from './databases.js';
+import { clearWorkerSigningKeys, mysqlUrlForWorker } from './databases.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-production-use';
 
@@ -20,7 +20,8 @@ export interface TestApp {
 
 /**
  * Boots the real AppModule (Fastify, real database, migrations) with a fake clock.
- * SQLite runs in memory, fresh per app; MySQL uses the worker's database, emptied first.
+ * SQLite runs in memory, fresh per app; MySQL uses the worker's database, emptied first (its
+ * signing keys before the boot, which makes the first key; the other tables after).
  */
 export async function createTestApp(
   db: 'sqlite' | 'mysql',
@@ -39,6 +40,7 @@ export async function createTestApp(
   });
   const clock = new FakeClock();
   const { keepData, ...appOptions } = options;
+  if (db === 'mysql' && !keepData) await clearWorkerSigningKeys();
   const app = await createApp({ ...appOptions, config, clock, schedule: false });
   const dataSource = app.get(DataSource);
   if (!keepData) {
@@ -50,13 +52,25 @@ export async function createTestApp(
     await dataSource.query('DELETE FROM outbox');
     await dataSource.query('DELETE FROM session_endings');
   }
-  return {
+  const open = openTestApps();
+  const t: TestApp = {
     app,
     http: supertest(app.getHttpServer()),
     clock,
     config,
     dataSource,
     get: (token) => app.get(token),
-    close: () => app.close(),
+    close: () => {
+      open.delete(t);
+      return app.close();
+    },
   };
+  open.add(t);
+  return t;
+}
+
+/** The apps booted and not yet closed in this test file (test/environment.cjs checks it is empty at the end). */
+function openTestApps(): Set<TestApp> {
+  const g = globalThis as { __openTestApps?: Set<TestApp> };
+  return (g.__openTestApps ??= new Set());
 }

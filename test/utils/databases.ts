@@ -11,6 +11,22 @@ export async function mysqlUrlForWorker(): Promise<string> {
   return (await workerDatabase('', false)).url;
 }
 
+/**
+ * Empties the worker's signing_keys before an app boots, so each app makes its own first key and
+ * no suite inherits another's rotations, revocations or clock (the table may not exist yet).
+ */
+export async function clearWorkerSigningKeys(): Promise<void> {
+  const { name } = await workerDatabase('', false);
+  const conn = await mysqlServerConnection();
+  try {
+    await conn.query(`DELETE FROM \`${name}\`.signing_keys`);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ER_NO_SUCH_TABLE') throw e;
+  } finally {
+    await conn.end();
+  }
+}
+
 /** A root connection to the server of TEST_MYSQL_URL, on no database. */
 export function mysqlServerConnection(): Promise<Connection> {
   const base = new URL(process.env.TEST_MYSQL_URL!);
