@@ -60,6 +60,10 @@ describe.each(testDatabases)('error codes on %s', (db) => {
     const pair = await login(t.http, user);
     const altered = pair.refreshToken.slice(0, -2) + (pair.refreshToken.endsWith('AA') ? 'BB' : 'AA');
     expectCode(await t.http.post('/v1/auth/refresh').send({ refreshToken: altered }), 401, 'refresh_invalid');
+    // Another spelling of the same bytes (the last character's two unused bits set) is not the token.
+    const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = pair.refreshToken.slice(0, -1) + B64URL[B64URL.indexOf(pair.refreshToken.at(-1)!) | 1];
+    expectCode(await t.http.post('/v1/auth/refresh').send({ refreshToken: respelled }), 401, 'refresh_invalid');
     await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }).expect(200);
     t.clock.advance(t.config.session.refreshReuseGrace * 1000 + 1);
     expectCode(await t.http.post('/v1/auth/refresh').send({ refreshToken: pair.refreshToken }), 401, 'refresh_reused');

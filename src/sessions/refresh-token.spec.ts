@@ -31,6 +31,21 @@ describe('RefreshTokenCodec', () => {
     expect(codec.parse(token)).toBeNull();
   });
 
+  it('has one spelling per token: no leading zero, no other last character that decodes alike', () => {
+    const token = codec.issue(sid, 1, seed);
+    const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = B64URL.indexOf(token.at(-1)!);
+    const others = [1, 2, 3].map((low) => token.slice(0, -1) + B64URL[last | low]);
+    for (const other of others) {
+      // The same MAC bytes: only the format refuses it.
+      expect(Buffer.from(other.split('.')[2], 'base64url')).toEqual(codec.parse(token)!.mac);
+      expect(codec.parse(other)).toBeNull();
+    }
+    expect(codec.parse(token.replace('.1.', '.01.'))).toBeNull();
+    expect(codec.parse(codec.issue(sid, 0, seed))).toMatchObject({ generation: 0 });
+    expect(codec.parse(codec.issue(sid, 10, seed))).toMatchObject({ generation: 10 });
+  });
+
   it('hashes with SHA-256', () => {
     expect(RefreshTokenCodec.hash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });

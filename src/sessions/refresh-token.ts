@@ -23,7 +23,11 @@ export interface ParsedRefreshToken {
   generation: number;
 }
 
-const FORMAT = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;
+// One spelling per token: the generation without leading zeros, and the MAC's canonical base64url (43
+// characters carry 258 bits for its 256, so the last one's two low bits must be zero), else the same token
+// would have other spellings that verify.
+const FORMAT =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(0|[1-9]\d{0,8})\.([A-Za-z0-9_-]{42}[AEIMQUYcgkosw048])$/;
 
 export class RefreshTokenCodec {
   constructor(private readonly key: Buffer) {}
