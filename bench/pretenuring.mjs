@@ -4,12 +4,13 @@
 // bench's seed and cache (SESSION_CACHE=local); each warmed from a cold cache, then GET /v1/auth/me in
 // interleaved rounds. Whether V8 tenures a request-path allocation site differs from one start to the
 // next, so look at each process: a tenured one shows ~10 times the time per scavenge and more major GCs.
-// Knobs: BENCH_DURATION (default 10), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS, BENCH_MYSQL
-// (default mysql://root@127.0.0.1:3306/bench_pretenuring).
+// Writes bench/RESULTS-pretenuring.md (and prints it). Knobs: BENCH_DURATION (default 10), BENCH_ROUNDS
+// (default 3), BENCH_CONNECTIONS, BENCH_MYSQL (default mysql://root@127.0.0.1:3306/bench_pretenuring), BENCH_OUT
+// (the report's file).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freshDatabase, load, seededTokens, shuffled, start, stopAll } from './harness.mjs';
-import { median } from './report.mjs';
+import { CONNECTIONS, DURATION, freshDatabase, load, seededTokens, shuffled, start, stopAll } from './harness.mjs';
+import { median, npmRun, outKnob, runTable, writeReport } from './report.mjs';
 import { runSql, seedStatements } from './seed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,18 +55,32 @@ async function main() {
       );
     }
   }
-  console.log(
-    '\n| process | req/s | p99 ms | server CPU µs/req | GC pause ms per 1,000 req | ms per scavenge | major GCs per run |\n|---|---|---|---|---|---|---|',
-  );
+  const rows = [];
   for (const s of servers) {
     const rs = runs.get(s);
     const [g0, g1] = [since.get(s), await s.gc()];
     const perScavenge = (g1.scavengeMs - g0.scavengeMs) / Math.max(1, g1.scavenges - g0.scavenges);
     const m = (f) => median(rs.map(f));
-    console.log(
+    rows.push(
       `| ${s.name} | ${m((r) => r.rps).toFixed(0)} | ${m((r) => r.p99)} | ${m((r) => r.cpu ?? NaN).toFixed(0)} | ${m((r) => r.gcMs ?? NaN).toFixed(1)} | ${perScavenge.toFixed(2)} | ${m((r) => r.majors)} |`,
     );
   }
+  writeReport(
+    `# V8's allocation-site pretenuring, side by side
+
+${runTable(`BENCH_DURATION=${DURATION} BENCH_ROUNDS=${ROUNDS} BENCH_CONNECTIONS=${CONNECTIONS}${outKnob()} ${npmRun('bench:pretenuring')}`)}
+
+Four app processes on one MariaDB (SESSION_CACHE=local, LOG_LEVEL=warn): two with src/v8-flags.ts, as src/main.ts
+starts, two on V8's defaults; and the stateless baseline (c) on V8's defaults. GET /v1/auth/me, ${CONNECTIONS}
+connections, medians of ${ROUNDS} interleaved runs of ${DURATION} s. A process whose request path V8 tenured shows
+several times the time per scavenge and more major GCs; whether it happens differs from one start to the next.
+
+| process | req/s | p99 ms | server CPU µs/req | GC pause ms per 1,000 req | ms per scavenge | major GCs per run |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+`,
+    'RESULTS-pretenuring.md',
+  );
 }
 
 main()

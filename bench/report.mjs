@@ -118,32 +118,11 @@ export function report({
 
   const loginMs = median(logins);
   const hashMs = median(verifies);
-  const versions = [
-    '@nestjs/core',
-    '@nestjs/platform-fastify',
-    'fastify',
-    'pino',
-    'sonic-boom',
-    'passport-jwt',
-    'mysql2',
-    'better-sqlite3',
-    'typeorm',
-    'ioredis',
-    'autocannon',
-  ].map((p) => `${p} ${JSON.parse(readPkg(p)).version}`);
   const md = `# Benchmark results
 
-| run | |
-|---|---|
-| command | \`BENCH_DURATION=${DURATION} BENCH_ROUNDS=${ROUNDS} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_LIST_ROWS=${LIST_ROWS}${process.env.BENCH_OUT ? ` BENCH_OUT=${process.env.BENCH_OUT}` : ''} npm run bench\` |
-| finished | ${new Date().toISOString()} |
-| machine | ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()} |
-| Node | ${process.version} |
-| load average at the end (1 / 5 / 15 min) | ${os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' / ')} |
-| versions | ${versions.join(', ')} |
+${runTable(
+  `BENCH_DURATION=${DURATION} BENCH_ROUNDS=${ROUNDS} BENCH_CONNECTIONS=${CONNECTIONS} BENCH_LIST_ROWS=${LIST_ROWS}${outKnob()} ${npmRun('bench')}`,
+)}
 
 MariaDB and Redis on loopback; autocannon in the bench process, each server in its own process, all on the same
 cores. Each server's stdout is a pipe the bench process reads, as a log collector would. Every request carries
@@ -264,8 +243,52 @@ mariadbd column shows how much CPU MariaDB took during each run). The spread col
 one target moved; read the ratios, which the interleaving (every target once per round) keeps comparable,
 rather than the absolute figures. p99 on a shared 2-core box mostly measures scheduling.
 `;
-  writeFileSync(process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, 'RESULTS.md'), md);
+  writeReport(md, 'RESULTS.md');
+}
+
+/** Writes a report to bench/<name>, or to the file BENCH_OUT names, and prints it. */
+export function writeReport(md, name) {
+  writeFileSync(process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(here, name), md);
   console.log('\n' + md);
+}
+
+/** ` BENCH_OUT=…` when the report goes to another file than the default, for the command row. */
+export const outKnob = () => (process.env.BENCH_OUT ? ` BENCH_OUT=${process.env.BENCH_OUT}` : '');
+
+/** The command row's `npm run <script>`, behind scripts/with-node.sh when that chose the Node (Node 24 from scripts/node24.sh). */
+export function npmRun(script) {
+  const dir = process.env.WITH_NODE;
+  if (!dir) return `npm run ${script}`;
+  const nodeDir = process.versions.node.startsWith('24.') ? '"$(scripts/node24.sh)"' : dir;
+  return `scripts/with-node.sh ${nodeDir} npm run ${script}`;
+}
+
+/** The table that opens a report: the command, when it finished, the machine, Node and the versions measured. */
+export function runTable(command) {
+  const versions = [
+    '@nestjs/core',
+    '@nestjs/platform-fastify',
+    'fastify',
+    'pino',
+    'sonic-boom',
+    'passport-jwt',
+    'mysql2',
+    'better-sqlite3',
+    'typeorm',
+    'ioredis',
+    'autocannon',
+  ].map((p) => `${p} ${JSON.parse(readPkg(p)).version}`);
+  return `| run | |
+|---|---|
+| command | \`${command}\` |
+| finished | ${new Date().toISOString()} |
+| machine | ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()} |
+| Node | ${process.version} |
+| load average at the end (1 / 5 / 15 min) | ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ')} |
+| versions | ${versions.join(', ')} |`;
 }
 
 function readPkg(p) {

@@ -47,5 +47,7 @@ if [ ! -f "$cached" ]; then
 fi
 
 echo "with-node: $(node -v) ($NODEDIR)" >&2
+# Read by the bench reports, so their command row says how they were run.
+export WITH_NODE="$NODEDIR"
 # Not exec: the trap puts the default Node's addon back when the command ends.
 "$@"
