@@ -6,6 +6,7 @@
 // (BENCH_SHAPE, default `SESSION_CACHE=local LOG_LEVEL=warn`: the cached check; HS256, as 0.2 signed), seeded
 // over HTTP (register, log in), so any version of the service with our API can take part; beside them (c), the
 // stateless NestJS app, verifying this checkout's tokens. GET /v1/auth/me, medians of interleaved runs.
+// Every server runs in this checkout's directory (its static pages and GeoIP data; GET /v1/auth/me reads neither).
 // Writes bench/RESULTS-checkouts.md (and prints it). Knobs: BENCH_CHECKOUTS (comma-separated directories),
 // BENCH_SHAPE, BENCH_DURATION, BENCH_ROUNDS (default 3), BENCH_CONNECTIONS, BENCH_MYSQL (a database name
 // prefix, default mysql://root@127.0.0.1:3306/bench_checkouts), BENCH_OUT.
@@ -27,7 +28,7 @@ const PASSWORD = 'bench password 1234';
 const shapeEnv = Object.fromEntries(
   SHAPE.split(/\s+/)
     .filter(Boolean)
-    .map((kv) => kv.split('=')),
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 const dirs = [
   join(here, '..'),
@@ -76,6 +77,8 @@ async function main() {
     await freshDatabase(url);
     const s = await start(`checkout ${n}`, join(dir, 'dist', 'src', 'main.js'), port(60 + n), {
       ...shapeEnv,
+      // HS256 whatever the shape says: 0.2 knew nothing else, and (c) verifies HS256 tokens.
+      JWT_ALGORITHM: 'HS256',
       DATABASE_URL: url,
       ACCESS_TOKEN_TTL: '3600',
     });
